@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, '/srv');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults when nothing is set', () => {
+    const config = loadConfig({}, '/srv');
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 3000,
+      publicUrl: 'http://localhost:3000',
+      dataDir: '/srv/.glimpse',
+      databaseUrl: undefined,
+      runtime: 'local',
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable it documents', () => {
+    const config = loadConfig(
+      {
+        GLIMPSE_HOST: '0.0.0.0',
+        GLIMPSE_PORT: '8443',
+        GLIMPSE_PUBLIC_URL: 'https://glimpse.example.com/',
+        GLIMPSE_DATA_DIR: '/var/lib/glimpse',
+        DATABASE_URL: 'postgres://glimpse@db/glimpse',
+        GLIMPSE_RUNTIME: 'kubernetes',
+        LOG_LEVEL: 'debug',
+      },
+      '/srv',
+    );
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      port: 8443,
+      publicUrl: 'https://glimpse.example.com',
+      dataDir: '/var/lib/glimpse',
+      databaseUrl: 'postgres://glimpse@db/glimpse',
+      runtime: 'kubernetes',
+      logLevel: 'debug',
+    });
+    expect(config.secrets).toContain('postgres://glimpse@db/glimpse');
+  });
+
+  it('reports each bad variable by name, with what was given and what is expected', () => {
+    const problems = problemsOf({
+      GLIMPSE_PORT: 'abc',
+      GLIMPSE_RUNTIME: 'docker',
+      GLIMPSE_PUBLIC_URL: 'not a url',
+      LOG_LEVEL: 'loud',
+    });
+    expect(problems).toEqual([
+      'GLIMPSE_PORT: got "abc", expected a whole number from 1 to 65535',
+      'GLIMPSE_PUBLIC_URL: got "not a url", expected an http(s) URL such as https://glimpse.example.com',
+      'GLIMPSE_RUNTIME: got "docker", expected "local" or "kubernetes"',
+      'LOG_LEVEL: got "loud", expected one of fatal, error, warn, info, debug, trace, silent',
+    ]);
+  });
+
+  it('rejects ports out of range', () => {
+    expect(problemsOf({ GLIMPSE_PORT: '70000' })).toHaveLength(1);
+    expect(problemsOf({ GLIMPSE_PORT: '0' })).toHaveLength(1);
+  });
+
+  it('never echoes a secret value back in its message', () => {
+    const problems = problemsOf({ DATABASE_URL: 'mysql://root:hunter2@db' });
+    expect(problems).toEqual([
+      'DATABASE_URL: got a value (hidden), expected a postgres:// or postgresql:// connection URL, or unset for the embedded database',
+    ]);
+    expect(problems.join()).not.toContain('hunter2');
+  });
+});
+
+describe('GitHub App settings', () => {
+  const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----';
+
+  it('is off without App credentials, with GitHub.com as the API', () => {
+    expect(loadConfig({}, '/srv').github).toEqual({
+      apiUrl: 'https://api.github.com',
+      app: undefined,
+      webhookSecret: undefined,
+    });
+  });
+
+  it('reads the key from the variable (with escaped newlines) and keeps it secret', () => {
+    const config = loadConfig(
+      {
+        GITHUB_APP_ID: '42',
+        GITHUB_PRIVATE_KEY: pem.replace(/\n/g, '\\n'),
+        GITHUB_WEBHOOK_SECRET: 's'.repeat(20),
+      },
+      '/srv',
+    );
+    expect(config.github.app).toEqual({ appId: 42, privateKey: pem });
+    expect(config.secrets).toEqual(expect.arrayContaining([pem, 's'.repeat(20)]));
+  });
+
+  it('reads the key from a file', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(`${tmpdir()}/glimpse-key-`);
+    await writeFile(`${dir}/app.pem`, `${pem}\n`);
+    const config = loadConfig({ GITHUB_APP_ID: '42', GITHUB_PRIVATE_KEY_PATH: 'app.pem' }, dir);
+    expect(config.github.app?.privateKey).toBe(pem);
+  });
+
+  it('explains a key that is not PEM, a missing key file and a half-configured App', () => {
+    expect(problemsOf({ GITHUB_APP_ID: '42', GITHUB_PRIVATE_KEY: 'abc' })).toEqual([
+      'GITHUB_PRIVATE_KEY: got a value (hidden), expected a PEM private key: paste the .pem file GitHub gave you, or set GITHUB_PRIVATE_KEY_PATH',
+    ]);
+    expect(problemsOf({ GITHUB_APP_ID: '42', GITHUB_PRIVATE_KEY_PATH: '/nope.pem' })).toEqual([
+      'GITHUB_PRIVATE_KEY_PATH: cannot read "/nope.pem" (ENOENT), expected a readable .pem file',
+    ]);
+    expect(problemsOf({ GITHUB_APP_ID: '42' })).toEqual([
+      'GITHUB_APP_ID is set but no private key: set GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH',
+    ]);
+    expect(problemsOf({ GITHUB_PRIVATE_KEY: pem })[0]).toContain('GITHUB_APP_ID: got nothing');
+    expect(problemsOf({ GITHUB_WEBHOOK_SECRET: 'short' })[0]).toContain(
+      'GITHUB_WEBHOOK_SECRET: got a value (hidden)',
+    );
+  });
+
+  it('reads GitHub sign-in, the session secret and the API rate limit, keeping the secrets secret', () => {
+    const defaults = loadConfig({}, '/srv');
+    expect(defaults.github.oauth).toBeUndefined();
+    expect(defaults.api).toEqual({ rateLimitPerMinute: 600, sessionSecret: undefined });
+    const config = loadConfig(
+      {
+        GITHUB_CLIENT_ID: 'Iv1.abc',
+        GITHUB_CLIENT_SECRET: 'client-secret',
+        GLIMPSE_SESSION_SECRET: 'k'.repeat(32),
+        GLIMPSE_API_RATE_LIMIT: '0',
+      },
+      '/srv',
+    );
+    expect(config.github.oauth).toEqual({ clientId: 'Iv1.abc', clientSecret: 'client-secret' });
+    expect(config.api).toEqual({ rateLimitPerMinute: 0, sessionSecret: 'k'.repeat(32) });
+    expect(config.secrets).toEqual(expect.arrayContaining(['client-secret', 'k'.repeat(32)]));
+  });
+
+  it('explains a half-configured sign-in, a short session secret and a bad rate limit', () => {
+    expect(problemsOf({ GITHUB_CLIENT_ID: 'Iv1.abc' })).toEqual([
+      'GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET go together: set both for GitHub sign-in, or neither',
+    ]);
+    expect(problemsOf({ GLIMPSE_SESSION_SECRET: 'short', GLIMPSE_API_RATE_LIMIT: '-1' })).toEqual([
+      'GLIMPSE_SESSION_SECRET: got a value (hidden), expected at least 32 characters of random text (unset: Glimpse generates one into the data dir)',
+      'GLIMPSE_API_RATE_LIMIT: got "-1", expected API requests per minute per token, a whole number (0 turns the limit off)',
+    ]);
+  });
+});
+
+describe('derived defaults', () => {
+  it('points the public URL at the configured port when it is not set', () => {
+    expect(loadConfig({ GLIMPSE_PORT: '4000' }, '/srv').publicUrl).toBe('http://localhost:4000');
+  });
+
+  it('reads the local runtime and controller settings', () => {
+    const config = loadConfig(
+      {
+        GLIMPSE_PROXY_PORT: '0',
+        GLIMPSE_BASE_DOMAIN: 'Previews.Example.com',
+        GLIMPSE_BUILD_TIMEOUT_SECONDS: '30',
+        GLIMPSE_ALLOW_FILE_REPOS: '1',
+        GLIMPSE_MAX_CONCURRENT_DEPLOYS: '50',
+        GLIMPSE_RESYNC_SECONDS: '5',
+      },
+      '/srv',
+    );
+    expect(config).toMatchObject({
+      local: { proxyPort: 0, buildTimeoutMs: 30_000, allowFileRepos: true },
+      baseDomain: 'previews.example.com',
+      controller: { maxConcurrentDeploys: 50, resyncMs: 5_000 },
+    });
+    expect(loadConfig({}, '/srv')).toMatchObject({
+      local: { proxyPort: 8080, buildTimeoutMs: 600_000, allowFileRepos: false },
+      baseDomain: 'localhost',
+      controller: { maxConcurrentDeploys: 10, resyncMs: 60_000 },
+    });
+  });
+});

@@ -1,0 +1,303 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting Glimpse reads from its environment, validated once at startup.
+ * Nothing else in the code base reads process.env.
+ */
+interface Variable<T> {
+  schema: z.ZodType<T>;
+  expected: string;
+  secret?: boolean;
+}
+
+function variable<T>(schema: z.ZodType<T>, expected: string, secret = false): Variable<T> {
+  return { schema, expected, secret };
+}
+
+const port = z.coerce.number().int().min(1).max(65535);
+const url = z.url({ protocol: /^https?$/ });
+
+const variables = {
+  GLIMPSE_HOST: variable(z.string().min(1).default('127.0.0.1'), 'an address to listen on, e.g. 0.0.0.0'),
+  GLIMPSE_PORT: variable(port.default(3000), 'a whole number from 1 to 65535'),
+  GLIMPSE_PUBLIC_URL: variable(url.optional(), 'an http(s) URL such as https://glimpse.example.com'),
+  GLIMPSE_DATA_DIR: variable(z.string().min(1).default('./.glimpse'), 'a directory path'),
+  DATABASE_URL: variable(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\/.+/)
+      .optional(),
+    'a postgres:// or postgresql:// connection URL, or unset for the embedded database',
+    true,
+  ),
+  GLIMPSE_RUNTIME: variable(z.enum(['local', 'kubernetes']).default('local'), '"local" or "kubernetes"'),
+  GITHUB_APP_ID: variable(
+    z.coerce.number().int().positive().optional(),
+    'the numeric App ID from the GitHub App settings page',
+  ),
+  GITHUB_PRIVATE_KEY: variable(
+    z
+      .string()
+      .transform((key) => key.replace(/\\n/g, '\n').trim())
+      .refine((key) =>
+        /^-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+-----END (RSA )?PRIVATE KEY-----$/.test(key),
+      )
+      .optional(),
+    'a PEM private key: paste the .pem file GitHub gave you, or set GITHUB_PRIVATE_KEY_PATH',
+    true,
+  ),
+  GITHUB_PRIVATE_KEY_PATH: variable(
+    z.string().min(1).optional(),
+    'the path of the .pem file GitHub gave you',
+  ),
+  GITHUB_WEBHOOK_SECRET: variable(
+    z.string().min(16).optional(),
+    'the webhook secret of the GitHub App, at least 16 characters (unset: Glimpse generates one)',
+    true,
+  ),
+  GITHUB_API_URL: variable(
+    url.default('https://api.github.com'),
+    'the REST API base URL, e.g. https://github.example.com/api/v3 for GitHub Enterprise',
+  ),
+  GITHUB_CLIENT_ID: variable(
+    z.string().min(1).optional(),
+    'the Client ID of the GitHub App (for "Sign in with GitHub")',
+  ),
+  GITHUB_CLIENT_SECRET: variable(
+    z.string().min(1).optional(),
+    'a client secret generated on the GitHub App settings page',
+    true,
+  ),
+  GLIMPSE_SESSION_SECRET: variable(
+    z.string().min(32).optional(),
+    'at least 32 characters of random text (unset: Glimpse generates one into the data dir)',
+    true,
+  ),
+  GLIMPSE_API_RATE_LIMIT: variable(
+    z.coerce.number().int().min(0).max(1_000_000).default(600),
+    'API requests per minute per token, a whole number (0 turns the limit off)',
+  ),
+  GLIMPSE_PROXY_PORT: variable(
+    z.coerce.number().int().min(0).max(65535).default(8080),
+    'a whole number from 0 (any free port) to 65535',
+  ),
+  GLIMPSE_BASE_DOMAIN: variable(
+    z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i)
+      .default('localhost'),
+    'a domain such as previews.example.com, under which each preview gets a host name',
+  ),
+  GLIMPSE_BUILD_TIMEOUT_SECONDS: variable(
+    z.coerce.number().int().min(1).default(600),
+    'a whole number of seconds, at least 1',
+  ),
+  GLIMPSE_ALLOW_FILE_REPOS: variable(
+    z
+      .enum(['0', '1', 'true', 'false'])
+      .default('0')
+      .transform((v) => v === '1' || v === 'true'),
+    '1 or 0',
+  ),
+  GLIMPSE_MAX_CONCURRENT_DEPLOYS: variable(
+    z.coerce.number().int().min(1).max(1000).default(10),
+    'a whole number from 1 to 1000',
+  ),
+  GLIMPSE_RESYNC_SECONDS: variable(
+    z.coerce.number().int().min(1).default(60),
+    'a whole number of seconds, at least 1',
+  ),
+  KUBECONFIG: variable(
+    z.string().min(1).optional(),
+    'the path of a kubeconfig file (unset: ~/.kube/config, or the in-cluster service account)',
+  ),
+  GLIMPSE_INGRESS_CLASS: variable(z.string().min(1).default('nginx'), 'an IngressClass name'),
+  GLIMPSE_INGRESS_NAMESPACE: variable(
+    z.string().min(1).default('ingress-nginx'),
+    'the namespace of the ingress controller',
+  ),
+  GLIMPSE_PREVIEW_URL_SCHEME: variable(
+    z.enum(['http', 'https']).optional(),
+    '"http" or "https" (default https on Kubernetes, http locally)',
+  ),
+  GLIMPSE_DEPLOY_TIMEOUT_SECONDS: variable(
+    z.coerce.number().int().min(1).default(180),
+    'a whole number of seconds, at least 1',
+  ),
+  GLIMPSE_DELETE_TIMEOUT_SECONDS: variable(
+    z.coerce.number().int().min(1).default(300),
+    'a whole number of seconds, at least 1',
+  ),
+  GLIMPSE_HELM_PATH: variable(z.string().min(1).default('helm'), 'the helm binary (name on PATH, or a path)'),
+  LOG_LEVEL: variable(
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    'one of fatal, error, warn, info, debug, trace, silent',
+  ),
+} as const;
+
+type Variables = typeof variables;
+export type VariableName = keyof Variables;
+type Values = { [K in VariableName]: z.output<Variables[K]['schema']> };
+
+export interface Config {
+  host: string;
+  port: number;
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  runtime: 'local' | 'kubernetes';
+  logLevel: Values['LOG_LEVEL'];
+  github: GithubConfig;
+  api: ApiConfig;
+  local: { proxyPort: number; buildTimeoutMs: number; allowFileRepos: boolean };
+  /** Host names of previews are `<environment>.<baseDomain>`. */
+  baseDomain: string;
+  controller: { maxConcurrentDeploys: number; resyncMs: number };
+  kubernetes: {
+    kubeconfig: string | undefined;
+    ingressClass: string;
+    ingressNamespace: string;
+    deployTimeoutMs: number;
+    deleteTimeoutMs: number;
+    helmPath: string;
+  };
+  /** Scheme of preview URLs; unset: https on Kubernetes, http for the local proxy. */
+  previewUrlScheme: 'http' | 'https' | undefined;
+  /** Values that must never appear in logs, errors or anything posted to GitHub. */
+  secrets: string[];
+}
+
+export interface GithubConfig {
+  apiUrl: string;
+  /** Set when Glimpse runs as a GitHub App; without it, PR feedback is off. */
+  app: { appId: number; privateKey: string } | undefined;
+  /** Unset: generated into the data dir on first start. */
+  webhookSecret: string | undefined;
+  /** The App's OAuth client, for "Sign in with GitHub"; unset: sign-in is off. */
+  oauth: { clientId: string; clientSecret: string } | undefined;
+}
+
+export interface ApiConfig {
+  /** Requests per minute per API token (or signed-in user); 0: unlimited. */
+  rateLimitPerMinute: number;
+  /** Unset: generated into the data dir on first start. */
+  sessionSecret: string | undefined;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+export type Environment = Record<string, string | undefined>;
+
+export function loadConfig(env: Environment, cwd = process.cwd()): Config {
+  const problems: string[] = [];
+  const values: Partial<Record<VariableName, unknown>> = {};
+  for (const [name, spec] of Object.entries(variables) as [VariableName, Variable<unknown>][]) {
+    const raw = env[name] === '' ? undefined : env[name];
+    const parsed = spec.schema.safeParse(raw);
+    if (parsed.success) {
+      values[name] = parsed.data;
+    } else {
+      const given = raw === undefined ? 'nothing' : spec.secret ? 'a value (hidden)' : JSON.stringify(raw);
+      problems.push(`${name}: got ${given}, expected ${spec.expected}`);
+    }
+  }
+  const v = values as Values;
+  const privateKey = v.GITHUB_PRIVATE_KEY ?? readPrivateKeyFile(v.GITHUB_PRIVATE_KEY_PATH, cwd, problems);
+  if (v.GITHUB_PRIVATE_KEY !== undefined && v.GITHUB_PRIVATE_KEY_PATH !== undefined) {
+    problems.push('GITHUB_PRIVATE_KEY and GITHUB_PRIVATE_KEY_PATH are both set: keep one of them');
+  }
+  const keyGiven = Boolean(env.GITHUB_PRIVATE_KEY) || v.GITHUB_PRIVATE_KEY_PATH !== undefined;
+  if (v.GITHUB_APP_ID !== undefined && !keyGiven) {
+    problems.push(
+      'GITHUB_APP_ID is set but no private key: set GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH',
+    );
+  }
+  if (v.GITHUB_APP_ID === undefined && privateKey !== undefined) {
+    problems.push('GITHUB_APP_ID: got nothing, expected the numeric App ID that goes with the private key');
+  }
+  if ((v.GITHUB_CLIENT_ID === undefined) !== (v.GITHUB_CLIENT_SECRET === undefined)) {
+    problems.push(
+      'GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET go together: set both for GitHub sign-in, or neither',
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const app =
+    v.GITHUB_APP_ID !== undefined && privateKey !== undefined
+      ? { appId: v.GITHUB_APP_ID, privateKey }
+      : undefined;
+  return {
+    host: v.GLIMPSE_HOST,
+    port: v.GLIMPSE_PORT,
+    publicUrl: (v.GLIMPSE_PUBLIC_URL ?? `http://localhost:${v.GLIMPSE_PORT}`).replace(/\/+$/, ''),
+    dataDir: path.resolve(cwd, v.GLIMPSE_DATA_DIR),
+    databaseUrl: v.DATABASE_URL,
+    runtime: v.GLIMPSE_RUNTIME,
+    logLevel: v.LOG_LEVEL,
+    local: {
+      proxyPort: v.GLIMPSE_PROXY_PORT,
+      buildTimeoutMs: v.GLIMPSE_BUILD_TIMEOUT_SECONDS * 1000,
+      allowFileRepos: v.GLIMPSE_ALLOW_FILE_REPOS,
+    },
+    baseDomain: v.GLIMPSE_BASE_DOMAIN.toLowerCase(),
+    kubernetes: {
+      kubeconfig: v.KUBECONFIG === undefined ? undefined : path.resolve(cwd, v.KUBECONFIG),
+      ingressClass: v.GLIMPSE_INGRESS_CLASS,
+      ingressNamespace: v.GLIMPSE_INGRESS_NAMESPACE,
+      deployTimeoutMs: v.GLIMPSE_DEPLOY_TIMEOUT_SECONDS * 1000,
+      deleteTimeoutMs: v.GLIMPSE_DELETE_TIMEOUT_SECONDS * 1000,
+      helmPath: v.GLIMPSE_HELM_PATH,
+    },
+    previewUrlScheme: v.GLIMPSE_PREVIEW_URL_SCHEME,
+    controller: {
+      maxConcurrentDeploys: v.GLIMPSE_MAX_CONCURRENT_DEPLOYS,
+      resyncMs: v.GLIMPSE_RESYNC_SECONDS * 1000,
+    },
+    github: {
+      apiUrl: v.GITHUB_API_URL.replace(/\/+$/, ''),
+      app,
+      webhookSecret: v.GITHUB_WEBHOOK_SECRET,
+      oauth:
+        v.GITHUB_CLIENT_ID !== undefined && v.GITHUB_CLIENT_SECRET !== undefined
+          ? { clientId: v.GITHUB_CLIENT_ID, clientSecret: v.GITHUB_CLIENT_SECRET }
+          : undefined,
+    },
+    api: { rateLimitPerMinute: v.GLIMPSE_API_RATE_LIMIT, sessionSecret: v.GLIMPSE_SESSION_SECRET },
+    secrets: [
+      v.DATABASE_URL,
+      privateKey,
+      v.GITHUB_WEBHOOK_SECRET,
+      v.GITHUB_CLIENT_SECRET,
+      v.GLIMPSE_SESSION_SECRET,
+    ].filter((s): s is string => s !== undefined),
+  };
+}
+
+function readPrivateKeyFile(file: string | undefined, cwd: string, problems: string[]): string | undefined {
+  if (file === undefined) return undefined;
+  let key: string;
+  try {
+    key = readFileSync(path.resolve(cwd, file), 'utf8').trim();
+  } catch (error) {
+    const code = error instanceof Error && 'code' in error ? String(error.code) : String(error);
+    problems.push(
+      `GITHUB_PRIVATE_KEY_PATH: cannot read ${JSON.stringify(file)} (${code}), expected a readable .pem file`,
+    );
+    return undefined;
+  }
+  if (!key.includes('PRIVATE KEY-----')) {
+    problems.push(
+      `GITHUB_PRIVATE_KEY_PATH: ${JSON.stringify(file)} is not a PEM private key, expected the .pem file GitHub gave you`,
+    );
+    return undefined;
+  }
+  return key;
+}

@@ -1,0 +1,243 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+export const TEAM_ROLES = ['owner', 'admin', 'member'] as const;
+export type TeamRole = (typeof TEAM_ROLES)[number];
+
+export const PHASES = [
+  'pending',
+  'building',
+  'deploying',
+  'running',
+  'failed',
+  'deleting',
+  'deleted',
+  'sleeping',
+] as const;
+export type Phase = (typeof PHASES)[number];
+
+export const DEPLOYMENT_STATUSES = ['queued', 'in_progress', 'succeeded', 'failed', 'canceled'] as const;
+export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
+
+export const DEPLOYMENT_TRIGGERS = ['webhook', 'retry', 'manual', 'resync'] as const;
+export type DeploymentTrigger = (typeof DEPLOYMENT_TRIGGERS)[number];
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  githubLogin: text('github_login').notNull().unique(),
+  githubId: bigint('github_id', { mode: 'number' }).unique(),
+  name: text('name'),
+  isAdmin: boolean('is_admin').notNull().default(false),
+  createdAt: createdAt(),
+});
+
+export const teams = pgTable('teams', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  githubAccountId: bigint('github_account_id', { mode: 'number' }).unique(),
+  createdAt: createdAt(),
+});
+
+export const teamMemberships = pgTable(
+  'team_memberships',
+  {
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: TEAM_ROLES }).notNull().default('member'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index('team_memberships_user_idx').on(t.userId)],
+);
+
+export const API_TOKEN_KINDS = ['api', 'bootstrap'] as const;
+
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: API_TOKEN_KINDS }).notNull().default('api'),
+    /** SHA-256 of the token; the token itself is shown once and never stored. */
+    tokenHash: text('token_hash').notNull().unique(),
+    /** The first characters, so a person can tell their tokens apart. */
+    displayPrefix: text('display_prefix').notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [index('api_tokens_user_idx').on(t.userId)],
+);
+
+export const repos = pgTable(
+  'repos',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    githubId: bigint('github_id', { mode: 'number' }).notNull().unique(),
+    fullName: text('full_name').notNull(),
+    installationId: bigint('installation_id', { mode: 'number' }).notNull(),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id),
+    cloneUrl: text('clone_url'),
+    defaultBranch: text('default_branch'),
+    enabled: boolean('enabled').notNull().default(true),
+    settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('repos_full_name_idx').on(sql`lower(${t.fullName})`),
+    index('repos_team_idx').on(t.teamId),
+    index('repos_installation_idx').on(t.installationId),
+  ],
+);
+
+export const environments = pgTable(
+  'environments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    repoId: uuid('repo_id')
+      .notNull()
+      .references(() => repos.id),
+    prNumber: integer('pr_number').notNull(),
+    namespace: text('namespace').notNull().unique(),
+    prTitle: text('pr_title'),
+    prUrl: text('pr_url'),
+    author: text('author'),
+    branch: text('branch'),
+    baseBranch: text('base_branch'),
+    headSha: text('head_sha').notNull(),
+    headRepoFullName: text('head_repo_full_name'),
+    isFork: boolean('is_fork').notNull().default(false),
+    isDraft: boolean('is_draft').notNull().default(false),
+    labels: jsonb('labels').$type<string[]>().notNull().default([]),
+    /** Who added each label, as far as webhooks told us: the opt-in label counts only from someone with write access. */
+    labelSenders: jsonb('label_senders').$type<Record<string, string>>().notNull().default({}),
+    prUpdatedAt: timestamp('pr_updated_at', { withTimezone: true }),
+    // desired state
+    desiredState: text('desired_state', { enum: ['active', 'closed'] })
+      .notNull()
+      .default('active'),
+    generation: integer('generation').notNull().default(1),
+    /** Why the current generation was requested, and by whom; copied to the deployment the controller makes. */
+    requestedTrigger: text('requested_trigger', { enum: DEPLOYMENT_TRIGGERS }).notNull().default('webhook'),
+    requestedBy: text('requested_by'),
+    /** A team member asked for this preview (API, MCP, CLI): it deploys without the opt-in label. */
+    approvedBy: text('approved_by'),
+    // observed state
+    observedGeneration: integer('observed_generation').notNull().default(0),
+    phase: text('phase', { enum: PHASES }).notNull().default('pending'),
+    deployedSha: text('deployed_sha'),
+    url: text('url'),
+    error: text('error'),
+    /** What the environment waits for, in words (the opt-in label, checks, a retry). */
+    statusDetail: text('status_detail'),
+    // GitHub feedback
+    commentId: bigint('comment_id', { mode: 'number' }),
+    commentHash: text('comment_hash'),
+    githubDeploymentId: bigint('github_deployment_id', { mode: 'number' }),
+    // work scheduling
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    leaseOwner: text('lease_owner'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    lastDeployedAt: timestamp('last_deployed_at', { withTimezone: true }),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('environments_repo_pr_idx').on(t.repoId, t.prNumber),
+    index('environments_phase_idx').on(t.phase),
+    index('environments_updated_idx').on(t.updatedAt),
+    index('environments_lease_until_idx').on(t.leaseUntil),
+    index('environments_next_attempt_idx').on(t.nextAttemptAt),
+    index('environments_expires_idx').on(t.expiresAt),
+    index('environments_pending_work_idx').on(t.id).where(sql`${t.generation} > ${t.observedGeneration}`),
+  ],
+);
+
+export const deployments = pgTable(
+  'deployments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    environmentId: uuid('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    commitSha: text('commit_sha').notNull(),
+    attempt: integer('attempt').notNull().default(1),
+    generation: integer('generation').notNull(),
+    status: text('status', { enum: DEPLOYMENT_STATUSES }).notNull().default('queued'),
+    trigger: text('trigger', { enum: DEPLOYMENT_TRIGGERS }).notNull(),
+    actor: text('actor'),
+    githubDeploymentId: bigint('github_deployment_id', { mode: 'number' }),
+    error: text('error'),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('deployments_env_sha_attempt_idx').on(t.environmentId, t.commitSha, t.attempt),
+    index('deployments_env_created_idx').on(t.environmentId, t.createdAt),
+    index('deployments_status_idx').on(t.status),
+  ],
+);
+
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    deliveryId: text('delivery_id').primaryKey(),
+    event: text('event').notNull(),
+    action: text('action'),
+    outcome: text('outcome').notNull(),
+    detail: text('detail'),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    processedAt: timestamp('processed_at', { withTimezone: true }),
+  },
+  (t) => [index('webhook_deliveries_received_idx').on(t.receivedAt)],
+);
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    actorUserId: uuid('actor_user_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Who acted, kept readable after the user is gone: a GitHub login, "github" or "controller". */
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    environmentId: uuid('environment_id').references(() => environments.id, { onDelete: 'set null' }),
+    target: text('target'),
+    outcome: text('outcome').notNull(),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('audit_events_environment_idx').on(t.environmentId, t.createdAt),
+    index('audit_events_created_idx').on(t.createdAt),
+  ],
+);

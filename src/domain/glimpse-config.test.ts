@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_GLIMPSE_CONFIG, parseGlimpseConfig, ttlMilliseconds } from './glimpse-config.ts';
+
+describe('parseGlimpseConfig', () => {
+  it('fills defaults for an empty file', () => {
+    expect(parseGlimpseConfig('')).toEqual({ ok: true, config: DEFAULT_GLIMPSE_CONFIG });
+    expect(DEFAULT_GLIMPSE_CONFIG).toMatchObject({
+      label: 'preview',
+      requireLabel: false,
+      skipDrafts: false,
+    });
+  });
+
+  it('reads a local section with its defaults', () => {
+    const result = parseGlimpseConfig('local:\n  install: npm ci\n  start: node server.js\n');
+    expect(result).toEqual({
+      ok: true,
+      config: expect.objectContaining({
+        local: { install: 'npm ci', start: 'node server.js', port_env: 'PORT', health: '/', env: {} },
+      }),
+    });
+  });
+
+  it('names the bad field', () => {
+    const result = parseGlimpseConfig('local:\n  start: 42\n');
+    expect(result).toEqual({ ok: false, message: expect.stringContaining('field local.start') });
+  });
+
+  it('names unknown fields instead of ignoring a typo', () => {
+    const result = parseGlimpseConfig('locl:\n  start: x\n');
+    expect(result).toEqual({ ok: false, message: expect.stringContaining('unknown field locl') });
+  });
+
+  it('reports YAML syntax errors', () => {
+    const result = parseGlimpseConfig('local: [unclosed');
+    expect(result).toEqual({ ok: false, message: expect.stringContaining('not valid YAML') });
+  });
+
+  it('requires exactly one of kubernetes.chart and kubernetes.image', () => {
+    expect(parseGlimpseConfig('kubernetes:\n  port: 80\n')).toMatchObject({ ok: false });
+    expect(parseGlimpseConfig('kubernetes:\n  chart: c\n  image: i\n')).toMatchObject({ ok: false });
+    expect(parseGlimpseConfig('kubernetes:\n  image: "ghcr.io/a/b:{sha}"\n')).toMatchObject({ ok: true });
+  });
+
+  it('rejects a bad ttl and converts a good one', () => {
+    expect(parseGlimpseConfig('ttl: soon')).toEqual({
+      ok: false,
+      message: expect.stringContaining('field ttl'),
+    });
+    expect(ttlMilliseconds('72h')).toBe(72 * 3_600_000);
+    expect(ttlMilliseconds('30m')).toBe(1_800_000);
+    expect(ttlMilliseconds('7d')).toBe(7 * 86_400_000);
+  });
+});

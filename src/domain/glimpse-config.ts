@@ -1,0 +1,100 @@
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+
+/** The name of the per-repo configuration file at the repository root. */
+export const GLIMPSE_CONFIG_FILE = '.glimpse.yml';
+
+const duration = z.string().regex(/^\d+(m|h|d)$/, 'expected a duration such as 30m, 72h or 7d');
+
+const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'expected a Kubernetes quantity');
+
+const ResourceAmounts = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
+
+const EnvVars = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string());
+
+const EgressRule = z.strictObject({
+  cidr: z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, 'expected a CIDR such as 10.0.0.0/8'),
+  ports: z.array(z.number().int().min(1).max(65535)).optional(),
+});
+
+const healthPath = z.string().startsWith('/', 'expected a path starting with /');
+
+const LocalSection = z.strictObject({
+  install: z.string().min(1).optional(),
+  build: z.string().min(1).optional(),
+  start: z.string().min(1).optional(),
+  port_env: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .default('PORT'),
+  health: healthPath.default('/'),
+  env: EnvVars.default({}),
+});
+
+const KubernetesSection = z
+  .strictObject({
+    chart: z.string().min(1).optional(),
+    values: z.record(z.string(), z.unknown()).optional(),
+    image: z.string().min(1).optional(),
+    port: z.number().int().min(1).max(65535).default(8080),
+    health: healthPath.optional(),
+    waitForChecks: z.array(z.string().min(1)).default([]),
+    egress: z.array(EgressRule).default([]),
+    resources: z
+      .strictObject({ limits: ResourceAmounts.optional(), requests: ResourceAmounts.optional() })
+      .optional(),
+  })
+  .refine((k) => (k.chart === undefined) !== (k.image === undefined), {
+    message: 'set exactly one of kubernetes.chart or kubernetes.image',
+  });
+
+export const GlimpseConfig = z.strictObject({
+  /** Label that opts a PR in (always needed for forks; for every PR when requireLabel is set). */
+  label: z.string().min(1).default('preview'),
+  requireLabel: z.boolean().default(false),
+  skipDrafts: z.boolean().default(false),
+  ttl: duration.optional(),
+  env: EnvVars.default({}),
+  local: LocalSection.optional(),
+  kubernetes: KubernetesSection.optional(),
+});
+export type GlimpseConfig = z.output<typeof GlimpseConfig>;
+
+/** What a repo without a .glimpse.yml gets. */
+export const DEFAULT_GLIMPSE_CONFIG: GlimpseConfig = GlimpseConfig.parse({});
+
+export type GlimpseConfigResult = { ok: true; config: GlimpseConfig } | { ok: false; message: string };
+
+/** Parses the text of a .glimpse.yml; the message of a failure names the bad field. */
+export function parseGlimpseConfig(text: string): GlimpseConfigResult {
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    const detail = error instanceof YAMLParseError ? error.message.split('\n')[0] : String(error);
+    return { ok: false, message: `${GLIMPSE_CONFIG_FILE} is not valid YAML: ${detail}` };
+  }
+  const parsed = GlimpseConfig.safeParse(document ?? {});
+  if (parsed.success) return { ok: true, config: parsed.data };
+  return { ok: false, message: describeIssues(parsed.error) };
+}
+
+function describeIssues(error: z.ZodError): string {
+  const lines = error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      const where = issue.path.length > 0 ? ` in ${issue.path.join('.')}` : '';
+      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}${where}`;
+    }
+    const field = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+    return `field ${field}: ${issue.message}`;
+  });
+  return `${GLIMPSE_CONFIG_FILE} is invalid: ${lines.join('; ')}`;
+}
+
+/** Milliseconds of a ttl such as "72h". */
+export function ttlMilliseconds(ttl: string): number {
+  const amount = Number.parseInt(ttl, 10);
+  const unit = ttl.at(-1);
+  const minutes = unit === 'm' ? 1 : unit === 'h' ? 60 : 60 * 24;
+  return amount * minutes * 60_000;
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_LOG_LINES, PR_COMMENT_MARKER, renderPrComment } from './pr-comment.ts';
+
+const base = {
+  commitSha: '0123456789abcdef0123456789abcdef01234567',
+  environmentUrl: 'https://glimpse.example.com/envs/acme/web/12',
+  now: new Date('2026-11-22T01:59:30Z'),
+};
+
+describe('renderPrComment', () => {
+  it('starts with the hidden marker and shows status, short sha, time and environment link', () => {
+    const body = renderPrComment({ ...base, status: 'building' });
+    expect(body.startsWith(PR_COMMENT_MARKER)).toBe(true);
+    expect(body).toContain('🔨 Building');
+    expect(body).toContain('`0123456`');
+    expect(body).not.toContain('0123456789abcdef');
+    expect(body).toContain('2026-11-22 01:59 UTC');
+    expect(body).toContain('(https://glimpse.example.com/envs/acme/web/12)');
+  });
+
+  it('shows the preview URL only once running', () => {
+    const url = 'https://pr-web-12.preview.example.com';
+    expect(renderPrComment({ ...base, status: 'deploying', previewUrl: url })).not.toContain(url);
+    const body = renderPrComment({ ...base, status: 'running', previewUrl: url });
+    expect(body).toContain('✅ Running');
+    expect(body).toContain(url);
+  });
+
+  it('shows the queue position while pending', () => {
+    expect(renderPrComment({ ...base, status: 'pending', queuePosition: 3 })).toContain(
+      '| Queue position | 3 |',
+    );
+  });
+
+  it('on failure shows the reason and the tail of the log in a fence the log cannot close', () => {
+    const logLines = Array.from({ length: 40 }, (_, i) => `line ${i}`);
+    logLines.push('sneaky ``` fence');
+    const body = renderPrComment({
+      ...base,
+      status: 'failed',
+      failure: { reason: 'image never became ready', logLines },
+    });
+    expect(body).toContain('❌ Failed');
+    expect(body).toContain('**Reason:** image never became ready');
+    expect(body).toContain('sneaky ``` fence');
+    expect(body).not.toContain('line 10\n');
+    expect(body).toContain(`line ${41 - MAX_LOG_LINES}\n`);
+    expect(body).toMatch(/````\nline/);
+  });
+
+  it('after expiry explains how to bring the preview back', () => {
+    const body = renderPrComment({ ...base, status: 'expired' });
+    expect(body).toContain('💤 Expired');
+    expect(body).toMatch(/Push a commit or reopen/);
+  });
+});

@@ -1,0 +1,104 @@
+/** Renders the one comment Glimpse keeps on each pull request. Pure: every input is a plain value. */
+export const PR_COMMENT_MARKER = '<!-- glimpse:preview -->';
+
+export type PrCommentStatus =
+  | 'pending'
+  | 'building'
+  | 'deploying'
+  | 'running'
+  | 'failed'
+  | 'deleting'
+  | 'deleted'
+  | 'expired';
+
+export interface PrCommentFailure {
+  reason: string;
+  /** The last lines of the build or runtime log; only the tail is shown. */
+  logLines: readonly string[];
+}
+
+export interface PrCommentInput {
+  status: PrCommentStatus;
+  commitSha: string;
+  /** The preview's own URL, shown once it runs. */
+  previewUrl?: string | undefined;
+  /** The environment's page on Glimpse's public URL (dashboard). */
+  environmentUrl: string;
+  now: Date;
+  /** 1-based position in the deploy queue while pending. */
+  queuePosition?: number | undefined;
+  failure?: PrCommentFailure | undefined;
+}
+
+export const MAX_LOG_LINES = 30;
+
+const headline: Record<PrCommentStatus, string> = {
+  pending: '⏳ Queued',
+  building: '🔨 Building',
+  deploying: '🚀 Deploying',
+  running: '✅ Running',
+  failed: '❌ Failed',
+  deleting: '🧹 Deleting',
+  deleted: '🗑️ Deleted',
+  expired: '💤 Expired',
+};
+
+export function renderPrComment(input: PrCommentInput): string {
+  const lines = [PR_COMMENT_MARKER, `### Glimpse preview: ${headline[input.status]}`, ''];
+  const rows = [
+    `| Commit | \`${shortSha(input.commitSha)}\` |`,
+    ...(input.status === 'running' && input.previewUrl ? [`| Preview | ${input.previewUrl} |`] : []),
+    ...(input.status === 'pending' && input.queuePosition !== undefined
+      ? [`| Queue position | ${input.queuePosition} |`]
+      : []),
+    `| Updated | ${formatTime(input.now)} |`,
+  ];
+  lines.push('| | |', '|---|---|', ...rows, '');
+
+  if (input.status === 'failed' && input.failure) {
+    lines.push(`**Reason:** ${oneLine(input.failure.reason)}`, '');
+    const tail = input.failure.logLines.slice(-MAX_LOG_LINES);
+    if (tail.length > 0) {
+      const fence = fenceFor(tail);
+      lines.push(
+        '<details open><summary>Last log lines</summary>',
+        '',
+        fence,
+        ...tail,
+        fence,
+        '',
+        '</details>',
+        '',
+      );
+    }
+  }
+  if (input.status === 'expired') {
+    lines.push(
+      'This preview was stopped after its time to live. Push a commit or reopen the PR to bring it back.',
+      '',
+    );
+  }
+  lines.push(`[Environment details](${input.environmentUrl})`);
+  return `${lines.join('\n')}\n`;
+}
+
+function shortSha(sha: string): string {
+  return sha.slice(0, 7);
+}
+
+function formatTime(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** A backtick fence longer than any backtick run inside the block, so log text cannot close it. */
+function fenceFor(content: readonly string[]): string {
+  const longest = Math.max(
+    0,
+    ...content.flatMap((line) => (line.match(/`+/g) ?? []).map((run) => run.length)),
+  );
+  return '`'.repeat(Math.max(3, longest + 1));
+}
