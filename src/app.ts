@@ -1,0 +1,155 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config/config.ts';
+import { type ConfigSource, githubConfigSource } from './controller/config-source.ts';
+import { Controller, type ControllerOptions, DEFAULT_CONTROLLER_OPTIONS } from './controller/controller.ts';
+import { EnvironmentUpdates } from './controller/environment-updates.ts';
+import { GithubFeedback } from './controller/github-feedback.ts';
+import { resync } from './controller/resync.ts';
+import type { DatabaseHandle } from './db/database.ts';
+import { migrationState } from './db/migrate.ts';
+import type { GithubApp } from './github/create-github-app.ts';
+import type { GithubClient } from './github/github-client.ts';
+import { createHttpServer } from './http/create-http-server.ts';
+import { type Readiness, registerHealthRoutes } from './http/routes/health-routes.ts';
+import { registerPreviewApi } from './http/routes/register-preview-api.ts';
+import { registerWebhookRoute } from './http/routes/webhook-route.ts';
+import type { Logger } from './logger.ts';
+import type { Runtime } from './runtimes/runtime.ts';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  database: DatabaseHandle;
+  webhookSecret: string;
+  /** Where previews run; without one, Glimpse only records desired state (no controller). */
+  runtime?: Runtime;
+  github?: { app: GithubApp; client: GithubClient };
+  /** How `.glimpse.yml` is read when there is no GitHub App (the local runtime's git cache). */
+  fallbackConfigSource?: ConfigSource;
+  controller?: Partial<ControllerOptions> & {
+    retryDelaysMs?: number[];
+    maxAttempts?: number;
+    /** How long a deploy runs before the PR is told it started (default 5 s; 0: at once). */
+    announceDelayMs?: number;
+  };
+  /** Key of the session cookies; without it, signing in is off and only API tokens work. */
+  sessionSecret?: string;
+  now?: () => Date;
+}
+
+export interface App {
+  http: FastifyInstance;
+  controller: Controller | undefined;
+  /** Starts background work: the controller and the periodic resync. */
+  start(): Promise<void>;
+  /** Stops accepting connections, lets requests in flight finish, and stops background work. */
+  close(): Promise<void>;
+}
+
+const NO_CONFIG: ConfigSource = { read: async () => undefined };
+
+/** Builds Glimpse from its dependencies; tests hand in their own database, runtime and simulators. */
+export function createApp(deps: AppDeps): App {
+  const http = createHttpServer({ logger: deps.logger });
+  registerHealthRoutes(http, () => checkReadiness(deps));
+  registerWebhookRoute(http, { db: deps.database.db, secret: deps.webhookSecret });
+  const previewApi = registerPreviewApi(http, {
+    config: deps.config,
+    database: deps.database,
+    ...(deps.runtime === undefined ? {} : { runtime: deps.runtime }),
+    ...(deps.github === undefined ? {} : { github: deps.github.client }),
+    ...(deps.sessionSecret === undefined ? {} : { sessionSecret: deps.sessionSecret }),
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+  });
+  const controller = deps.runtime === undefined ? undefined : createController(deps, deps.runtime);
+  let resyncTimer: NodeJS.Timeout | undefined;
+  const runResync = async () => {
+    if (deps.runtime === undefined) return;
+    try {
+      await resync({
+        db: deps.database.db,
+        runtime: deps.runtime,
+        github: deps.github?.client,
+        logger: deps.logger,
+      });
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'resync failed');
+    }
+  };
+  return {
+    http,
+    controller,
+    async start() {
+      if (controller === undefined) return;
+      await controller.start();
+      void runResync();
+      resyncTimer = setInterval(() => void runResync(), deps.config.controller.resyncMs);
+    },
+    async close() {
+      previewApi.shutdown();
+      clearInterval(resyncTimer);
+      await http.close();
+      await controller?.stop();
+      await deps.runtime?.close();
+    },
+  };
+}
+
+function createController(deps: AppDeps, runtime: Runtime): Controller {
+  const logger = deps.logger;
+  const updates = new EnvironmentUpdates(deps.database.db, logger);
+  const github = deps.github;
+  const feedback = new GithubFeedback({
+    github: github?.client,
+    updates,
+    publicUrl: deps.config.publicUrl,
+    secrets: deps.config.secrets,
+    logger,
+  });
+  const options = deps.controller ?? {};
+  return new Controller(
+    deps.database,
+    {
+      runtime,
+      updates,
+      feedback,
+      configSource:
+        github !== undefined ? githubConfigSource(github.client) : (deps.fallbackConfigSource ?? NO_CONFIG),
+      github: github?.client,
+      fetchToken: async (installationId) =>
+        github === undefined ? undefined : github.app.installationToken(installationId),
+      secrets: deps.config.secrets,
+      logger,
+      retryDelaysMs: options.retryDelaysMs ?? [1000, 2000, 4000],
+      maxAttempts: options.maxAttempts ?? 3,
+      announceDelayMs: options.announceDelayMs ?? 5_000,
+    },
+    {
+      ...DEFAULT_CONTROLLER_OPTIONS,
+      maxConcurrent: deps.config.controller.maxConcurrentDeploys,
+      ...options,
+    },
+  );
+}
+
+async function checkReadiness(deps: AppDeps): Promise<Readiness> {
+  try {
+    const state = await migrationState(deps.database.db);
+    if (state.pending > 0)
+      return { ready: false, reason: `${state.pending} database migration(s) not applied` };
+    return {
+      ready: true,
+      details: {
+        database: deps.database.kind,
+        runtime: deps.config.runtime,
+        github: deps.github === undefined ? 'feedback off: no GitHub App credentials' : 'app',
+      },
+    };
+  } catch (error) {
+    deps.logger.warn({ err: error }, 'readiness check failed');
+    return {
+      ready: false,
+      reason: `database not reachable: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+}

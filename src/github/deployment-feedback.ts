@@ -1,0 +1,81 @@
+import { sanitize } from '../domain/sanitize.ts';
+import type { GithubClient, RepoRef } from './github-client.ts';
+
+/** GitHub Deployments for previews: one per deployed commit, in environment `preview/pr-<number>`. */
+export function previewEnvironmentName(prNumber: number): string {
+  return `preview/pr-${prNumber}`;
+}
+
+export interface CreatePreviewDeploymentInput {
+  repo: RepoRef;
+  prNumber: number;
+  sha: string;
+}
+
+export async function createPreviewDeployment(
+  github: GithubClient,
+  input: CreatePreviewDeploymentInput,
+): Promise<number> {
+  return github.createDeployment(input.repo, {
+    ref: input.sha,
+    environment: previewEnvironmentName(input.prNumber),
+    description: `Glimpse preview of PR #${input.prNumber}`,
+    transientEnvironment: true,
+    productionEnvironment: false,
+    // Previews deploy whatever the checks say, and must never merge the base branch into the PR.
+    requiredContexts: [],
+    autoMerge: false,
+    payload: { pr: input.prNumber },
+  });
+}
+
+export type PreviewDeploymentStatus =
+  | { state: 'in_progress'; logUrl: string }
+  | { state: 'success'; environmentUrl: string; logUrl: string }
+  | { state: 'failure'; logUrl: string; reason: string }
+  | { state: 'inactive'; logUrl: string };
+
+/** GitHub caps deployment status descriptions at 140 characters. */
+const MAX_DESCRIPTION = 140;
+
+export async function reportDeploymentStatus(
+  github: GithubClient,
+  repo: RepoRef,
+  deploymentId: number,
+  status: PreviewDeploymentStatus,
+  secrets: readonly string[],
+): Promise<void> {
+  const describe = (text: string) => truncate(sanitize(text, secrets).replace(/\s+/g, ' ').trim());
+  const link = (url: string) => sanitize(url, secrets);
+  switch (status.state) {
+    case 'in_progress':
+      return github.setDeploymentStatus(repo, deploymentId, {
+        state: 'in_progress',
+        description: 'Deploying the preview',
+        logUrl: link(status.logUrl),
+      });
+    case 'success':
+      return github.setDeploymentStatus(repo, deploymentId, {
+        state: 'success',
+        description: 'Preview is running',
+        environmentUrl: link(status.environmentUrl),
+        logUrl: link(status.logUrl),
+      });
+    case 'failure':
+      return github.setDeploymentStatus(repo, deploymentId, {
+        state: 'failure',
+        description: describe(status.reason),
+        logUrl: link(status.logUrl),
+      });
+    case 'inactive':
+      return github.setDeploymentStatus(repo, deploymentId, {
+        state: 'inactive',
+        description: 'Preview removed',
+        logUrl: link(status.logUrl),
+      });
+  }
+}
+
+function truncate(text: string): string {
+  return text.length <= MAX_DESCRIPTION ? text : `${text.slice(0, MAX_DESCRIPTION - 1)}…`;
+}

@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../config/config.ts';
+import type { DatabaseHandle } from '../../db/database.ts';
+import type { GithubClient } from '../../github/github-client.ts';
+import { createGithubOAuth, type GithubOAuth } from '../../github/github-oauth.ts';
+import type { Runtime } from '../../runtimes/runtime.ts';
+import type { ServiceDeps } from '../../services/environments/service-deps.ts';
+import { createServiceOperations } from '../../services/preview-operations.ts';
+import { type AuthenticationDeps, csrfTokenOf, principalOf } from '../authenticate-request.ts';
+import { createRateLimiter } from '../rate-limiter.ts';
+import { createSessionSealer } from '../session-cookie.ts';
+import { registerAuthRoutes } from './auth-routes.ts';
+import { environmentRoutes } from './environment-routes.ts';
+import { registerMcpRoute } from './mcp-route.ts';
+import { registerApi } from './register-api.ts';
+
+export interface PreviewApiDeps {
+  config: Config;
+  database: DatabaseHandle;
+  runtime?: Runtime;
+  github?: GithubClient;
+  sessionSecret?: string;
+  /** GitHub sign-in; default: from GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET. */
+  oauth?: GithubOAuth;
+  now?: () => Date;
+}
+
+/** The REST API (and later MCP and sign-in) over the one service layer; returns what to stop on close. */
+export function registerPreviewApi(http: FastifyInstance, deps: PreviewApiDeps): { shutdown(): void } {
+  const now = deps.now ?? (() => new Date());
+  const shutdown = new AbortController();
+  const services: ServiceDeps = {
+    db: deps.database.db,
+    runtime: deps.runtime,
+    github: deps.github,
+    now,
+  };
+  const auth: AuthenticationDeps = {
+    db: deps.database.db,
+    sessions: deps.sessionSecret === undefined ? undefined : createSessionSealer(deps.sessionSecret),
+    rateLimiter:
+      deps.config.api.rateLimitPerMinute > 0
+        ? createRateLimiter({ perMinute: deps.config.api.rateLimitPerMinute, now: () => now().getTime() })
+        : undefined,
+    now,
+  };
+  const routes = environmentRoutes({
+    operations: (request) => createServiceOperations(services, principalOf(request)),
+    csrfToken: (request) => csrfTokenOf(auth, request),
+    shutdown: shutdown.signal,
+  });
+  registerApi(http, routes, auth, deps.config.publicUrl);
+  registerAuthRoutes(http, {
+    db: deps.database.db,
+    sessions: auth.sessions,
+    oauth:
+      deps.oauth ??
+      (deps.config.github.oauth === undefined
+        ? undefined
+        : createGithubOAuth({ apiUrl: deps.config.github.apiUrl, ...deps.config.github.oauth })),
+    publicUrl: deps.config.publicUrl,
+    now,
+  });
+  registerMcpRoute(http, auth, (request) => createServiceOperations(services, principalOf(request)));
+  return { shutdown: () => shutdown.abort() };
+}

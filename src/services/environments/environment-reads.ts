@@ -1,0 +1,125 @@
+import { desc, eq } from 'drizzle-orm';
+import { deployments, environments } from '../../db/schema.ts';
+import { Unavailable } from '../../domain/errors.ts';
+import type { EnvironmentRef, LogLine, Observed, Runtime } from '../../runtimes/runtime.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { EnvironmentDetail } from './environment-schemas.ts';
+import { deploymentView, environmentView } from './environment-view.ts';
+import { assertAllowed, type LocatedEnvironment, locateEnvironment } from './locate-environment.ts';
+import type { ServiceDeps } from './service-deps.ts';
+
+const HISTORY_LIMIT = 50;
+
+/** One environment with its deployment history and, when the runtime can tell, its resource use. */
+export async function getEnvironment(
+  deps: ServiceDeps,
+  principal: Principal,
+  ref: string,
+): Promise<EnvironmentDetail> {
+  const located = await locateEnvironment(deps.db, principal, ref);
+  assertAllowed(principal, located, ref, 'view');
+  const history = await deps.db
+    .select()
+    .from(deployments)
+    .where(eq(deployments.environmentId, located.env.id))
+    .orderBy(desc(deployments.createdAt), desc(deployments.attempt))
+    .limit(HISTORY_LIMIT);
+  const observed = await observe(deps.runtime, located);
+  return {
+    ...environmentView(located.env, located.repoFullName, deps.now(), observed),
+    deployments: history.map(deploymentView),
+  };
+}
+
+async function observe(
+  runtime: Runtime | undefined,
+  located: LocatedEnvironment,
+): Promise<Observed | { error: string } | undefined> {
+  if (runtime === undefined || located.env.phase === 'deleted') return undefined;
+  try {
+    return await runtime.inspect(refOf(located));
+  } catch (error) {
+    return { error: `the ${runtime.name} runtime could not be asked: ${String(error)}` };
+  }
+}
+
+export interface LogRequest {
+  tailLines: number;
+  timestamps: boolean;
+  follow: boolean;
+  signal: AbortSignal | undefined;
+}
+
+/**
+ * The environment's log lines. Following, the stream ends when the caller's signal aborts or the
+ * environment is gone (deleted, or its row removed), checked every `logsGoneCheckMs`.
+ */
+export async function environmentLogs(
+  deps: ServiceDeps,
+  principal: Principal,
+  ref: string,
+  request: LogRequest,
+): Promise<AsyncIterable<LogLine>> {
+  const located = await locateEnvironment(deps.db, principal, ref);
+  assertAllowed(principal, located, ref, 'logs');
+  const runtime = deps.runtime;
+  if (runtime === undefined)
+    throw new Unavailable('This Glimpse server has no runtime configured, so it has no logs to show.');
+  const stop = new AbortController();
+  const signals = [stop.signal, ...(request.signal === undefined ? [] : [request.signal])];
+  const signal = AbortSignal.any(signals);
+  const lines = runtime.logs(refOf(located), {
+    tailLines: request.tailLines,
+    timestamps: request.timestamps,
+    follow: request.follow,
+    signal,
+  });
+  if (!request.follow) return lines;
+  const timer = setInterval(() => {
+    void isGone(deps, located.env.id).then(
+      (gone) => {
+        if (gone) stop.abort();
+      },
+      () => {},
+    );
+  }, deps.logsGoneCheckMs ?? 2_000);
+  return endWhenAborted(lines, signal, () => clearInterval(timer));
+}
+
+async function isGone(deps: ServiceDeps, id: string): Promise<boolean> {
+  const [row] = await deps.db
+    .select({ phase: environments.phase })
+    .from(environments)
+    .where(eq(environments.id, id));
+  return row === undefined || row.phase === 'deleted';
+}
+
+async function* endWhenAborted(
+  lines: AsyncIterable<LogLine>,
+  signal: AbortSignal,
+  cleanup: () => void,
+): AsyncIterable<LogLine> {
+  const iterator = lines[Symbol.asyncIterator]();
+  const aborted = new Promise<'aborted'>((resolve) => {
+    if (signal.aborted) resolve('aborted');
+    signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+  });
+  try {
+    while (true) {
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (next === 'aborted' || next.done === true) return;
+      yield next.value;
+    }
+  } finally {
+    cleanup();
+    void iterator.return?.();
+  }
+}
+
+export function refOf(located: LocatedEnvironment): EnvironmentRef {
+  return {
+    namespace: located.env.namespace,
+    repoFullName: located.repoFullName,
+    prNumber: located.env.prNumber,
+  };
+}

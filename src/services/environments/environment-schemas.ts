@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { DEPLOYMENT_STATUSES, DEPLOYMENT_TRIGGERS, PHASES } from '../../db/schema.ts';
+
+/**
+ * The JSON shapes every edge returns (REST, MCP, the CLI's REST client): one definition, so the OpenAPI
+ * document, the MCP output schemas and what clients parse never drift apart.
+ */
+export const Resources = z.object({
+  limits: z.object({
+    cpu: z.string().describe('CPU limit, Kubernetes quantity such as "500m"'),
+    memory: z.string().describe('memory limit, Kubernetes quantity such as "512Mi"'),
+  }),
+  usage: z
+    .object({ cpuMillicores: z.number().nullable(), memoryBytes: z.number().nullable() })
+    .nullable()
+    .describe('current use, when the runtime can measure it (only on single-environment reads)'),
+  usageUnavailableReason: z.string().nullable(),
+});
+export type Resources = z.infer<typeof Resources>;
+
+export const EnvironmentView = z.object({
+  id: z.string(),
+  namespace: z.string(),
+  repo: z.string().describe('owner/name of the GitHub repository'),
+  prNumber: z.number().int(),
+  prTitle: z.string().nullable(),
+  prUrl: z.string().nullable(),
+  branch: z.string().nullable(),
+  headSha: z.string(),
+  deployedSha: z.string().nullable(),
+  phase: z.enum(PHASES),
+  url: z.string().nullable(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  lastDeployedAt: z.string().nullable(),
+  ageSeconds: z.number().int(),
+  resources: Resources,
+  warnings: z.array(z.string()),
+});
+export type EnvironmentView = z.infer<typeof EnvironmentView>;
+
+export const DeploymentView = z.object({
+  id: z.string(),
+  commitSha: z.string(),
+  attempt: z.number().int(),
+  status: z.enum(DEPLOYMENT_STATUSES),
+  trigger: z.enum(DEPLOYMENT_TRIGGERS),
+  actor: z.string().nullable(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type DeploymentView = z.infer<typeof DeploymentView>;
+
+export const EnvironmentDetail = EnvironmentView.extend({ deployments: z.array(DeploymentView) });
+export type EnvironmentDetail = z.infer<typeof EnvironmentDetail>;
+
+export const EnvironmentPage = z.object({
+  items: z.array(EnvironmentView),
+  nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last page'),
+});
+export type EnvironmentPage = z.infer<typeof EnvironmentPage>;
+
+/** What a mutation answers: the work is queued, the controller does it in the background. */
+export const AcceptedView = z.object({
+  accepted: z.literal(true),
+  action: z.enum(['retry', 'redeploy', 'delete', 'deploy']),
+  environment: EnvironmentView,
+});
+export type AcceptedView = z.infer<typeof AcceptedView>;
+
+export const MeView = z.object({
+  login: z.string(),
+  isAdmin: z.boolean(),
+  teams: z.array(
+    z.object({ slug: z.string(), name: z.string(), role: z.enum(['owner', 'admin', 'member']) }),
+  ),
+});
+export type MeView = z.infer<typeof MeView>;
+
+export const ListQuery = z.object({
+  status: z.enum(PHASES).optional().describe('only environments in this phase (default: all but deleted)'),
+  repo: z.string().min(3).max(200).optional().describe('owner/name of a repository'),
+  q: z.string().min(1).max(200).optional().describe('text in the PR title, branch, namespace or repo'),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(200).optional(),
+});
+export type ListQuery = z.input<typeof ListQuery>;
+
+export const LogsQuery = z.object({
+  tailLines: z.coerce.number().int().min(1).max(10_000).default(500),
+  timestamps: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  follow: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+});
+
+export interface LogOptionsInput {
+  tailLines: number;
+  timestamps: boolean;
+}

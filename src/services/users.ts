@@ -1,0 +1,61 @@
+import { eq } from 'drizzle-orm';
+import type { Database } from '../db/database.ts';
+import { type TeamRole, teamMemberships, users } from '../db/schema.ts';
+import { NotFound } from '../domain/errors.ts';
+import { findTeamBySlug, parseSlug } from './teams.ts';
+
+export interface Membership {
+  userId: string;
+  login: string;
+  team: string;
+  role: TeamRole;
+}
+
+/** Adds (or re-roles) a user in a team, creating the user record on first sight. */
+export async function addUserToTeam(
+  db: Database,
+  input: { login: string; teamSlug: string; role: TeamRole },
+): Promise<Membership> {
+  const login = parseSlug(input.login, 'GitHub login');
+  const team = await findTeamBySlug(db, input.teamSlug);
+  return db.transaction(async (tx) => {
+    await tx.insert(users).values({ githubLogin: login }).onConflictDoNothing();
+    const user = await findUserByLogin(tx, login);
+    await tx
+      .insert(teamMemberships)
+      .values({ teamId: team.id, userId: user.id, role: input.role })
+      .onConflictDoUpdate({
+        target: [teamMemberships.teamId, teamMemberships.userId],
+        set: { role: input.role },
+      });
+    return { userId: user.id, login, team: team.slug, role: input.role };
+  });
+}
+
+export async function findUserByLogin(
+  db: Database,
+  login: string,
+): Promise<{ id: string; githubLogin: string }> {
+  const normalised = parseSlug(login, 'GitHub login');
+  const [user] = await db
+    .select({ id: users.id, githubLogin: users.githubLogin })
+    .from(users)
+    .where(eq(users.githubLogin, normalised));
+  if (user === undefined) {
+    throw new NotFound(
+      `User "${normalised}" does not exist: add them with "glimpse users add ${normalised} --team <slug>".`,
+    );
+  }
+  return user;
+}
+
+/** Grants or revokes Glimpse administration (everything, in every team). */
+export async function setGlimpseAdmin(
+  db: Database,
+  login: string,
+  isAdmin: boolean,
+): Promise<{ login: string; isAdmin: boolean }> {
+  const user = await findUserByLogin(db, login);
+  await db.update(users).set({ isAdmin }).where(eq(users.id, user.id));
+  return { login: user.githubLogin, isAdmin };
+}

@@ -1,0 +1,37 @@
+import { and, eq, isNull, ne, or, sql } from 'drizzle-orm';
+import type { Database } from '../../db/database.ts';
+import { environments, repos } from '../../db/schema.ts';
+import { CommitCheckEvent } from '../../github/webhook-payloads.ts';
+import type { HandlerResult } from './handler-result.ts';
+
+/**
+ * `check_run`, `check_suite`, `status`: a commit's checks changed. Environments whose head is that commit and
+ * that are not deployed at it yet (they may be waiting for checks) are converged again.
+ */
+export async function handleCommitChecks(tx: Database, payload: unknown): Promise<HandlerResult> {
+  const parsed = CommitCheckEvent.safeParse(payload);
+  if (!parsed.success) return { outcome: 'ignored', reason: 'payload is missing fields Glimpse needs' };
+  const event = parsed.data;
+  const sha = event.check_run?.head_sha ?? event.check_suite?.head_sha ?? event.sha;
+  if (sha === undefined) return { outcome: 'ignored', reason: 'no commit in this event' };
+  const [repo] = await tx.select({ id: repos.id }).from(repos).where(eq(repos.githubId, event.repository.id));
+  if (repo === undefined) return { outcome: 'ignored', reason: 'repository not connected' };
+  const woken = await tx
+    .update(environments)
+    .set({
+      generation: sql`${environments.generation} + 1`,
+      requestedTrigger: 'webhook',
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(environments.repoId, repo.id),
+        eq(environments.headSha, sha),
+        eq(environments.desiredState, 'active'),
+        or(isNull(environments.deployedSha), ne(environments.deployedSha, sha)),
+      ),
+    )
+    .returning({ id: environments.id });
+  if (woken.length === 0) return { outcome: 'ignored', reason: 'no preview is waiting for this commit' };
+  return { outcome: 'applied', environmentIds: woken.map((e) => e.id) };
+}

@@ -1,0 +1,82 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../db/database.ts';
+import { wakeWorkers } from '../../db/notify-work.ts';
+import { webhookDeliveries } from '../../db/schema.ts';
+import { handleCommitChecks } from './handle-commit-checks.ts';
+import { handleInstallation, handleInstallationRepositories } from './handle-installation.ts';
+import { handlePullRequest } from './handle-pull-request.ts';
+import type { HandlerResult } from './handler-result.ts';
+
+export interface Delivery {
+  id: string;
+  event: string;
+  payload: unknown;
+}
+
+export type DeliveryResult = { duplicate: true } | HandlerResult;
+
+type Handler = (tx: Database, payload: unknown) => Promise<HandlerResult>;
+
+const HANDLERS: Record<string, Handler> = {
+  pull_request: handlePullRequest,
+  installation: handleInstallation,
+  installation_repositories: handleInstallationRepositories,
+  check_run: handleCommitChecks,
+  check_suite: handleCommitChecks,
+  status: handleCommitChecks,
+  ping: async () => ({ outcome: 'applied', environmentIds: [], detail: 'pong' }),
+};
+
+/** Thrown inside the transaction to roll back the work of a delivery recorded before. */
+class AlreadyRecorded extends Error {}
+
+/**
+ * Records a delivery and the desired state it implies in one transaction, and wakes the controller on commit.
+ * A delivery id seen before changes nothing. Never calls GitHub or a runtime: that is the controller's work.
+ *
+ * The delivery row is written last, with its outcome and the wake-up in the same statement, so a delivery
+ * costs two round trips fewer. A redelivery is caught by that insert and rolls the transaction back; one
+ * racing its original waits on the original's row locks, and then on its delivery id, so it changes nothing.
+ */
+export async function receiveDelivery(db: Database, delivery: Delivery): Promise<DeliveryResult> {
+  const action = actionOf(delivery.payload);
+  try {
+    return await db.transaction(async (tx) => {
+      const handler = HANDLERS[delivery.event];
+      const result: HandlerResult =
+        handler === undefined
+          ? { outcome: 'ignored', reason: `${delivery.event} events do not affect previews` }
+          : await handler(tx, delivery.payload);
+      const wake = result.outcome === 'applied' && result.environmentIds.length > 0;
+      const [fresh] = await tx
+        .insert(webhookDeliveries)
+        .values({
+          deliveryId: delivery.id,
+          event: delivery.event,
+          action,
+          outcome: result.outcome,
+          detail: result.outcome === 'ignored' ? result.reason : (result.detail ?? null),
+          processedAt: sql`now()`,
+        })
+        .onConflictDoNothing()
+        .returning({ id: webhookDeliveries.deliveryId, woke: wake ? wakeWorkers : sql`null` });
+      if (fresh === undefined) throw new AlreadyRecorded();
+      return result;
+    });
+  } catch (error) {
+    if (error instanceof AlreadyRecorded) return { duplicate: true };
+    throw error;
+  }
+}
+
+function actionOf(payload: unknown): string | null {
+  if (
+    typeof payload === 'object' &&
+    payload !== null &&
+    'action' in payload &&
+    typeof payload.action === 'string'
+  ) {
+    return payload.action;
+  }
+  return null;
+}

@@ -1,0 +1,98 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../../db/database.ts';
+import { environments, repos, teams } from '../../db/schema.ts';
+
+export interface GithubAccount {
+  login: string;
+  id: number;
+}
+
+/** The team that owns an installation's repos: one per GitHub account, with the account's slug. */
+export async function ensureAccountTeam(tx: Database, account: GithubAccount): Promise<string> {
+  const [linked] = await tx.select({ id: teams.id }).from(teams).where(eq(teams.githubAccountId, account.id));
+  if (linked !== undefined) return linked.id;
+  const [team] = await tx
+    .insert(teams)
+    .values({ slug: account.login.toLowerCase(), name: account.login, githubAccountId: account.id })
+    .onConflictDoUpdate({ target: teams.slug, set: { githubAccountId: account.id } })
+    .returning({ id: teams.id });
+  if (team === undefined) throw new Error('upserting a team returned no row');
+  return team.id;
+}
+
+export async function connectRepos(
+  tx: Database,
+  input: { installationId: number; teamId: string; repositories: { id: number; full_name: string }[] },
+): Promise<number> {
+  if (input.repositories.length === 0) return 0;
+  const rows = input.repositories.map((r) => ({
+    githubId: r.id,
+    fullName: r.full_name,
+    installationId: input.installationId,
+    teamId: input.teamId,
+  }));
+  await tx
+    .insert(repos)
+    .values(rows)
+    .onConflictDoUpdate({
+      target: repos.githubId,
+      set: {
+        fullName: sql`excluded.full_name`,
+        installationId: sql`excluded.installation_id`,
+        teamId: sql`excluded.team_id`,
+        enabled: true,
+        updatedAt: sql`now()`,
+      },
+    });
+  return rows.length;
+}
+
+/** Marks repos disconnected; with `close`, their open environments are closed (and so cleaned up). */
+export async function disconnectRepos(
+  tx: Database,
+  where: { installationId: number; githubIds?: number[] },
+  options: { close: boolean },
+): Promise<string[]> {
+  const condition =
+    where.githubIds === undefined
+      ? eq(repos.installationId, where.installationId)
+      : and(eq(repos.installationId, where.installationId), inArray(repos.githubId, where.githubIds));
+  const disabled = await tx
+    .update(repos)
+    .set({ enabled: false, updatedAt: sql`now()` })
+    .where(condition)
+    .returning({ id: repos.id });
+  if (!options.close || disabled.length === 0) return [];
+  return closeEnvironmentsOfRepos(
+    tx,
+    disabled.map((r) => r.id),
+  );
+}
+
+export async function setInstallationEnabled(
+  tx: Database,
+  installationId: number,
+  enabled: boolean,
+): Promise<number> {
+  const rows = await tx
+    .update(repos)
+    .set({ enabled, updatedAt: sql`now()` })
+    .where(eq(repos.installationId, installationId))
+    .returning({ id: repos.id });
+  return rows.length;
+}
+
+async function closeEnvironmentsOfRepos(tx: Database, repoIds: string[]): Promise<string[]> {
+  const closed = await tx
+    .update(environments)
+    .set({
+      desiredState: 'closed',
+      generation: sql`${environments.generation} + 1`,
+      attempts: 0,
+      nextAttemptAt: null,
+      updatedAt: sql`now()`,
+    })
+    .where(and(inArray(environments.repoId, repoIds), eq(environments.desiredState, 'active')))
+    .returning({ id: environments.id });
+  return closed.map((e) => e.id);
+}
