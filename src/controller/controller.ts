@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { eq } from 'drizzle-orm';
+import type { DatabaseHandle } from '../db/database.ts';
+import { WORK_CHANNEL } from '../db/notify-work.ts';
+import { environments } from '../db/schema.ts';
+import type { Logger } from '../logger.ts';
+import { LeaseKeeper } from './lease-keeper.ts';
+import { claimWork, releaseLease } from './leases.ts';
+import { announceQueuePositions } from './queue-notices.ts';
+import { type ReconcileDeps, reconcileEnvironment, reportPreviewFailure } from './reconcile-environment.ts';
+import { loadWorkItem } from './work-item.ts';
+
+export interface ControllerOptions {
+  /** GLIMPSE_MAX_CONCURRENT_DEPLOYS: environments worked on at once; the rest wait as pending. */
+  maxConcurrent: number;
+  leaseMs: number;
+  /** How often to look for work nobody announced (retries that came due, missed notifications). */
+  pollMs: number;
+}
+
+export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
+  maxConcurrent: 10,
+  leaseMs: 30_000,
+  pollMs: 2_000,
+};
+
+/**
+ * The level-triggered loop: claims environments whose desired state is ahead of what was observed, and
+ * converges each under a lease. Woken by NOTIFY from the webhook handler (and any replica), and by a timer.
+ */
+export class Controller {
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  readonly #database: DatabaseHandle;
+  readonly #deps: ReconcileDeps;
+  readonly #options: ControllerOptions;
+  readonly #log: Logger;
+  readonly #active = new Map<string, { keeper: LeaseKeeper; done: Promise<void> }>();
+  #timer: NodeJS.Timeout | undefined;
+  #unlisten: (() => Promise<void>) | undefined;
+  #pumping = false;
+  #pumpAgain = false;
+  #announcing = false;
+  #stopped = true;
+
+  constructor(
+    database: DatabaseHandle,
+    deps: ReconcileDeps,
+    options: ControllerOptions = DEFAULT_CONTROLLER_OPTIONS,
+  ) {
+    this.#database = database;
+    this.#deps = deps;
+    this.#options = options;
+    this.#log = deps.logger.child({ component: 'controller' });
+  }
+
+  get activeCount(): number {
+    return this.#active.size;
+  }
+
+  async start(): Promise<void> {
+    this.#stopped = false;
+    this.#unlisten = await this.#database.listen(WORK_CHANNEL, () => this.wake());
+    this.#timer = setInterval(() => this.wake(), this.#options.pollMs);
+    this.wake();
+  }
+
+  /** Looks for work now. Safe to call any time; concurrent calls coalesce. */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    void this.#pump().finally(() => {
+      this.#pumping = false;
+      if (this.#pumpAgain) {
+        this.#pumpAgain = false;
+        this.wake();
+      }
+    });
+  }
+
+  /** Stops claiming work, cancels attempts in flight (another start redoes them) and releases their leases. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    await this.#unlisten?.();
+    for (const { keeper } of this.#active.values()) keeper.abandon('Glimpse is shutting down');
+    await Promise.allSettled([...this.#active.values()].map((a) => a.done));
+  }
+
+  /** Called by a runtime when a running preview fails on its own (not during a deploy). */
+  async recordPreviewFailure(
+    namespace: string,
+    reason: string,
+    logExcerpt: readonly string[],
+  ): Promise<void> {
+    const db = this.#database.db;
+    const [row] = await db
+      .select({ id: environments.id })
+      .from(environments)
+      .where(eq(environments.namespace, namespace));
+    const item = row === undefined ? undefined : await loadWorkItem(db, row.id);
+    if (item !== undefined) await reportPreviewFailure(this.#deps, item, reason, logExcerpt);
+  }
+
+  async #pump(): Promise<void> {
+    const room = this.#options.maxConcurrent - this.#active.size;
+    let ids: string[];
+    try {
+      ids = await claimWork(this.#database.db, this.owner, this.#options.leaseMs, room);
+    } catch (error) {
+      this.#log.warn({ err: error }, 'could not look for work');
+      return;
+    }
+    for (const id of ids) this.#work(id);
+    if (ids.length === room && !this.#announcing) {
+      this.#announcing = true;
+      void announceQueuePositions({
+        db: this.#database.db,
+        owner: this.owner,
+        updates: this.#deps.updates,
+        feedback: this.#deps.feedback,
+      })
+        .catch((error: unknown) => this.#log.warn({ err: error }, 'could not announce queue positions'))
+        .finally(() => {
+          this.#announcing = false;
+        });
+    }
+  }
+
+  #work(id: string): void {
+    const db = this.#database.db;
+    const keeper = new LeaseKeeper(db, id, this.owner, this.#options.leaseMs);
+    const done = reconcileEnvironment(this.#deps, keeper, () => loadWorkItem(db, id))
+      .catch((error: unknown) =>
+        this.#log.error({ err: error, environmentId: id }, 'reconcile failed unexpectedly'),
+      )
+      .finally(async () => {
+        keeper.stop();
+        await releaseLease(db, id, this.owner).catch(() => {});
+        this.#active.delete(id);
+        this.wake();
+      });
+    this.#active.set(id, { keeper, done });
+  }
+}

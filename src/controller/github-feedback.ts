@@ -1,0 +1,127 @@
+import { type PrCommentFailure, type PrCommentStatus, renderPrComment } from '../domain/pr-comment.ts';
+import { createPreviewDeployment, reportDeploymentStatus } from '../github/deployment-feedback.ts';
+import type { GithubClient } from '../github/github-client.ts';
+import { upsertPrComment } from '../github/pr-feedback.ts';
+import type { Logger } from '../logger.ts';
+import type { EnvironmentUpdates } from './environment-updates.ts';
+import { repoRef, type WorkItem } from './work-item.ts';
+
+export interface CommentUpdate {
+  status: PrCommentStatus;
+  previewUrl?: string | undefined;
+  queuePosition?: number | undefined;
+  failure?: PrCommentFailure | undefined;
+}
+
+/**
+ * What the PR shows: one comment kept up to date and a GitHub Deployment per deployed commit. Best effort:
+ * a GitHub outage is logged and never fails or blocks a deployment. Without a GitHub App it does nothing.
+ */
+export class GithubFeedback {
+  readonly #github: GithubClient | undefined;
+  readonly #updates: EnvironmentUpdates;
+  readonly #publicUrl: string;
+  readonly #secrets: readonly string[];
+  readonly #log: Logger;
+
+  constructor(deps: {
+    github: GithubClient | undefined;
+    updates: EnvironmentUpdates;
+    publicUrl: string;
+    secrets: readonly string[];
+    logger: Logger;
+  }) {
+    this.#github = deps.github;
+    this.#updates = deps.updates;
+    this.#publicUrl = deps.publicUrl;
+    this.#secrets = deps.secrets;
+    this.#log = deps.logger;
+  }
+
+  environmentPage(item: WorkItem): string {
+    return `${this.#publicUrl}/environments/${item.env.namespace}`;
+  }
+
+  /** `mayExist: false`: the environment is brand new, so there is no earlier comment to look for. */
+  async comment(item: WorkItem, update: CommentUpdate, options: { mayExist?: boolean } = {}): Promise<void> {
+    const github = this.#github;
+    if (github === undefined) return;
+    const body = renderPrComment({
+      status: update.status,
+      commitSha: item.env.headSha,
+      previewUrl: update.previewUrl,
+      environmentUrl: this.environmentPage(item),
+      now: new Date(),
+      queuePosition: update.queuePosition,
+      failure: update.failure,
+    });
+    await this.#bestEffort(item, 'update the PR comment', async () => {
+      const result = await upsertPrComment(github, {
+        repo: repoRef(item.repo),
+        prNumber: item.env.prNumber,
+        body,
+        commentId: item.env.commentId,
+        lastBodyHash: item.env.commentHash,
+        secrets: this.#secrets,
+        mayExist: options.mayExist ?? true,
+      });
+      if (result.action !== 'unchanged')
+        await this.#updates.recordComment(item, result.commentId, result.bodyHash);
+    });
+  }
+
+  /** Creates the GitHub deployment of this attempt; `inProgress` also reports it started. */
+  async deploymentStarted(item: WorkItem, deploymentId: string, inProgress = true): Promise<void> {
+    const github = this.#github;
+    if (github === undefined) return;
+    await this.#bestEffort(item, 'create the GitHub deployment', async () => {
+      const repo = repoRef(item.repo);
+      const id = await createPreviewDeployment(github, {
+        repo,
+        prNumber: item.env.prNumber,
+        sha: item.env.headSha,
+      });
+      await this.#updates.recordGithubDeployment(deploymentId, item, id);
+      if (!inProgress) return;
+      await reportDeploymentStatus(
+        github,
+        repo,
+        id,
+        { state: 'in_progress', logUrl: this.environmentPage(item) },
+        this.#secrets,
+      );
+    });
+  }
+
+  async deploymentSucceeded(item: WorkItem, url: string): Promise<void> {
+    await this.#status(item, { state: 'success', environmentUrl: url, logUrl: this.environmentPage(item) });
+  }
+
+  async deploymentFailed(item: WorkItem, reason: string): Promise<void> {
+    await this.#status(item, { state: 'failure', reason, logUrl: this.environmentPage(item) });
+  }
+
+  async deploymentInactive(item: WorkItem): Promise<void> {
+    await this.#status(item, { state: 'inactive', logUrl: this.environmentPage(item) });
+  }
+
+  async #status(item: WorkItem, status: Parameters<typeof reportDeploymentStatus>[3]): Promise<void> {
+    const github = this.#github;
+    const id = item.env.githubDeploymentId;
+    if (github === undefined || id === null) return;
+    await this.#bestEffort(item, `report deployment ${status.state}`, () =>
+      reportDeploymentStatus(github, repoRef(item.repo), id, status, this.#secrets),
+    );
+  }
+
+  async #bestEffort(item: WorkItem, what: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.#log.warn(
+        { err: error, environment: item.env.namespace, repo: item.repo.fullName, pr: item.env.prNumber },
+        `could not ${what}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,290 @@
+import { decideDeployGate } from '../domain/deploy-gate.ts';
+import { Unavailable } from '../domain/errors.ts';
+import { type GlimpseConfig, parseGlimpseConfig, ttlMilliseconds } from '../domain/glimpse-config.ts';
+import { sanitize } from '../domain/sanitize.ts';
+import type { GithubClient } from '../github/github-client.ts';
+import type { Logger } from '../logger.ts';
+import { type Runtime, RuntimeFailure } from '../runtimes/runtime.ts';
+import { AttemptFeedback } from './attempt-feedback.ts';
+import type { ConfigSource } from './config-source.ts';
+import type { EnvironmentUpdates } from './environment-updates.ts';
+import type { GithubFeedback } from './github-feedback.ts';
+import type { LeaseKeeper } from './lease-keeper.ts';
+import { configRef, environmentRef, repoRef, type WorkItem } from './work-item.ts';
+
+export interface ReconcileDeps {
+  runtime: Runtime;
+  updates: EnvironmentUpdates;
+  feedback: GithubFeedback;
+  configSource: ConfigSource;
+  github: GithubClient | undefined;
+  /** Token for fetching a repo's source over HTTPS (local runtime); undefined without a GitHub App. */
+  fetchToken: (installationId: number) => Promise<string | undefined>;
+  secrets: readonly string[];
+  logger: Logger;
+  /** Waits before the 2nd, 3rd, … attempt after a transient failure. */
+  retryDelaysMs: readonly number[];
+  maxAttempts: number;
+  /** How long a deploy may run before the PR is told it started (see AttemptFeedback); 0: at once. */
+  announceDelayMs: number;
+}
+
+/** What one pass did: done with this generation, or waiting (retry scheduled, lease lost, superseded). */
+type Outcome = 'observed' | 'retry-later' | 'superseded';
+
+class Superseded extends Error {}
+
+/**
+ * Converges one claimed environment to its desired state, generation by generation, until it is current.
+ * Every step is idempotent, so a pass cut short (crash, lost lease, newer push) is simply done again.
+ */
+export async function reconcileEnvironment(
+  deps: ReconcileDeps,
+  lease: LeaseKeeper,
+  load: () => Promise<WorkItem | undefined>,
+): Promise<void> {
+  for (;;) {
+    const item = await load();
+    if (item === undefined || lease.lost) return;
+    const { env } = item;
+    const expired = env.desiredState === 'active' && env.expiresAt !== null && env.expiresAt <= new Date();
+    if (env.generation === env.observedGeneration && !expired) return;
+    if (env.nextAttemptAt !== null && env.nextAttemptAt > new Date()) return;
+    const signal = lease.attempt(env.generation);
+    const outcome =
+      env.desiredState === 'closed' || expired
+        ? await teardown(deps, item, signal, expired ? 'expired' : 'closed')
+        : await converge(deps, lease, item, signal);
+    if (outcome === 'retry-later') return;
+  }
+}
+
+async function converge(
+  deps: ReconcileDeps,
+  lease: LeaseKeeper,
+  item: WorkItem,
+  signal: AbortSignal,
+): Promise<Outcome> {
+  const { env } = item;
+  const generation = env.generation;
+  const step = async () => {
+    if (!(await lease.check()) || signal.aborted) throw new Superseded();
+  };
+  let deploymentId: string | undefined;
+  let attempt: AttemptFeedback | undefined;
+  try {
+    const config = await readConfig(deps, item);
+    if (!config.ok) return await fail(deps, item, generation, config.message, [], undefined);
+    await step();
+    const gate = await decideGate(deps, item, config.config);
+    if (gate !== undefined) {
+      await deps.updates.observe(item, generation, env.phase === 'running' ? 'running' : 'pending', {
+        statusDetail: gate,
+      });
+      return 'observed';
+    }
+    const checks = await waitingForChecks(deps, item, config.config);
+    if (checks !== undefined) {
+      if (checks.failed) return await fail(deps, item, generation, checks.detail, [], undefined);
+      await deps.updates.observe(item, generation, 'building', { statusDetail: checks.detail });
+      return 'observed';
+    }
+    await step();
+    const started = await deps.updates.startDeployment(item, generation);
+    deploymentId = started.id;
+    await deps.updates.setPhase(item, 'building', { statusDetail: null, error: null });
+    // A brand-new environment (first webhook, first deployment row) cannot have a comment on the PR yet.
+    attempt = new AttemptFeedback(deps.feedback, item, deploymentId, !(started.first && generation === 1));
+    await attempt.begin(deps.announceDelayMs);
+    let deployed: { url: string };
+    try {
+      const fetchToken = await deps.fetchToken(item.repo.installationId);
+      deployed = await deps.runtime.deploy(
+        {
+          ...environmentRef(item),
+          environmentId: env.id,
+          deploymentId,
+          commitSha: env.headSha,
+          branch: env.branch ?? '',
+          cloneUrl: item.repo.cloneUrl ?? '',
+          fetchToken,
+          config: config.config,
+          onPhase: (phase) => void deps.updates.setPhase(item, phase),
+        },
+        signal,
+      );
+    } finally {
+      await attempt.settle();
+    }
+    await step();
+    const ttl = config.config.ttl;
+    await deps.updates.observe(item, generation, 'running', {
+      url: deployed.url,
+      deployedSha: env.headSha,
+      error: null,
+      statusDetail: null,
+      lastDeployedAt: new Date(),
+      expiresAt: ttl === undefined ? null : new Date(Date.now() + ttlMilliseconds(ttl)),
+    });
+    await deps.updates.finishDeployment(deploymentId, 'succeeded');
+    await attempt.ensureDeployment();
+    await deps.feedback.deploymentSucceeded(item, deployed.url);
+    await deps.feedback.comment(
+      item,
+      { status: 'running', previewUrl: deployed.url },
+      attempt.commentOptions,
+    );
+    return 'observed';
+  } catch (error) {
+    if (error instanceof Superseded || signal.aborted) {
+      if (deploymentId !== undefined) {
+        await deps.updates.finishDeployment(deploymentId, 'canceled', {
+          error: 'superseded by a newer commit',
+        });
+      }
+      return 'superseded';
+    }
+    return handleFailure(deps, item, generation, error, deploymentId, attempt);
+  }
+}
+
+async function teardown(
+  deps: ReconcileDeps,
+  item: WorkItem,
+  signal: AbortSignal,
+  why: 'closed' | 'expired',
+): Promise<Outcome> {
+  const generation = item.env.generation;
+  try {
+    if (item.env.phase !== 'deleted') await deps.updates.setPhase(item, 'deleting', { statusDetail: null });
+    await deps.runtime.destroy(environmentRef(item), signal);
+    await deps.updates.observe(item, generation, 'deleted', {
+      url: null,
+      deployedSha: null,
+      expiresAt: null,
+      error: null,
+      statusDetail:
+        why === 'expired' ? 'Expired: push a commit or reopen the pull request to bring it back.' : null,
+    });
+    await deps.feedback.deploymentInactive(item);
+    await deps.feedback.comment(item, { status: why === 'expired' ? 'expired' : 'deleted' });
+    return 'observed';
+  } catch (error) {
+    if (signal.aborted) return 'superseded';
+    return handleFailure(deps, item, generation, error, undefined);
+  }
+}
+
+/** A running preview failed by itself (e.g. crashed too often): the environment and the PR say so. */
+export async function reportPreviewFailure(
+  deps: ReconcileDeps,
+  item: WorkItem,
+  reason: string,
+  logExcerpt: readonly string[],
+): Promise<void> {
+  if (item.env.phase !== 'running') return;
+  await fail(deps, item, item.env.observedGeneration, reason, logExcerpt, undefined);
+}
+
+async function handleFailure(
+  deps: ReconcileDeps,
+  item: WorkItem,
+  generation: number,
+  error: unknown,
+  deploymentId: string | undefined,
+  attempt?: AttemptFeedback,
+): Promise<Outcome> {
+  const transient = isTransient(error);
+  const message = sanitize(error instanceof Error ? error.message : String(error), deps.secrets);
+  const logExcerpt = error instanceof RuntimeFailure ? error.logExcerpt : [];
+  const attempts = item.env.attempts + 1;
+  if (transient && attempts < deps.maxAttempts) {
+    const delay = deps.retryDelaysMs[Math.min(attempts - 1, deps.retryDelaysMs.length - 1)] ?? 1000;
+    deps.logger.warn(
+      { environment: item.env.namespace, attempts, delayMs: delay, err: message },
+      'environment attempt failed; retrying',
+    );
+    if (deploymentId !== undefined)
+      await deps.updates.finishDeployment(deploymentId, 'failed', { error: message });
+    await deps.updates.scheduleRetry(item, attempts, delay, message);
+    return 'retry-later';
+  }
+  const reason = transient ? `${message} (gave up after ${attempts} attempts)` : message;
+  await attempt?.ensureDeployment();
+  return fail(deps, item, generation, reason, logExcerpt, deploymentId, attempt?.commentOptions);
+}
+
+async function fail(
+  deps: ReconcileDeps,
+  item: WorkItem,
+  generation: number,
+  reason: string,
+  logExcerpt: readonly string[],
+  deploymentId: string | undefined,
+  commentOptions: { mayExist?: boolean } = {},
+): Promise<Outcome> {
+  const message = sanitize(reason, deps.secrets);
+  const log = logExcerpt.map((line) => sanitize(line, deps.secrets));
+  await deps.updates.observe(item, generation, 'failed', { error: message, statusDetail: null });
+  if (deploymentId !== undefined)
+    await deps.updates.finishDeployment(deploymentId, 'failed', { error: message });
+  await deps.feedback.deploymentFailed(item, message);
+  await deps.feedback.comment(
+    item,
+    { status: 'failed', failure: { reason: message, logLines: log } },
+    commentOptions,
+  );
+  return 'observed';
+}
+
+function isTransient(error: unknown): boolean {
+  if (error instanceof RuntimeFailure) return error.transient;
+  if (error instanceof Unavailable) return true;
+  return false;
+}
+
+async function readConfig(
+  deps: ReconcileDeps,
+  item: WorkItem,
+): Promise<{ ok: true; config: GlimpseConfig } | { ok: false; message: string }> {
+  const text = await deps.configSource.read(item, configRef(item.env));
+  return parseGlimpseConfig(text ?? '');
+}
+
+/** Undefined when the PR may deploy; otherwise what it waits for. */
+async function decideGate(
+  deps: ReconcileDeps,
+  item: WorkItem,
+  config: GlimpseConfig,
+): Promise<string | undefined> {
+  const { env } = item;
+  const decision = decideDeployGate(config, {
+    isFork: env.isFork,
+    isDraft: env.isDraft,
+    labels: env.labels,
+    labelSenders: env.labelSenders,
+    approvedBy: env.approvedBy,
+  });
+  if (decision.kind === 'deploy') return undefined;
+  if (decision.kind === 'wait') return decision.reason;
+  if (deps.github === undefined) {
+    return `Cannot check that ${decision.login} may approve a fork's preview without a GitHub App.`;
+  }
+  if (await deps.github.hasWriteAccess(repoRef(item.repo), decision.login)) return undefined;
+  return `The \`${config.label}\` label was added by ${decision.login}, who has no write access to this repository; a maintainer must add it.`;
+}
+
+async function waitingForChecks(
+  deps: ReconcileDeps,
+  item: WorkItem,
+  config: GlimpseConfig,
+): Promise<{ failed: boolean; detail: string } | undefined> {
+  const names = deps.runtime.name === 'kubernetes' ? (config.kubernetes?.waitForChecks ?? []) : [];
+  if (names.length === 0 || deps.github === undefined) return undefined;
+  const state = await deps.github.checkState(repoRef(item.repo), item.env.headSha);
+  const failed = names.filter((n) => state.checks[n] === 'failure');
+  if (failed.length > 0) return { failed: true, detail: `Required check failed: ${failed.join(', ')}` };
+  const waiting = names.filter((n) => state.checks[n] !== 'success');
+  if (waiting.length === 0) return undefined;
+  return { failed: false, detail: `Waiting for checks: ${waiting.join(', ')}` };
+}

@@ -1,0 +1,115 @@
+import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import type { Database } from '../db/database.ts';
+import { notifyWork } from '../db/notify-work.ts';
+import { environments, repos } from '../db/schema.ts';
+import type { GithubClient } from '../github/github-client.ts';
+import type { Logger } from '../logger.ts';
+import type { Runtime } from '../runtimes/runtime.ts';
+import { repoRef } from './work-item.ts';
+
+export interface ResyncReport {
+  orphansRemoved: string[];
+  redeployed: string[];
+  closed: string[];
+}
+
+/**
+ * Catches what events missed: resources no open environment owns are removed, running environments whose
+ * resources vanished are deployed again, and environments of PRs that closed while Glimpse was down close.
+ */
+export async function resync(deps: {
+  db: Database;
+  runtime: Runtime;
+  github: GithubClient | undefined;
+  logger: Logger;
+}): Promise<ResyncReport> {
+  const { db, runtime } = deps;
+  const report: ResyncReport = { orphansRemoved: [], redeployed: [], closed: [] };
+  const managed = await runtime.listManaged();
+  const rows = await db
+    .select({
+      id: environments.id,
+      namespace: environments.namespace,
+      desiredState: environments.desiredState,
+      phase: environments.phase,
+      pending: sql<boolean>`${environments.generation} > ${environments.observedGeneration}`,
+    })
+    .from(environments)
+    .where(ne(environments.phase, 'deleted'));
+  const byNamespace = new Map(rows.map((r) => [r.namespace, r]));
+
+  for (const ref of managed) {
+    const owner = byNamespace.get(ref.namespace);
+    if (owner !== undefined && (owner.desiredState === 'active' || owner.pending)) continue;
+    try {
+      await runtime.destroy(ref, AbortSignal.timeout(10 * 60_000));
+      report.orphansRemoved.push(ref.namespace);
+    } catch (error) {
+      deps.logger.warn(
+        { err: error, environment: ref.namespace },
+        'could not remove an orphaned environment',
+      );
+    }
+  }
+
+  const managedByName = new Map(managed.map((r) => [r.namespace, r]));
+  for (const row of rows) {
+    if (row.desiredState !== 'active' || row.phase !== 'running' || row.pending) continue;
+    const ref = managedByName.get(row.namespace);
+    const present = ref !== undefined && (await runtime.inspect(ref)).exists;
+    if (!present) report.redeployed.push(row.id);
+  }
+  if (report.redeployed.length > 0) await requestAgain(db, report.redeployed, 'active');
+
+  if (deps.github !== undefined)
+    report.closed = await closeFinishedPullRequests(db, deps.github, deps.logger);
+  if (report.orphansRemoved.length + report.redeployed.length + report.closed.length > 0) {
+    deps.logger.info(report, 'resync found drift');
+  }
+  return report;
+}
+
+async function closeFinishedPullRequests(
+  db: Database,
+  github: GithubClient,
+  logger: Logger,
+): Promise<string[]> {
+  const active = await db
+    .select({ id: environments.id, prNumber: environments.prNumber, repo: repos })
+    .from(environments)
+    .innerJoin(repos, eq(repos.id, environments.repoId))
+    .where(and(eq(environments.desiredState, 'active'), eq(repos.enabled, true)));
+  const byRepo = new Map<string, typeof active>();
+  for (const row of active) byRepo.set(row.repo.id, [...(byRepo.get(row.repo.id) ?? []), row]);
+  const closed: string[] = [];
+  for (const rowsOfRepo of byRepo.values()) {
+    const repo = rowsOfRepo[0]?.repo;
+    if (repo === undefined) continue;
+    try {
+      const open = new Set(await github.listOpenPullRequestNumbers(repoRef(repo)));
+      closed.push(...rowsOfRepo.filter((r) => !open.has(r.prNumber)).map((r) => r.id));
+    } catch (error) {
+      logger.warn({ err: error, repo: repo.fullName }, 'could not list open pull requests');
+    }
+  }
+  if (closed.length > 0) await requestAgain(db, closed, 'closed');
+  return closed;
+}
+
+async function requestAgain(db: Database, ids: string[], desiredState: 'active' | 'closed'): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx
+      .update(environments)
+      .set({
+        desiredState,
+        generation: sql`${environments.generation} + 1`,
+        requestedTrigger: 'resync',
+        requestedBy: null,
+        attempts: 0,
+        nextAttemptAt: null,
+        updatedAt: sql`now()`,
+      })
+      .where(inArray(environments.id, ids));
+    await notifyWork(tx);
+  });
+}

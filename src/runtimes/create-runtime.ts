@@ -1,0 +1,78 @@
+import type { Config } from '../config/config.ts';
+import type { ConfigSource } from '../controller/config-source.ts';
+import { GLIMPSE_CONFIG_FILE } from '../domain/glimpse-config.ts';
+import type { Logger } from '../logger.ts';
+import { KubernetesRuntime } from './kubernetes/kubernetes-runtime.ts';
+import { createLocalRuntime } from './local/local-runtime.ts';
+import type { PreviewFailure } from './local/local-runtime-options.ts';
+import type { EnvironmentSpec, Runtime } from './runtime.ts';
+
+export interface CreatedRuntime {
+  runtime: Runtime;
+  /** How this runtime reads `.glimpse.yml` when there is no GitHub App. */
+  configSource: ConfigSource | undefined;
+  /** One line for the banner: where previews are reachable. */
+  description: string;
+}
+
+/** The runtime GLIMPSE_RUNTIME names, configured from the same validated config. */
+export async function createRuntime(
+  config: Config,
+  logger: Logger,
+  hooks: {
+    onPreviewFailed: (failure: PreviewFailure) => void;
+    /** The repo's tarball at a commit, for Helm charts kept in the repo; undefined without a GitHub App. */
+    downloadSource: ((repoFullName: string, commitSha: string) => Promise<Buffer>) | undefined;
+  },
+): Promise<CreatedRuntime> {
+  if (config.runtime === 'kubernetes') {
+    const k = config.kubernetes;
+    const downloadSource = hooks.downloadSource;
+    const runtime = new KubernetesRuntime({
+      kubeconfig: k.kubeconfig,
+      baseDomain: config.baseDomain,
+      urlScheme: config.previewUrlScheme ?? 'https',
+      ingressClass: k.ingressClass,
+      ingressNamespace: k.ingressNamespace,
+      deployTimeoutMs: k.deployTimeoutMs,
+      deleteTimeoutMs: k.deleteTimeoutMs,
+      helmPath: k.helmPath,
+      ...(downloadSource === undefined
+        ? {}
+        : { fetchSource: (spec: EnvironmentSpec) => downloadSource(spec.repoFullName, spec.commitSha) }),
+      logger: logger.child({ component: 'kubernetes-runtime' }),
+    });
+    return {
+      runtime,
+      configSource: undefined,
+      description: `Kubernetes namespaces, served at ${config.previewUrlScheme ?? 'https'}://pr-<repo>-<number>.${config.baseDomain}`,
+    };
+  }
+  const local = await createLocalRuntime({
+    dataDir: config.dataDir,
+    publicUrl: config.publicUrl,
+    proxyHost: config.host,
+    proxyPort: config.local.proxyPort,
+    previewUrlScheme: config.previewUrlScheme ?? 'http',
+    baseDomain: config.baseDomain,
+    buildTimeoutMs: config.local.buildTimeoutMs,
+    allowFileRepos: config.local.allowFileRepos,
+    logger: logger.child({ component: 'local-runtime' }),
+    onPreviewFailed: hooks.onPreviewFailed,
+  });
+  return {
+    runtime: local,
+    configSource: {
+      read: (item, ref) =>
+        local.readRepoFile({
+          repoFullName: item.repo.fullName,
+          cloneUrl: item.repo.cloneUrl ?? '',
+          token: undefined,
+          prNumber: item.env.prNumber,
+          ref,
+          path: GLIMPSE_CONFIG_FILE,
+        }),
+    },
+    description: `local processes, served at ${local.urlOf('pr-<repo>-<number>')}`,
+  };
+}

@@ -1,0 +1,111 @@
+import type { CoreV1Api } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { type KubeManifest, manifestKey } from './kube-manifest.ts';
+import type { ServerSideApplyApi } from './server-side-apply-api.ts';
+import { apiStatusCode, translateKubeError } from './translate-kube-error.ts';
+
+/** The ConfigMap in each preview namespace that records what the last render applied (see docs). */
+export const APPLIED_RECORD = 'glimpse-applied';
+
+interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+}
+
+export interface ApplyContext {
+  objects: ServerSideApplyApi;
+  core: CoreV1Api;
+  namespace: string;
+  labels: Record<string, string>;
+  signal: AbortSignal;
+  log: Logger | undefined;
+}
+
+/** Server-side apply (field manager `glimpse`, forced) of every object, in order. */
+export async function applyObjects(manifests: KubeManifest[], ctx: Pick<ApplyContext, 'objects' | 'signal'>) {
+  for (const manifest of manifests) {
+    ctx.signal.throwIfAborted();
+    try {
+      await ctx.objects.apply(manifest);
+    } catch (error) {
+      throw translateKubeError(error, `applying ${manifestKey(manifest)}`);
+    }
+  }
+}
+
+/**
+ * Applies the objects of a render, then deletes what the previous render of this environment applied and this one
+ * no longer contains. The record of applied objects lives in the `glimpse-applied` ConfigMap; while a prune is under
+ * way it holds both sets, so an interrupted prune is finished by the next deploy.
+ */
+export async function applyAndPrune(manifests: KubeManifest[], ctx: ApplyContext): Promise<void> {
+  await applyObjects(manifests, ctx);
+  const current = manifests.map(refOf);
+  const previous = await readRecord(ctx);
+  const keys = new Set(current.map(refKey));
+  const stale = previous.filter((r) => !keys.has(refKey(r)));
+  await writeRecord(ctx, [...current, ...stale]);
+  for (const ref of stale) {
+    ctx.signal.throwIfAborted();
+    try {
+      await ctx.objects.delete(
+        {
+          apiVersion: ref.apiVersion,
+          kind: ref.kind,
+          metadata: { name: ref.name, namespace: ctx.namespace },
+        },
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        'Background',
+      );
+      ctx.log?.info({ object: refKey(ref) }, 'pruned object of an earlier render');
+    } catch (error) {
+      if (apiStatusCode(error) !== 404) throw translateKubeError(error, `deleting ${refKey(ref)}`);
+    }
+  }
+  if (stale.length > 0) await writeRecord(ctx, current);
+}
+
+function refOf(m: KubeManifest): ObjectRef {
+  return { apiVersion: m.apiVersion, kind: m.kind, name: m.metadata.name };
+}
+
+function refKey(r: ObjectRef): string {
+  return `${r.apiVersion} ${r.kind} ${r.name}`;
+}
+
+async function readRecord(ctx: ApplyContext): Promise<ObjectRef[]> {
+  try {
+    const cm = await ctx.core.readNamespacedConfigMap({ name: APPLIED_RECORD, namespace: ctx.namespace });
+    const parsed: unknown = JSON.parse(cm.data?.objects ?? '[]');
+    return Array.isArray(parsed) ? parsed.filter(isObjectRef) : [];
+  } catch (error) {
+    if (apiStatusCode(error) === 404) return [];
+    if (error instanceof SyntaxError) return [];
+    throw translateKubeError(error, 'reading the record of applied objects');
+  }
+}
+
+async function writeRecord(ctx: ApplyContext, refs: ObjectRef[]): Promise<void> {
+  const record: KubeManifest = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: APPLIED_RECORD, namespace: ctx.namespace, labels: ctx.labels },
+    data: { objects: JSON.stringify(refs) },
+  };
+  await applyObjects([record], ctx);
+}
+
+function isObjectRef(value: unknown): value is ObjectRef {
+  const v = value as Partial<ObjectRef> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.apiVersion === 'string' &&
+    typeof v.kind === 'string' &&
+    typeof v.name === 'string'
+  );
+}

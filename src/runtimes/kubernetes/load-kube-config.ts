@@ -1,0 +1,33 @@
+import { RuntimeFailure } from '../runtime.ts';
+import { PooledKubeConfig } from './pooled-kube-config.ts';
+
+/**
+ * A KubeConfig from the given file, or the default chain (KUBECONFIG, ~/.kube/config, then the in-cluster service
+ * account). The message of a failure names the file, never its contents or tokens.
+ */
+export function loadKubeConfig(path: string | undefined): PooledKubeConfig {
+  const kc = new PooledKubeConfig();
+  try {
+    if (path === undefined) kc.loadFromDefault();
+    else kc.loadFromFile(path);
+  } catch (error) {
+    const where = path === undefined ? 'the default kubeconfig (KUBECONFIG or ~/.kube/config)' : `"${path}"`;
+    throw new RuntimeFailure(`cannot load the kubeconfig from ${where}: ${errorCode(error)}`, {
+      transient: false,
+    });
+  }
+  if (kc.getCurrentCluster() === null) {
+    throw new RuntimeFailure(
+      'the kubeconfig names no current cluster: set current-context or the kubeconfig path',
+      {
+        transient: false,
+      },
+    );
+  }
+  return kc;
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : error instanceof Error ? error.name : 'invalid file';
+}

@@ -1,0 +1,149 @@
+import type {
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  V1Deployment,
+  V1Pod,
+  V1ReplicaSet,
+  V1StatefulSet,
+} from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { RuntimeFailure } from '../runtime.ts';
+import { evaluateRollout, type RolloutVerdict } from './evaluate-rollout.ts';
+import type { KubernetesTiming } from './kubernetes-runtime-options.ts';
+import { translateKubeError } from './translate-kube-error.ts';
+import { type ListedObject, WatchedList } from './watched-list.ts';
+
+export interface WaitForRolloutInput {
+  kc: KubeConfig;
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  namespace: string;
+  timeoutMs: number;
+  /** The whole deploy timeout, for the message. */
+  deployTimeoutMs: number;
+  timing: KubernetesTiming;
+  logExcerptLines: number;
+  signal: AbortSignal;
+  log: Logger | undefined;
+}
+
+/**
+ * Waits, with the watch API, until every Deployment and StatefulSet of the namespace is available. Rejects with a
+ * permanent RuntimeFailure (reason and the failing container's last log lines) as soon as the rollout fails, or when
+ * the timeout passes; rejects promptly when `signal` aborts.
+ */
+export async function waitForRollout(input: WaitForRolloutInput): Promise<void> {
+  const { kc, core, apps, namespace } = input;
+  const stop = new AbortController();
+  const signal = AbortSignal.any([stop.signal, input.signal]);
+  let settle: ((verdict: RolloutVerdict | Error) => void) | undefined;
+  const settled = new Promise<RolloutVerdict | Error>((resolve) => {
+    settle = resolve;
+  });
+  const lists: WatchedList<ListedObject>[] = [];
+  const evaluate = () => {
+    if (lists.length < 4) return;
+    const [deployments, statefulSets, replicaSets, pods] = lists;
+    const verdict = evaluateRollout({
+      deployments: (deployments?.values() ?? []) as V1Deployment[],
+      statefulSets: (statefulSets?.values() ?? []) as V1StatefulSet[],
+      replicaSets: (replicaSets?.values() ?? []) as V1ReplicaSet[],
+      pods: (pods?.values() ?? []) as V1Pod[],
+    });
+    if (verdict.kind !== 'waiting') settle?.(verdict);
+    else lastWaiting = verdict.detail;
+  };
+  let lastWaiting = 'waiting for the workloads';
+  const abort = () =>
+    settle?.(
+      new RuntimeFailure(`deploy of ${namespace} was cancelled`, {
+        transient: true,
+        cause: input.signal.reason,
+      }),
+    );
+  const timer = setTimeout(
+    () =>
+      settle?.(
+        new RuntimeFailure(
+          `rollout in ${namespace} did not finish within the deploy timeout (${Math.round(input.deployTimeoutMs / 1000)} s): ${lastWaiting}`,
+          { transient: false },
+        ),
+      ),
+    input.timeoutMs,
+  );
+  input.signal.addEventListener('abort', abort, { once: true });
+  if (input.signal.aborted) abort();
+  try {
+    const watched = (
+      prefix: string,
+      plural: string,
+      list: () => Promise<{ metadata?: { resourceVersion?: string }; items: ListedObject[] }>,
+    ) =>
+      new WatchedList<ListedObject>({
+        kc,
+        path: `${prefix}/namespaces/${namespace}/${plural}`,
+        list: async () => {
+          const result = await list();
+          return { resourceVersion: result.metadata?.resourceVersion, items: result.items };
+        },
+        onChange: evaluate,
+        signal,
+        pollIntervalMs: input.timing.pollIntervalMs,
+        watchTimeoutSeconds: input.timing.watchTimeoutSeconds,
+        log: input.log,
+      });
+    const created = [
+      watched('/apis/apps/v1', 'deployments', () => apps.listNamespacedDeployment({ namespace })),
+      watched('/apis/apps/v1', 'statefulsets', () => apps.listNamespacedStatefulSet({ namespace })),
+      watched('/apis/apps/v1', 'replicasets', () => apps.listNamespacedReplicaSet({ namespace })),
+      watched('/api/v1', 'pods', () => core.listNamespacedPod({ namespace })),
+    ];
+    void Promise.all(created.map((l) => l.start())).then(
+      () => {
+        lists.push(...created);
+        evaluate();
+      },
+      (error: unknown) => settle?.(translateKubeError(error, `watching the rollout in ${namespace}`)),
+    );
+    const outcome = await settled;
+    if (outcome instanceof Error) throw outcome;
+    if (outcome.kind === 'failed') {
+      const excerpt = await logExcerpt(core, namespace, outcome, input.logExcerptLines);
+      throw new RuntimeFailure(`rollout failed: ${outcome.message}`, {
+        transient: false,
+        logExcerpt: excerpt,
+      });
+    }
+  } finally {
+    clearTimeout(timer);
+    input.signal.removeEventListener('abort', abort);
+    stop.abort();
+  }
+}
+
+/** The failing container's last log lines (its previous run's when the current one has none), else the reason. */
+async function logExcerpt(
+  core: CoreV1Api,
+  namespace: string,
+  failure: Extract<RolloutVerdict, { kind: 'failed' }>,
+  lines: number,
+): Promise<string[]> {
+  if (failure.pod === undefined || failure.container === undefined) return [failure.message];
+  for (const previous of [false, true]) {
+    try {
+      const text = await core.readNamespacedPodLog({
+        name: failure.pod,
+        namespace,
+        container: failure.container,
+        tailLines: lines,
+        previous,
+      });
+      const split = text.split('\n').filter((l) => l !== '');
+      if (split.length > 0) return split.slice(-lines);
+    } catch {
+      // No logs (image never pulled, or no previous container): fall through.
+    }
+  }
+  return [failure.message];
+}

@@ -1,0 +1,113 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+
+/** The fields of /proc/<pid>/stat that Glimpse uses. */
+export interface ProcStat {
+  pid: number;
+  state: string;
+  pgrp: number;
+  /** User plus system CPU time, in clock ticks. */
+  cpuTicks: number;
+  /** Clock ticks after boot at which the process started: with the pid, it identifies one process. */
+  startTime: number;
+}
+
+/** Reads /proc/<pid>/stat; undefined when the process is gone or /proc is unavailable. */
+export function readProcStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may hold spaces and parentheses: split after its last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const number = (index: number) => Number(fields[index] ?? Number.NaN);
+  return {
+    pid,
+    state: fields[0] ?? '?',
+    pgrp: number(2),
+    cpuTicks: number(11) + number(12),
+    startTime: number(19),
+  };
+}
+
+/** Every live (non-zombie) process whose process group is `pgid`. */
+export function groupMembers(pgid: number): ProcStat[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const members: ProcStat[] = [];
+  for (const entry of entries) {
+    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
+    const stat = readProcStat(Number(entry));
+    if (stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z') members.push(stat);
+  }
+  return members;
+}
+
+/** Spawns a shell command as the leader of a new process group, so the whole tree can be signalled. */
+export function spawnGroup(
+  command: string,
+  options: { cwd: string; env: Record<string, string> },
+): ChildProcess {
+  return spawn('/bin/sh', ['-c', command], {
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Sends a signal to a process group; false when the group no longer exists. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True while any non-zombie member of the group is alive. */
+export function groupAlive(pgid: number): boolean {
+  if (!signalGroup(pgid, 0)) return false;
+  // kill(0) also succeeds for zombies that nobody has reaped yet; /proc tells them apart.
+  return groupMembers(pgid).length > 0 || !procAvailable();
+}
+
+function procAvailable(): boolean {
+  return readProcStat(process.pid) !== undefined;
+}
+
+/** SIGTERM to the group, SIGKILL after `graceMs`; resolves once no member is left (or 5 s after SIGKILL). */
+export async function stopGroup(pgid: number, graceMs: number): Promise<void> {
+  if (!signalGroup(pgid, 'SIGTERM')) return;
+  if (await waitGroupGone(pgid, graceMs)) return;
+  signalGroup(pgid, 'SIGKILL');
+  await waitGroupGone(pgid, 5_000);
+}
+
+async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!groupAlive(pgid)) return true;
+    if (Date.now() >= deadline) return false;
+    await delay(25);
+  }
+}
+
+/**
+ * True when `pid` is still the process Glimpse started (same start time), so a pid reused by an
+ * unrelated process after a restart is never signalled.
+ */
+export function isSameProcess(pid: number, startTime: number | undefined): boolean {
+  const stat = readProcStat(pid);
+  return (
+    stat !== undefined && stat.state !== 'Z' && (startTime === undefined || stat.startTime === startTime)
+  );
+}

@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { groupMembers } from './process-group.ts';
+
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ; 100 on every mainstream Linux build
+const PAGE_SIZE = 4096;
+
+export type GroupUsage = { cpuMillicores: number; memoryBytes: number } | { unavailable: string };
+
+/**
+ * CPU and resident memory of a whole process group (the shell, npm, node ...), from
+ * /proc/<pid>/stat and /proc/<pid>/statm. CPU is measured over `sampleMs`.
+ */
+export async function groupUsage(pgid: number, sampleMs: number): Promise<GroupUsage> {
+  const before = groupMembers(pgid);
+  if (before.length === 0) return { unavailable: 'the process is not running or /proc is not available' };
+  const startedAt = performance.now();
+  await delay(sampleMs);
+  const after = groupMembers(pgid);
+  const elapsedSeconds = (performance.now() - startedAt) / 1000;
+  const previous = new Map(before.map((p) => [`${p.pid}:${p.startTime}`, p.cpuTicks]));
+  let ticks = 0;
+  let memoryBytes = 0;
+  for (const member of after) {
+    ticks += member.cpuTicks - (previous.get(`${member.pid}:${member.startTime}`) ?? member.cpuTicks);
+    memoryBytes += residentBytes(member.pid);
+  }
+  const cpuMillicores = Math.round(((ticks / CLOCK_TICKS_PER_SECOND) * 1000) / elapsedSeconds);
+  return { cpuMillicores: Math.max(0, cpuMillicores), memoryBytes };
+}
+
+function residentBytes(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ');
+    return Number(fields[1] ?? 0) * PAGE_SIZE;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,40 @@
+const STYLE =
+  'body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#222}' +
+  'h1{font-size:1.4rem}a{color:#0969da}';
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><style>${STYLE}</style></head><body><h1>${title}</h1>${body}</body></html>\n`;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** For a host that names no preview: says nothing about which previews exist. */
+export function notFoundPage(): string {
+  return page('No preview here', '<p>There is no preview environment at this address.</p>');
+}
+
+export type UnavailableReason = 'building' | 'failed' | 'restarting';
+
+/** For a preview that exists but cannot answer right now, linking to its page in Glimpse. */
+export function unavailablePage(
+  namespace: string,
+  reason: UnavailableReason,
+  environmentUrl: string,
+): string {
+  const link = `<p><a href="${escapeHtml(environmentUrl)}">See ${escapeHtml(namespace)} in Glimpse</a> for its status and logs.</p>`;
+  if (reason === 'building') {
+    return page(
+      'This preview is being built',
+      `<p>It will appear here once it is ready. Reload in a moment.</p>${link}`,
+    );
+  }
+  if (reason === 'restarting') {
+    return page(
+      'This preview is restarting',
+      `<p>Its process stopped and is being started again.</p>${link}`,
+    );
+  }
+  return page('This preview failed', `<p>The preview could not be built or started.</p>${link}`);
+}

@@ -1,0 +1,133 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './health-check.ts';
+import { unavailablePage } from './proxy-pages.ts';
+import { ReverseProxy } from './reverse-proxy.ts';
+
+function get(port: number, host: string, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; raw: string[]; body: string }>(
+    (resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, path: '/', headers: { host, ...headers }, agent: false }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => {
+            body += chunk.toString();
+          });
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, raw: res.rawHeaders, body }),
+          );
+        })
+        .on('error', reject);
+    },
+  );
+}
+
+describe('ReverseProxy', () => {
+  let upstream: http.Server;
+  let upstreamPort: number;
+  let proxy: ReverseProxy;
+  let proxyPort: number;
+  const seen: http.IncomingHttpHeaders[] = [];
+
+  beforeAll(async () => {
+    upstream = http.createServer((req, res) => {
+      seen.push(req.headers);
+      if (req.method !== 'GET') {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => res.end(`${req.method} ${Buffer.concat(chunks).toString()}`));
+        return;
+      }
+      res.setHeader('Set-Cookie', ['a=1', 'b=2']);
+      res.setHeader('X-App', 'yes');
+      res.end('from upstream');
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    upstreamPort = (upstream.address() as AddressInfo).port;
+    proxy = new ReverseProxy({
+      baseDomain: 'localhost',
+      publicUrl: 'https://glimpse.example.com',
+      scheme: 'https',
+      logger: pino({ level: 'silent' }),
+    });
+    proxyPort = await proxy.listen('127.0.0.1', 0);
+  });
+
+  afterAll(async () => {
+    await proxy.close();
+    upstream.close();
+  });
+
+  it('keeps repeated response headers and drops hop-by-hop request headers', async () => {
+    proxy.setRoute('pr-a-1', { kind: 'serving', port: upstreamPort });
+    const reply = await get(proxyPort, 'pr-a-1.localhost', {
+      connection: 'keep-alive, x-secret-hop',
+      'x-secret-hop': '1',
+      te: 'trailers',
+    });
+    expect(reply.body).toBe('from upstream');
+    expect(reply.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(reply.headers['x-app']).toBe('yes');
+    const headers = seen.at(-1) ?? {};
+    expect(headers['x-secret-hop']).toBeUndefined();
+    expect(headers.te).toBeUndefined();
+    expect(headers['x-forwarded-proto']).toBe('https');
+  });
+
+  it('re-frames a chunked body for methods node would not chunk by itself', async () => {
+    const reply = await new Promise<string>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: proxyPort,
+          method: 'DELETE',
+          path: '/',
+          headers: { host: 'pr-a-1.localhost', 'transfer-encoding': 'chunked' },
+          agent: false,
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => {
+            body += chunk.toString();
+          });
+          res.on('end', () => resolve(body));
+        },
+      );
+      req.on('error', reject);
+      req.write('first,');
+      req.end('second');
+    });
+    expect(reply).toBe('DELETE first,second');
+  });
+
+  it('replaces client-sent forwarding headers it owns, appending to X-Forwarded-For', async () => {
+    await get(proxyPort, 'pr-a-1.localhost', {
+      'x-forwarded-for': '203.0.113.9',
+      'x-forwarded-host': 'evil.example',
+    });
+    const headers = seen.at(-1) ?? {};
+    expect(headers['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
+    expect(headers['x-forwarded-host']).toBe('pr-a-1.localhost');
+  });
+
+  it('answers 503 with the restarting page when the process does not answer', async () => {
+    proxy.setRoute('pr-b-2', { kind: 'serving', port: await freePort() });
+    const reply = await get(proxyPort, 'pr-b-2.localhost');
+    expect(reply.status).toBe(503);
+    expect(reply.body).toContain('restarting');
+    expect(reply.body).toContain('https://glimpse.example.com/environments/pr-b-2');
+  });
+
+  it('escapes the link it puts into a page', () => {
+    const html = unavailablePage(
+      'pr-c-3',
+      'failed',
+      'https://glimpse.example.com/"><script>alert(1)</script>',
+    );
+    expect(html).toContain('This preview failed');
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&#34;&#62;&#60;script&#62;');
+  });
+});

@@ -1,0 +1,94 @@
+import type { GlimpseConfig } from '../domain/glimpse-config.ts';
+
+/**
+ * Where previews run. The controller talks only to this interface; it never knows whether a
+ * preview is a Kubernetes namespace or a local process.
+ */
+export interface Runtime {
+  readonly name: 'local' | 'kubernetes';
+  /** Idempotent: apply, then wait until ready or failed. Rejects with a RuntimeFailure. */
+  deploy(spec: EnvironmentSpec, signal: AbortSignal): Promise<Deployed>;
+  /** Idempotent: returns once everything of the environment is gone. */
+  destroy(ref: EnvironmentRef, signal: AbortSignal): Promise<void>;
+  logs(ref: EnvironmentRef, options: LogOptions): AsyncIterable<LogLine>;
+  inspect(ref: EnvironmentRef): Promise<Observed>;
+  /** Every environment this runtime holds resources for, for garbage collection and resync. */
+  listManaged(): Promise<EnvironmentRef[]>;
+  /** Stops background work (supervisors, proxies, watches). Previews themselves keep their state. */
+  close(): Promise<void>;
+}
+
+export interface EnvironmentRef {
+  /** DNS-1123 name, `pr-<repo>-<number>`; unique across Glimpse. */
+  namespace: string;
+  repoFullName: string;
+  prNumber: number;
+}
+
+export interface EnvironmentSpec extends EnvironmentRef {
+  environmentId: string;
+  deploymentId: string;
+  commitSha: string;
+  branch: string;
+  /** Where the source comes from (local runtime): an https clone URL, or file:// when allowed. */
+  cloneUrl: string;
+  /** Short-lived credential for fetching the source; never written to disk or logs. */
+  fetchToken: string | undefined;
+  config: GlimpseConfig;
+  /** Receives progress such as entering the build phase. */
+  onPhase?: (phase: 'building' | 'deploying') => void;
+}
+
+export interface Deployed {
+  url: string;
+}
+
+export interface LogOptions {
+  tailLines: number;
+  timestamps: boolean;
+  follow: boolean;
+  signal?: AbortSignal;
+}
+
+export interface LogLine {
+  time: Date | undefined;
+  /** Pod and container for Kubernetes, process for local; shown as a prefix when there are several. */
+  source: string;
+  text: string;
+}
+
+export interface Observed {
+  exists: boolean;
+  workloads: ObservedWorkload[];
+  /** Said when usage cannot be measured, instead of inventing numbers. */
+  usageUnavailableReason?: string;
+}
+
+export interface ObservedWorkload {
+  name: string;
+  phase: string;
+  ready: boolean;
+  restarts: number;
+  startedAt: Date | undefined;
+  pid?: number;
+  cpuMillicores?: number;
+  memoryBytes?: number;
+  /** Why the workload is not ready, when known (e.g. it crashed too often and was given up). */
+  message?: string;
+}
+
+/**
+ * A deploy or destroy that did not succeed. `transient` failures are retried by the controller
+ * (5xx, timeouts, resets, conflicts); permanent ones fail the environment at once.
+ */
+export class RuntimeFailure extends Error {
+  readonly transient: boolean;
+  readonly logExcerpt: string[];
+
+  constructor(message: string, options: { transient: boolean; logExcerpt?: string[]; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = 'RuntimeFailure';
+    this.transient = options.transient;
+    this.logExcerpt = options.logExcerpt ?? [];
+  }
+}
