@@ -1,0 +1,31 @@
+/** The few lines `glimpse serve` prints once it listens. */
+export interface BannerFacts {
+  version: string;
+  listenUrl: string;
+  publicUrl: string;
+  database: string;
+  cliSocket: string | undefined;
+  runtime: string;
+  dataDir: string;
+  bootstrapToken: string | undefined;
+  notes: string[];
+}
+
+export function renderBanner(facts: BannerFacts): string {
+  const lines = [
+    `Glimpse ${facts.version}`,
+    `  listening  ${facts.listenUrl}${facts.publicUrl === facts.listenUrl ? '' : `  (public URL ${facts.publicUrl})`}`,
+    `  database   ${facts.database}`,
+    `  runtime    ${facts.runtime}`,
+    `  data       ${facts.dataDir}`,
+    ...facts.notes.map((note) => `  note       ${note}`),
+  ];
+  if (facts.bootstrapToken !== undefined) {
+    lines.push(
+      '',
+      '  First start: an "admin" user was created. Its one-time login token (shown only now):',
+      `    ${facts.bootstrapToken}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

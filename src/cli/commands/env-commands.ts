@@ -1,0 +1,176 @@
+import { type Command, Option } from 'commander';
+import { PHASES } from '../../db/schema.ts';
+import type { Principal } from '../../services/auth/principal.ts';
+import type {
+  AcceptedView,
+  EnvironmentDetail,
+  EnvironmentView,
+} from '../../services/environments/environment-schemas.ts';
+import { createServiceOperations, type PreviewOperations } from '../../services/preview-operations.ts';
+import { type CliIo, printJson, printTable } from '../cli-io.ts';
+import { requireServer, type ServerFlags, serverOperations } from '../server-target.ts';
+import { withClientDatabase } from '../with-client-database.ts';
+
+/** The operator at the machine: sees every environment, read-only (no actor to audit changes by). */
+const OPERATOR: Principal = {
+  userId: '00000000-0000-0000-0000-000000000000',
+  login: 'operator',
+  isAdmin: true,
+  tokenId: undefined,
+};
+
+interface Flags extends ServerFlags {
+  json?: boolean;
+}
+
+/** Runs `work` on the server's REST API when one is named, else straight on the database as the operator. */
+async function withOperations<T>(
+  io: CliIo,
+  flags: ServerFlags,
+  work: (ops: PreviewOperations) => Promise<T>,
+) {
+  const remote = serverOperations(io, flags);
+  if (remote !== undefined) return work(remote);
+  return withClientDatabase(io, (db) =>
+    work(
+      createServiceOperations({ db, runtime: undefined, github: undefined, now: () => new Date() }, OPERATOR),
+    ),
+  );
+}
+
+const serverOptions = (command: Command) =>
+  command
+    .option('--server <url>', 'a Glimpse server to ask (default: GLIMPSE_URL; unset: the database)')
+    .option('--token <token>', 'API token for --server (default: GLIMPSE_TOKEN)')
+    .option('--json', 'print JSON');
+
+/** `glimpse env ls|show|logs|retry|redeploy|delete`: the same operations as the API and MCP tools. */
+export function registerEnvCommands(program: Command, io: CliIo): void {
+  const env = program.command('env').description('preview environments');
+
+  serverOptions(env.command('ls').description('list environments, newest activity first'))
+    .addOption(new Option('--status <phase>', 'only this phase').choices(PHASES))
+    .option('--repo <owner/name>', 'only this repository')
+    .option('-q, --query <text>', 'text in the PR title, branch or namespace')
+    .option('--limit <n>', 'how many (1-100)', '50')
+    .action(async (flags: Flags & { status?: string; repo?: string; query?: string; limit: string }) => {
+      const page = await withOperations(io, flags, (ops) =>
+        ops.listEnvironments({
+          limit: Number(flags.limit),
+          ...(flags.status === undefined ? {} : { status: flags.status as EnvironmentView['phase'] }),
+          ...(flags.repo === undefined ? {} : { repo: flags.repo }),
+          ...(flags.query === undefined ? {} : { q: flags.query }),
+        }),
+      );
+      if (flags.json) return printJson(io, page);
+      printTable(
+        io,
+        ['REPO', 'PR', 'PHASE', 'HEAD', 'URL', 'UPDATED'],
+        page.items.map((e) => [
+          e.repo,
+          `#${e.prNumber}`,
+          e.phase,
+          e.headSha.slice(0, 7),
+          e.url ?? '-',
+          e.updatedAt,
+        ]),
+        'No environments.',
+      );
+    });
+
+  serverOptions(
+    env.command('show <ref>').description('one environment (id or namespace) and its deployments'),
+  ).action(async (ref: string, flags: Flags) => {
+    const detail = await withOperations(io, flags, (ops) => ops.getEnvironment(ref));
+    if (flags.json) printJson(io, detail);
+    else printDetail(io, detail);
+  });
+
+  serverOptions(env.command('logs <ref>').description('log lines of an environment (needs a server)'))
+    .option('-f, --follow', 'keep printing new lines until the environment is gone')
+    .option('--tail <lines>', 'lines from the end (1-10000)', '500')
+    .option('--no-timestamps', 'without times')
+    .action(async (ref: string, flags: Flags & { follow?: boolean; tail: string; timestamps: boolean }) => {
+      const ops = requireServer(io, flags, 'env logs');
+      const request = { tailLines: Number(flags.tail), timestamps: flags.timestamps };
+      if (!flags.follow) {
+        io.stdout(await ops.readLogs(ref, request));
+        return;
+      }
+      for await (const line of await ops.followLogs(ref, request)) io.stdout(`${line}\n`);
+    });
+
+  for (const action of ['retry', 'redeploy', 'delete'] as const) {
+    const description = {
+      retry: 'retry the failed deployment of an environment',
+      redeploy: 'deploy the head commit of an environment again',
+      delete: 'delete an environment (team admins and owners)',
+    }[action];
+    serverOptions(env.command(`${action} <ref>`).description(`${description} (needs a server)`)).action(
+      async (ref: string, flags: Flags) => {
+        const accepted = await requireServer(io, flags, `env ${action}`)[action](ref);
+        if (flags.json) printJson(io, accepted);
+        else io.stdout(acceptedText(accepted));
+      },
+    );
+  }
+
+  serverOptions(
+    env
+      .command('deploy <owner/repo> <pr>')
+      .description('deploy a pull request without the opt-in label (needs a server)'),
+  ).action(async (repoFullName: string, pr: string, flags: Flags) => {
+    const accepted = await requireServer(io, flags, 'env deploy').deploy({
+      repoFullName,
+      prNumber: Number(pr),
+    });
+    if (flags.json) printJson(io, accepted);
+    else io.stdout(acceptedText(accepted));
+  });
+}
+
+function acceptedText(accepted: AcceptedView): string {
+  const env = accepted.environment;
+  const what = { retry: 'Retry', redeploy: 'Redeploy', delete: 'Deletion', deploy: 'Deployment' }[
+    accepted.action
+  ];
+  return `${what} of ${env.namespace} (${env.repo}#${env.prNumber}) requested; it proceeds in the background.\n`;
+}
+
+function printDetail(io: CliIo, e: EnvironmentDetail): void {
+  const usage = e.resources.usage;
+  const rows: [string, string][] = [
+    ['namespace', e.namespace],
+    ['id', e.id],
+    ['pull request', `${e.repo}#${e.prNumber} ${e.prTitle ?? ''}`.trim()],
+    ['branch', e.branch ?? '-'],
+    ['phase', e.phase],
+    ['url', e.url ?? '-'],
+    ['head', e.headSha],
+    ['deployed', e.deployedSha ?? '-'],
+    ['error', e.error ?? '-'],
+    ['updated', e.updatedAt],
+    ['limits', `cpu ${e.resources.limits.cpu}, memory ${e.resources.limits.memory}`],
+    [
+      'usage',
+      usage === null
+        ? (e.resources.usageUnavailableReason ?? 'unknown')
+        : `cpu ${usage.cpuMillicores ?? '?'}m, memory ${usage.memoryBytes === null ? '?' : `${Math.round(usage.memoryBytes / 1048576)}Mi`}`,
+    ],
+    ...e.warnings.map((w): [string, string] => ['warning', w]),
+  ];
+  io.stdout(`${rows.map(([k, v]) => `${k.padEnd(13)}${v}`).join('\n')}\n\n`);
+  printTable(
+    io,
+    ['DEPLOYMENT', 'COMMIT', 'STATUS', 'TRIGGER', 'BY', 'CREATED'],
+    e.deployments.map((d) => [
+      d.id.slice(0, 8),
+      d.commitSha.slice(0, 7),
+      d.status,
+      d.trigger,
+      d.actor ?? '-',
+      d.createdAt,
+    ]),
+    'No deployments yet.',
+  );
+}

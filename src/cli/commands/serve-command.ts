@@ -1,0 +1,132 @@
+import type { Command } from 'commander';
+import { type App, createApp } from '../../app.ts';
+import { type Config, loadConfig } from '../../config/config.ts';
+import { sourceDownloader } from '../../controller/source-download.ts';
+import { openServerDatabase } from '../../db/connect-database.ts';
+import { migrateDatabase } from '../../db/migrate.ts';
+import { InvalidInput } from '../../domain/errors.ts';
+import { createGithubApp } from '../../github/create-github-app.ts';
+import { createGithubClient } from '../../github/github-client.ts';
+import { resolveWebhookSecret, type WebhookSecret } from '../../github/webhook-secret.ts';
+import { resolveSessionSecret } from '../../http/session-secret.ts';
+import type { Logger } from '../../logger.ts';
+import { createLogger } from '../../logger.ts';
+import { createRuntime } from '../../runtimes/create-runtime.ts';
+import { ensureBootstrapAdmin } from '../../services/bootstrap-admin.ts';
+import { GLIMPSE_VERSION } from '../../version.ts';
+import { renderBanner } from '../banner.ts';
+import type { CliIo } from '../cli-io.ts';
+
+const SHUTDOWN_GRACE_MS = 9_000;
+
+export function registerServeCommand(program: Command, io: CliIo): void {
+  program
+    .command('serve')
+    .description('run the Glimpse server (applies pending migrations first)')
+    .action(() => serve(io));
+}
+
+async function serve(io: CliIo): Promise<void> {
+  const config = loadConfig(io.env, io.cwd);
+  // Listen for signals from the very start, so a stop during startup is also clean.
+  const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY === true });
+  const database = await openServerDatabase(config);
+  let app: App | undefined;
+  try {
+    const { applied } = await migrateDatabase(database);
+    if (applied > 0) logger.info({ applied }, 'database migrated');
+    const bootstrapToken = await ensureBootstrapAdmin(database.db);
+    const webhookSecret = await resolveWebhookSecret(config);
+    const sessionSecret = await resolveSessionSecret(config);
+    const github = connectGithub(config, logger);
+    const runtime = await createRuntime(config, logger, {
+      downloadSource: github === undefined ? undefined : sourceDownloader(database.db, github.client),
+      onPreviewFailed: (failure) =>
+        void app?.controller?.recordPreviewFailure(
+          failure.ref.namespace,
+          failure.message,
+          failure.logExcerpt,
+        ),
+    });
+    app = createApp({
+      config,
+      logger,
+      database,
+      webhookSecret: webhookSecret.value,
+      sessionSecret,
+      runtime: runtime.runtime,
+      ...(github === undefined ? {} : { github }),
+      ...(runtime.configSource === undefined ? {} : { fallbackConfigSource: runtime.configSource }),
+    });
+    const listenUrl = await listen(app, config);
+    await app.start();
+    io.stdout(
+      renderBanner({
+        version: GLIMPSE_VERSION,
+        listenUrl,
+        publicUrl: config.publicUrl,
+        database: database.description,
+        cliSocket: database.socketPath,
+        runtime: `${config.runtime}: ${runtime.description}`,
+        dataDir: config.dataDir,
+        bootstrapToken,
+        notes: startupNotes(config, webhookSecret),
+      }),
+    );
+  } catch (error) {
+    await app?.close();
+    await database.close();
+    throw error;
+  }
+  const signal = await stopRequested;
+  logger.info({ signal }, 'shutting down');
+  const deadline = setTimeout(() => {
+    logger.error('shutdown took too long; exiting anyway');
+    process.exit(1);
+  }, SHUTDOWN_GRACE_MS);
+  deadline.unref();
+  await app.close();
+  await database.close();
+  clearTimeout(deadline);
+  logger.info('stopped');
+}
+
+async function listen(app: App, config: Config): Promise<string> {
+  try {
+    return await app.http.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
+      throw new InvalidInput(
+        `${config.host}:${config.port} is already in use: stop what listens there, or set GLIMPSE_PORT to another port.`,
+      );
+    }
+    throw error;
+  }
+}
+
+function startupNotes(config: Config, secret: WebhookSecret): string[] {
+  const notes: string[] = [];
+  notes.push(
+    config.github.app === undefined
+      ? 'GitHub App not configured (GITHUB_APP_ID, GITHUB_PRIVATE_KEY): webhooks are recorded, PR feedback is off'
+      : `GitHub App ${config.github.app.appId} via ${config.github.apiUrl}`,
+  );
+  if (secret.source !== 'GITHUB_WEBHOOK_SECRET') {
+    notes.push(
+      `webhook secret ${secret.source.generated ? 'generated into' : 'read from'} ${secret.source.file} ` +
+        "(set it as the App's webhook secret, or set GITHUB_WEBHOOK_SECRET)",
+    );
+  }
+  return notes;
+}
+
+function connectGithub(config: Config, logger: Logger) {
+  const credentials = config.github.app;
+  if (credentials === undefined) return undefined;
+  const app = createGithubApp({ ...credentials, apiUrl: config.github.apiUrl, logger });
+  return { app, client: createGithubClient(app) };
+}
