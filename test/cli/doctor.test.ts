@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../support/cli.ts';
+import { type GithubSimulator, startGithubSimulator } from '../support/github-sim/start-github-simulator.ts';
+import { type KubeSimulator, startKubeSimulator } from '../support/kube-sim/start-kube-simulator.ts';
+import { ensureKubeTools } from '../support/kube-tools.ts';
+
+describe('glimpse doctor', () => {
+  let github: GithubSimulator;
+  let sim: KubeSimulator;
+  let helm: string;
+  let dataDir: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    github = await startGithubSimulator();
+    sim = await startKubeSimulator();
+    helm = (await ensureKubeTools()).helm;
+    dataDir = mkdtempSync(path.join(tmpdir(), 'glimpse-doctor-'));
+    env = {
+      GLIMPSE_DATA_DIR: dataDir,
+      GLIMPSE_RUNTIME: 'kubernetes',
+      KUBECONFIG: sim.kubeconfigPath,
+      GLIMPSE_HELM_PATH: helm,
+      GITHUB_APP_ID: String(github.appId),
+      GITHUB_PRIVATE_KEY: github.privateKey,
+      GITHUB_API_URL: github.url,
+    };
+    expect((await cli(env, 'migrate')).exitCode).toBe(0);
+  });
+  afterEach(() => sim.access.clear());
+  afterAll(async () => {
+    await github.close();
+    await sim.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('passes when the database, the App, helm and every Kubernetes permission are in order', async () => {
+    const result = await cli(env, 'doctor');
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^ok\s+database\s.*migration\(s\) applied$/m);
+    expect(result.stdout).toMatch(/^ok\s+github\s.*App "glimpse" accepted/m);
+    expect(result.stdout).toMatch(/^ok\s+helm\s.*v3\./m);
+    expect(result.stdout).toMatch(/^ok\s+kubernetes\s.*all \d+ permissions granted$/m);
+    expect(github.requestsTo('GET /app')).toHaveLength(1);
+    github.assertClean();
+    expect(sim.requests.count({ resource: 'selfsubjectaccessreviews' })).toBeGreaterThan(40);
+  });
+
+  it('names a denied permission with the RBAC rule to add, and exits 1', async () => {
+    sim.access.deny({ verb: 'delete', resource: 'namespaces' });
+    sim.access.deny({ verb: 'get', resource: 'pods', subresource: 'log' });
+    const result = await cli(env, 'doctor');
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(
+      /^FAIL\s+kubernetes\s+2 of \d+ permissions missing: delete namespaces, get pods\/log$/m,
+    );
+    expect(result.stdout).toContain(
+      '- apiGroups: [""]\n          resources: ["namespaces"]\n          verbs: ["delete"]',
+    );
+    expect(result.stdout).toContain('resources: ["pods/log"]');
+    expect(result.stdout).toMatch(/^ok\s+database/m);
+    expect(result.stderr).toContain('kubernetes needs attention');
+  });
+
+  it('reports an unmigrated database, refused App credentials and a missing helm, each with a fix', async () => {
+    const freshDir = mkdtempSync(path.join(tmpdir(), 'glimpse-doctor-fresh-'));
+    try {
+      const result = await cli(
+        {
+          ...env,
+          GLIMPSE_DATA_DIR: freshDir,
+          GITHUB_APP_ID: String(github.appId + 1),
+          GLIMPSE_HELM_PATH: path.join(freshDir, 'no-helm-here'),
+        },
+        'doctor',
+        '--json',
+      );
+      expect(result.exitCode).toBe(1);
+      const report = JSON.parse(result.stdout) as {
+        ok: boolean;
+        checks: { name: string; status: string; detail: string; fix?: string }[];
+      };
+      expect(report.ok).toBe(false);
+      const byName = Object.fromEntries(report.checks.map((c) => [c.name, c]));
+      expect(byName.database).toMatchObject({
+        status: 'failed',
+        fix: expect.stringContaining('glimpse migrate'),
+      });
+      expect(byName.database?.detail).toMatch(/\d+ of \d+ migration\(s\) not applied/);
+      expect(byName.github).toMatchObject({
+        status: 'failed',
+        fix: expect.stringContaining('GITHUB_APP_ID'),
+      });
+      expect(byName.github?.detail).toContain('401');
+      expect(byName.helm).toMatchObject({
+        status: 'failed',
+        fix: expect.stringContaining('GLIMPSE_HELM_PATH'),
+      });
+      expect(byName.kubernetes?.status).toBe('ok');
+      expect(result.stdout).not.toContain('PRIVATE KEY');
+    } finally {
+      rmSync(freshDir, { recursive: true, force: true });
+    }
+  });
+
+  it('skips helm and Kubernetes on the local runtime, and the App when none is configured', async () => {
+    const result = await cli({ GLIMPSE_DATA_DIR: dataDir }, 'doctor');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^skip\s+github\s.*no GitHub App configured/m);
+    expect(result.stdout).toMatch(/^skip\s+helm/m);
+    expect(result.stdout).toMatch(/^skip\s+kubernetes/m);
+  });
+});

@@ -1,0 +1,131 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAppRepo } from '../local-runtime/support/app-repo.ts';
+import { cli } from '../support/cli.ts';
+import { freePort, type GlimpseProcess, startGlimpse } from '../support/glimpse-process.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+function getThroughProxy(port: number, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: '/', headers: { host } }, (response) => {
+        let body = '';
+        response.on('data', (chunk) => {
+          body += chunk;
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+describe('glimpse simulate against a real server, and a server killed with SIGKILL', () => {
+  const work = mkdtempSync(path.join(tmpdir(), 'glimpse-simulate-'));
+  const repoDir = path.join(work, 'My_Shop');
+  const app = createAppRepo(repoDir);
+  let env: Record<string, string>;
+  let server: GlimpseProcess;
+  let proxyPort: number;
+
+  const serve = async () => {
+    server = startGlimpse(['serve'], env);
+    await server.waitForOutput(/listening\s+http/);
+  };
+
+  beforeAll(async () => {
+    app.commit('v1', { '.glimpse.yml': 'local:\n  start: node server.cjs\n  health: /health\n' });
+    proxyPort = await freePort();
+    env = {
+      GLIMPSE_PORT: String(await freePort()),
+      GLIMPSE_PROXY_PORT: String(proxyPort),
+      GLIMPSE_DATA_DIR: path.join(work, 'data'),
+      GLIMPSE_ALLOW_FILE_REPOS: '1',
+      GLIMPSE_RESYNC_SECONDS: '1',
+    };
+    await serve();
+  });
+  afterAll(async () => {
+    server.kill('SIGTERM');
+    await server.exited().catch(() => undefined);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('opens a PR for a local repo (sanitised name and number) and serves it through the proxy', async () => {
+    const result = await cli(
+      env,
+      'simulate',
+      'pull-request',
+      'opened',
+      '--repo',
+      repoDir,
+      '--number',
+      '0042',
+    );
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('Connected local/My_Shop');
+    expect(result.stdout).toContain(`Preview: http://pr-my-shop-42.localhost:${proxyPort}`);
+    const page = await getThroughProxy(proxyPort, 'pr-my-shop-42.localhost');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('version=v1');
+  });
+
+  it('brings the preview back after the server was killed with SIGKILL and restarted', async () => {
+    server.kill('SIGKILL');
+    await server.exited();
+    await serve();
+    const page = await waitFor(
+      async () => {
+        const reply = await getThroughProxy(proxyPort, 'pr-my-shop-42.localhost').catch(() => undefined);
+        return reply?.status === 200 ? reply : undefined;
+      },
+      30_000,
+      'the preview to serve again',
+    );
+    expect(page.body).toContain('version=v1');
+  });
+
+  it('redeploys on synchronize and removes the preview on close', async () => {
+    app.commit('v2');
+    const pushed = await cli(
+      env,
+      'simulate',
+      'pull-request',
+      'synchronize',
+      '--repo',
+      repoDir,
+      '--number',
+      '42',
+    );
+    expect(pushed.exitCode).toBe(0);
+    expect((await getThroughProxy(proxyPort, 'pr-my-shop-42.localhost')).body).toContain('version=v2');
+    const closed = await cli(env, 'simulate', 'pull-request', 'closed', '--repo', repoDir, '--number', '42');
+    expect(closed.exitCode).toBe(0);
+    expect(closed.stdout).toContain('deleted');
+    expect((await getThroughProxy(proxyPort, 'pr-my-shop-42.localhost')).status).toBe(404);
+  });
+
+  it('explains what is wrong with its arguments', async () => {
+    expect(
+      (await cli(env, 'simulate', 'pull-request', 'merged', '--repo', repoDir, '--number', '1')).exitCode,
+    ).toBe(2);
+    const notRepo = await cli(env, 'simulate', 'pull-request', 'opened', '--repo', work, '--number', '1');
+    expect(notRepo.exitCode).toBe(1);
+    expect(notRepo.stderr).toContain('is not a git repository');
+    const noServer = await cli(
+      { ...env, GLIMPSE_PORT: String(await freePort()) },
+      'simulate',
+      'pull-request',
+      'opened',
+      '--repo',
+      repoDir,
+      '--number',
+      '1',
+    );
+    expect(noServer.exitCode).toBe(1);
+    expect(noServer.stderr).toContain('Cannot reach Glimpse');
+  });
+});

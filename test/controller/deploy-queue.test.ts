@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PR_COMMENT_MARKER } from '../../src/domain/pr-comment.ts';
+import { createAppRepo } from '../local-runtime/support/app-repo.ts';
+import {
+  type GlimpseHarness,
+  type PullRequestFields,
+  startGlimpseHarness,
+} from '../support/glimpse-harness.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const FULL_NAME = 'acme/queue';
+
+describe('bounded concurrency', () => {
+  let harness: GlimpseHarness;
+  let repoDir: string;
+  let repo: PullRequestFields['repo'];
+  let sha: string;
+
+  beforeAll(async () => {
+    repoDir = mkdtempSync(path.join(tmpdir(), 'glimpse-queue-repo-'));
+    const app = createAppRepo(repoDir);
+    sha = app.commit('slow', {
+      '.glimpse.yml':
+        'local:\n  start: node server.cjs\n  health: /health\n  env:\n    START_DELAY_MS: "1500"\n',
+    });
+    harness = await startGlimpseHarness('pglite', { env: { GLIMPSE_MAX_CONCURRENT_DEPLOYS: '1' } });
+    const id = await harness.connectRepo(FULL_NAME, repoDir);
+    repo = { id, fullName: FULL_NAME, cloneUrl: `file://${repoDir}` };
+  });
+  afterAll(async () => {
+    await harness.close();
+    rmSync(repoDir, { recursive: true, force: true });
+  });
+
+  it('deploys one at a time and tells the waiting PRs their place in the queue', async () => {
+    for (const number of [1, 2, 3]) {
+      await harness.pullRequest('opened', { repo, number, sha, updatedAt: `2024-01-01T00:00:0${number}Z` });
+    }
+    let mostAtOnce = 0;
+    const watching = setInterval(() => {
+      mostAtOnce = Math.max(mostAtOnce, harness.app.controller?.activeCount ?? 0);
+    }, 20);
+    const queued = await waitFor(async () => {
+      const third = await harness.environment(3);
+      return third.statusDetail?.startsWith('Queued') ? third : undefined;
+    });
+    expect(queued.statusDetail).toMatch(/position [23] when queued/);
+    const comment = await waitFor(() =>
+      harness.github
+        .comments(FULL_NAME, 3)
+        .find((c) => c.body.includes(PR_COMMENT_MARKER) && c.body.includes('Queue position')),
+    );
+    expect(comment.body).toMatch(/Queue position \| [23] \|/);
+    for (const number of [1, 2, 3]) await harness.waitForPhase(number, 'running', 30_000);
+    clearInterval(watching);
+    expect(mostAtOnce).toBe(1);
+    expect(
+      harness.github.comments(FULL_NAME, 3).filter((c) => c.body.includes(PR_COMMENT_MARKER)),
+    ).toHaveLength(1);
+  });
+});

@@ -1,0 +1,296 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgres } from '../../src/db/open-postgres.ts';
+import { environments } from '../../src/db/schema.ts';
+import { WEBHOOK_PATH } from '../../src/http/routes/webhook-route.ts';
+import type { KubernetesRuntime } from '../../src/runtimes/kubernetes/kubernetes-runtime.ts';
+import { FAST_KUBELET, fastRuntime } from '../kubernetes-runtime/runtime-fixture.ts';
+import { createGitRepo, type GitRepoFixture } from '../support/create-git-repo.ts';
+import { type GithubSimulator, startGithubSimulator } from '../support/github-sim/start-github-simulator.ts';
+import {
+  type GlimpseHarness,
+  INSTALLATION,
+  type PullRequestFields,
+  startGlimpseHarness,
+} from '../support/glimpse-harness.ts';
+import { freePort, type GlimpseProcess, startGlimpse } from '../support/glimpse-process.ts';
+import { type KubeSimulator, startKubeSimulator } from '../support/kube-sim/start-kube-simulator.ts';
+import { RuntimeRecorder } from '../support/recording-runtime.ts';
+import { createTestDatabase, databaseTargets, type TestDatabase } from '../support/test-database.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { sendWebhook } from '../support/webhook-sender.ts';
+
+const GLIMPSE_YML = 'kubernetes:\n  image: ghcr.io/acme/shop:{sha}\n  port: 8080\n';
+const onPostgres = process.env.TEST_DATABASE_URL !== undefined && process.env.TEST_DATABASE_URL !== '';
+
+let sim: KubeSimulator;
+let git: GitRepoFixture;
+let clock = Date.parse('2024-01-01T00:00:00Z');
+const nextUpdate = () => {
+  clock += 60_000;
+  return new Date(clock).toISOString();
+};
+
+beforeAll(async () => {
+  sim = await startKubeSimulator({ kubelet: FAST_KUBELET, controllerTickMs: 50 });
+  git = createGitRepo({ '.glimpse.yml': GLIMPSE_YML });
+});
+afterAll(async () => {
+  await sim.close();
+  git.remove();
+});
+afterEach(() => {
+  sim.kubelet.startDelayMs = FAST_KUBELET.startDelayMs;
+});
+
+/** A commit on the PR's own branch. */
+const commit = (number: number) =>
+  git.commit({ [`change-${number}.txt`]: String(Math.random()) }, { branch: `feature-${number}` });
+
+describe.each(databaseTargets())('bounded concurrency (%s)', (target) => {
+  let harness: GlimpseHarness;
+  let runtime: KubernetesRuntime;
+  const recorder = new RuntimeRecorder();
+
+  beforeAll(async () => {
+    runtime = fastRuntime(sim);
+    harness = await startGlimpseHarness(target, {
+      runtime: recorder.wrap(runtime, 'glimpse'),
+      env: { GLIMPSE_MAX_CONCURRENT_DEPLOYS: '2' },
+    });
+  });
+  afterAll(async () => {
+    await harness.close();
+    await runtime.close();
+  });
+
+  it('never deploys more than GLIMPSE_MAX_CONCURRENT_DEPLOYS previews at once; the rest wait', async () => {
+    const fullName = `acme/bounded-${target}`;
+    const id = await harness.connectRepo(fullName, git.dir);
+    const repo = { id, fullName, cloneUrl: 'https://github.com/acme/bounded.git' };
+    sim.kubelet.startDelayMs = 600;
+    const prs = [1, 2, 3, 4, 5];
+    for (const number of prs) {
+      await harness.pullRequest('opened', { repo, number, sha: commit(number), updatedAt: nextUpdate() });
+    }
+    for (const number of prs) await harness.waitForPhase(number, 'running', 30_000);
+    const deploys = recorder.calls.filter((c) => c.op === 'deploy');
+    expect(deploys).toHaveLength(5);
+    expect(recorder.maxInFlight).toBe(2);
+    expect(recorder.overlaps).toEqual([]);
+  });
+});
+
+describe.runIf(onPostgres)('several Glimpse instances on one PostgreSQL database', () => {
+  let github: GithubSimulator;
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    github = await startGithubSimulator();
+  });
+  afterAll(async () => {
+    await github.close();
+  });
+
+  it('never lets two controllers work on one environment at once', async () => {
+    database = await createTestDatabase('postgres');
+    const url = database.url ?? '';
+    const second: TestDatabase = { handle: openPostgres(url), url, close: async () => {} };
+    const runtime = fastRuntime(sim);
+    const recorder = new RuntimeRecorder();
+    const controller = { maxConcurrent: 3, leaseMs: 1_500 };
+    const a = await startGlimpseHarness('postgres', {
+      runtime: recorder.wrap(runtime, 'a'),
+      database,
+      github,
+      controller,
+    });
+    const b = await startGlimpseHarness('postgres', {
+      runtime: recorder.wrap(runtime, 'b'),
+      database: second,
+      github,
+      controller,
+    });
+    try {
+      const fullName = 'acme/shared';
+      const id = await a.connectRepo(fullName, git.dir);
+      const repo: PullRequestFields['repo'] = {
+        id,
+        fullName,
+        cloneUrl: 'https://github.com/acme/shared.git',
+      };
+      sim.kubelet.startDelayMs = 300;
+      const prs = [11, 12, 13, 14, 15, 16];
+      const shas = new Map<number, string>();
+      // Each PR is opened through one instance and pushed to twice through the other, mid-rollout.
+      for (const number of prs) {
+        const sha = commit(number);
+        shas.set(number, sha);
+        await (number % 2 === 0 ? a : b).pullRequest('opened', {
+          repo,
+          number,
+          sha,
+          updatedAt: nextUpdate(),
+        });
+      }
+      for (const round of [1, 2]) {
+        await new Promise((r) => setTimeout(r, 250 * round));
+        for (const number of prs) {
+          const sha = commit(number);
+          shas.set(number, sha);
+          await (number % 2 === 0 ? b : a).pullRequest('synchronize', {
+            repo,
+            number,
+            sha,
+            updatedAt: nextUpdate(),
+          });
+        }
+      }
+      for (const number of prs) {
+        await waitFor(
+          async () => {
+            const env = await a.environment(number);
+            return env.phase === 'running' && env.deployedSha === shas.get(number);
+          },
+          40_000,
+          `PR ${number} to run its last commit`,
+        );
+      }
+      // Both instances' start-up resync may delete the same orphan (left by the test above; no environment
+      // owns it, and deleting is idempotent). Environments themselves must never be worked on twice at once.
+      expect(recorder.overlaps.filter((o) => o.includes('pr-shared-'))).toEqual([]);
+      const ours = recorder.calls.filter((c) => c.namespace.startsWith('pr-shared-'));
+      expect(ours.filter((c) => c.op === 'deploy').length).toBeGreaterThanOrEqual(prs.length);
+      const who = new Set(ours.map((c) => c.who));
+      expect(who).toEqual(new Set(['a', 'b']));
+      for (const number of prs) {
+        const rows = await a.deploymentsOf(number);
+        expect(rows.filter((r) => r.status === 'succeeded').map((r) => r.commitSha)).toContain(
+          shas.get(number),
+        );
+        expect(rows.filter((r) => r.status === 'in_progress')).toEqual([]);
+      }
+    } finally {
+      await b.close();
+      await a.close();
+      await second.handle.close();
+      await runtime.close();
+      await database.close();
+    }
+  }, 90_000);
+
+  it('finishes, after the lease expires, a deploy whose Glimpse process was killed', async () => {
+    database = await createTestDatabase('postgres');
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'glimpse-killed-'));
+    const port = await freePort();
+    const secret = 'killed-process-webhook-secret-0123';
+    let child: GlimpseProcess | undefined = startGlimpse(['serve'], {
+      DATABASE_URL: database.url ?? '',
+      GLIMPSE_PORT: String(port),
+      GLIMPSE_DATA_DIR: dataDir,
+      GLIMPSE_RUNTIME: 'kubernetes',
+      KUBECONFIG: sim.kubeconfigPath,
+      GLIMPSE_BASE_DOMAIN: 'preview.example.test',
+      GITHUB_APP_ID: String(github.appId),
+      GITHUB_PRIVATE_KEY: github.privateKey,
+      GITHUB_API_URL: github.url,
+      GITHUB_WEBHOOK_SECRET: secret,
+      GLIMPSE_RESYNC_SECONDS: '3600',
+    });
+    const runtime = fastRuntime(sim);
+    let survivor: GlimpseHarness | undefined;
+    try {
+      await child.waitForOutput(/listening\s+http/, 30_000);
+      const webhookUrl = `http://127.0.0.1:${port}${WEBHOOK_PATH}`;
+      const fullName = 'acme/killed';
+      const { id } = await github.addRepo({ fullName, gitDir: git.dir, installationId: INSTALLATION.id });
+      const installed = await sendWebhook({
+        url: webhookUrl,
+        secret,
+        event: 'installation_repositories',
+        action: 'added',
+        overrides: {
+          installation: INSTALLATION,
+          repositories_added: [{ id, full_name: fullName }],
+          repositories_removed: [],
+        },
+      });
+      expect(installed.status).toBe(200);
+      // Slow enough that the child is killed mid-rollout; the pod becomes ready by itself later, as on a cluster.
+      sim.kubelet.startDelayMs = 8_000;
+      const sha = commit(21);
+      await github.openPullRequest({ repo: fullName, number: 21, headRef: 'feature-21', headSha: sha });
+      const opened = await sendWebhook({
+        url: webhookUrl,
+        secret,
+        event: 'pull_request',
+        action: 'opened',
+        overrides: {
+          action: 'opened',
+          number: 21,
+          repository: { id, full_name: fullName, clone_url: 'https://github.com/acme/killed.git' },
+          installation: { id: INSTALLATION.id },
+          pull_request: {
+            number: 21,
+            state: 'open',
+            updated_at: nextUpdate(),
+            draft: false,
+            labels: [],
+            head: { sha, ref: 'feature-21', repo: { id, full_name: fullName } },
+            base: { ref: 'main', repo: { id, full_name: fullName } },
+          },
+        },
+      });
+      expect(opened.status).toBe(202);
+      const db = database.handle.db;
+      const row = async () => {
+        const [env] = await db.select().from(environments).where(eq(environments.prNumber, 21));
+        return env;
+      };
+      await waitFor(async () => (await row())?.phase === 'deploying', 20_000, 'the child to be deploying');
+      await waitFor(() => sim.list('', 'pods', 'pr-killed-21').length > 0, 10_000, 'a pod to be scheduled');
+      const held = await row();
+      expect(held?.leaseOwner).toBeTruthy();
+      child.kill('SIGKILL');
+      await child.exited(10_000);
+      child = undefined;
+      sim.kubelet.startDelayMs = FAST_KUBELET.startDelayMs;
+
+      const recorder = new RuntimeRecorder();
+      survivor = await startGlimpseHarness('postgres', {
+        runtime: recorder.wrap(runtime, 'survivor'),
+        database,
+        github,
+        controller: { leaseMs: 5_000 },
+      });
+      const beforeExpiry = await row();
+      expect(beforeExpiry?.leaseOwner).toBe(held?.leaseOwner);
+      const done = await waitFor(
+        async () => {
+          const env = await row();
+          return env?.phase === 'running' && env.observedGeneration === env.generation ? env : undefined;
+        },
+        60_000,
+        'another controller to finish the deploy',
+      );
+      expect(done.deployedSha).toBe(sha);
+      const rows = await survivor.deploymentsOf(21);
+      expect(rows.map((r) => r.status)).toEqual(['canceled', 'succeeded']);
+      // The survivor waited for the dead process's lease to run out before it touched the environment.
+      const [deploy] = recorder.calls.filter((c) => c.op === 'deploy');
+      expect(deploy?.start ?? 0).toBeGreaterThanOrEqual(
+        held?.leaseUntil?.getTime() ?? Number.POSITIVE_INFINITY,
+      );
+      expect(recorder.calls.filter((c) => c.op === 'deploy')).toHaveLength(1);
+    } finally {
+      child?.kill('SIGKILL');
+      await survivor?.close();
+      await runtime.close();
+      await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

@@ -1,0 +1,92 @@
+import { gunzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Unauthorized } from '../../src/domain/errors.ts';
+import { type GithubFixture, startGithubFixture } from '../support/github-fixture.ts';
+
+describe('reading repositories through the GitHub client', () => {
+  let fixture: GithubFixture;
+  beforeEach(async () => {
+    fixture = await startGithubFixture();
+  });
+  afterEach(async () => {
+    fixture.sim.assertClean();
+    await fixture.close();
+  });
+
+  it('reads a file at a ref from the real git repository, and undefined when absent', async () => {
+    const { git, github, repo } = fixture;
+    const sha = git.commit({ '.glimpse.yml': 'port: 8080\n' }, { branch: 'feature' });
+    await expect(github.readFile(repo, '.glimpse.yml', 'main')).resolves.toBe('port: 3000\n');
+    await expect(github.readFile(repo, '.glimpse.yml', 'feature')).resolves.toBe('port: 8080\n');
+    await expect(github.readFile(repo, '.glimpse.yml', sha)).resolves.toBe('port: 8080\n');
+    await expect(github.readFile(repo, 'missing.yml', 'main')).resolves.toBeUndefined();
+    await expect(github.readFile(repo, '.glimpse.yml', 'no-such-branch')).resolves.toBeUndefined();
+  });
+
+  it('downloads the tarball of a commit, following the redirect like GitHub', async () => {
+    const { git, github, repo, sim } = fixture;
+    const sha = git.commit({ 'src/index.js': 'console.log(1)\n' }, { branch: 'feature' });
+    const tarball = await github.downloadTarball(repo, sha);
+    const tar = gunzipSync(tarball).toString('latin1');
+    expect(tar).toContain(`acme-web-${sha.slice(0, 7)}/src/index.js`);
+    expect(tar).toContain('console.log(1)');
+    expect(sim.requestsTo('GET /repos/{owner}/{repo}/tarball/{ref}').map((r) => r.status)).toEqual([302]);
+  });
+
+  it.each([
+    ['admin', true],
+    ['maintain', true],
+    ['write', true],
+    ['triage', false],
+    ['read', false],
+    ['none', false],
+  ] as const)('a collaborator with %s has write access: %s', async (permission, expected) => {
+    fixture.sim.setPermission(fixture.fullName, 'alice', permission);
+    await expect(fixture.github.hasWriteAccess(fixture.repo, 'alice')).resolves.toBe(expected);
+  });
+
+  it('lists all open pull request numbers across pages, and reads one', async () => {
+    const { sim, github, repo, fullName, git } = fixture;
+    git.commit({ 'x.txt': 'x' }, { branch: 'feature' });
+    for (let i = 0; i < 105; i++) await sim.openPullRequest({ repo: fullName, headRef: 'feature' });
+    sim.closePullRequest(fullName, 7);
+    const numbers = await github.listOpenPullRequestNumbers(repo);
+    expect(numbers).toHaveLength(104);
+    expect(numbers).not.toContain(7);
+    expect(sim.requestsTo('GET /repos/{owner}/{repo}/pulls')).toHaveLength(2);
+
+    const pr = await github.getPullRequest(repo, 7);
+    expect(pr).toMatchObject({ number: 7, state: 'closed', head: { ref: 'feature' }, base: { ref: 'main' } });
+  });
+
+  it('combines check runs and commit statuses by name', async () => {
+    const { sim, github, repo, fullName, git } = fixture;
+    const sha = git.commit({ 'y.txt': 'y' }, { branch: 'feature' });
+    await expect(github.checkState(repo, sha)).resolves.toEqual({ state: 'none', checks: {} });
+    sim.setCheckRun(fullName, sha, { name: 'build', status: 'completed', conclusion: 'success' });
+    sim.setCheckRun(fullName, sha, { name: 'lint', status: 'in_progress', conclusion: null });
+    sim.setCommitStatus(fullName, sha, { context: 'ci/test', state: 'success' });
+    await expect(github.checkState(repo, sha)).resolves.toEqual({
+      state: 'pending',
+      checks: { build: 'success', lint: 'pending', 'ci/test': 'success' },
+    });
+    sim.setCommitStatus(fullName, sha, { context: 'ci/test', state: 'failure' });
+    await expect(github.checkState(repo, sha)).resolves.toMatchObject({ state: 'failure' });
+  });
+
+  it('rejects a repo of another installation as unauthorized', async () => {
+    const other = { ...fixture.repo, installationId: fixture.repo.installationId + 1 };
+    await fixture.sim.addRepo({
+      fullName: 'other/repo',
+      gitDir: fixture.git.dir,
+      installationId: other.installationId,
+    });
+    await expect(
+      fixture.github.readFile(
+        { ...fixture.repo, owner: 'other', repo: 'repo', installationId: fixture.repo.installationId },
+        'README.md',
+        'main',
+      ),
+    ).rejects.toBeInstanceOf(Unauthorized);
+  });
+});

@@ -1,0 +1,101 @@
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NotFound, Unavailable } from '../../src/domain/errors.ts';
+import { type GithubFixture, startGithubFixture } from '../support/github-fixture.ts';
+
+const CONTENTS = 'GET /repos/{owner}/{repo}/contents/{path}';
+
+describe('GitHub client resilience', () => {
+  let fixture: GithubFixture;
+  afterEach(async () => {
+    fixture.sim.assertClean();
+    await fixture.close();
+  });
+
+  it('retries a 5xx and then succeeds', async () => {
+    fixture = await startGithubFixture();
+    const { github, repo, sim } = fixture;
+    sim.failNext(CONTENTS, 2, 502);
+    await expect(github.readFile(repo, '.glimpse.yml', 'main')).resolves.toBe('port: 3000\n');
+    expect(sim.requestsTo(CONTENTS).map((r) => r.status)).toEqual([502, 502, 200]);
+  });
+
+  it('gives up with Unavailable when GitHub keeps failing', async () => {
+    fixture = await startGithubFixture();
+    const { github, repo, sim } = fixture;
+    sim.failNext(CONTENTS, 10, 503);
+    await expect(github.readFile(repo, '.glimpse.yml', 'main')).rejects.toBeInstanceOf(Unavailable);
+    expect(sim.requestsTo(CONTENTS)).toHaveLength(4);
+  });
+
+  it('translates a slow response past the timeout into Unavailable', async () => {
+    fixture = await startGithubFixture({ app: { requestTimeoutMs: 200 } });
+    const { github, repo, sim } = fixture;
+    sim.slowNext(CONTENTS, 1_000, 10);
+    await expect(github.readFile(repo, '.glimpse.yml', 'main')).rejects.toBeInstanceOf(Unavailable);
+  });
+
+  it('maps a missing pull request to NotFound', async () => {
+    fixture = await startGithubFixture();
+    await expect(fixture.github.getPullRequest(fixture.repo, 999)).rejects.toBeInstanceOf(NotFound);
+  });
+
+  it.each([403, 429] as const)(
+    'waits for the primary rate limit reset (%i), never retrying sooner',
+    async (status) => {
+      fixture = await startGithubFixture();
+      const { github, repo, sim } = fixture;
+      await github.readFile(repo, 'README.md', 'main'); // token issued before the limit hits
+      const { resetAt } = sim.exhaustRateLimit({ resetInSeconds: 1, status });
+      await expect(github.readFile(repo, '.glimpse.yml', 'main')).resolves.toBe('port: 3000\n');
+      const attempts = sim.requestsTo(CONTENTS).slice(1);
+      expect(attempts.map((r) => r.status)).toEqual([status, 200]);
+      expect(attempts[1]?.at).toBeGreaterThanOrEqual(resetAt * 1000);
+    },
+  );
+
+  it('fails with Unavailable instead of waiting for a reset too far away', async () => {
+    fixture = await startGithubFixture({ app: { maxRateLimitWaitSeconds: 60 } });
+    const { github, repo, sim } = fixture;
+    await github.readFile(repo, 'README.md', 'main');
+    sim.exhaustRateLimit({ resetInSeconds: 3600 });
+    const started = Date.now();
+    await expect(github.readFile(repo, '.glimpse.yml', 'main')).rejects.toBeInstanceOf(Unavailable);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(sim.requestsTo(CONTENTS)).toHaveLength(2);
+  });
+
+  it('honours retry-after on a secondary rate limit', async () => {
+    fixture = await startGithubFixture();
+    const { github, repo, sim } = fixture;
+    await github.readFile(repo, 'README.md', 'main');
+    sim.secondaryRateLimit({ route: CONTENTS, retryAfterSeconds: 1 });
+    await expect(github.readFile(repo, '.glimpse.yml', 'main')).resolves.toBe('port: 3000\n');
+    const [limited, retried] = sim.requestsTo(CONTENTS).slice(1);
+    expect([limited?.status, retried?.status]).toEqual([403, 200]);
+    expect((retried?.at ?? 0) - (limited?.at ?? 0)).toBeGreaterThanOrEqual(1_000);
+  });
+});
+
+describe('GitHub quota logging', () => {
+  it('logs the remaining quota at debug, and warns once it runs low', async () => {
+    const lines: Array<{ level: number; msg: string; remaining?: number }> = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const fixture = await startGithubFixture({ app: { logger } });
+    try {
+      await fixture.github.readFile(fixture.repo, 'README.md', 'main');
+      const quota = lines.filter((l) => l.msg === 'github quota');
+      expect(quota.at(-1)?.remaining).toBe(4999);
+      expect(lines.some((l) => l.msg === 'github rate limit quota low')).toBe(false);
+
+      fixture.sim.consumeRateLimit(4600);
+      await fixture.github.readFile(fixture.repo, 'README.md', 'main');
+      const low = lines.filter((l) => l.msg === 'github rate limit quota low');
+      expect(low).toHaveLength(1);
+      expect(low[0]).toMatchObject({ level: 40, remaining: 5000 - 4602 });
+      fixture.sim.assertClean();
+    } finally {
+      await fixture.close();
+    }
+  });
+});

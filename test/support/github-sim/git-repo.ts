@@ -1,0 +1,97 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+/** Reads a real local git repository with the git CLI, the way GitHub would serve it. */
+const run = promisify(execFile);
+
+async function git(gitDir: string, args: string[]): Promise<Buffer | undefined> {
+  try {
+    const { stdout } = await run('git', ['-C', gitDir, ...args], {
+      encoding: 'buffer',
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    return stdout;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The commit sha a branch, tag or sha resolves to, or undefined. */
+export async function revParse(gitDir: string, ref: string): Promise<string | undefined> {
+  if (ref.startsWith('-')) return undefined;
+  const out = await git(gitDir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  return out?.toString('utf8').trim() || undefined;
+}
+
+export type GitObject =
+  | { type: 'blob'; sha: string; content: Buffer }
+  | { type: 'tree'; sha: string; entries: GitTreeEntry[] };
+
+export interface GitTreeEntry {
+  type: 'blob' | 'tree' | 'commit';
+  sha: string;
+  name: string;
+  size: number;
+}
+
+export async function readPath(gitDir: string, sha: string, path: string): Promise<GitObject | undefined> {
+  const spec = `${sha}:${path}`;
+  const type = (await git(gitDir, ['cat-file', '-t', spec]))?.toString('utf8').trim();
+  const objectSha = (await git(gitDir, ['rev-parse', spec]))?.toString('utf8').trim();
+  if (!objectSha) return undefined;
+  if (type === 'blob') {
+    const content = await git(gitDir, ['cat-file', 'blob', objectSha]);
+    return content ? { type: 'blob', sha: objectSha, content } : undefined;
+  }
+  if (type === 'tree') {
+    const listing = (await git(gitDir, ['ls-tree', '-l', '-z', objectSha]))?.toString('utf8') ?? '';
+    const entries = listing
+      .split('\0')
+      .filter(Boolean)
+      .map((line): GitTreeEntry => {
+        const [meta = '', name = ''] = line.split('\t');
+        const [, kind, entrySha = '', size] = meta.split(/\s+/);
+        const entryType = kind === 'tree' || kind === 'commit' ? kind : 'blob';
+        return { type: entryType, sha: entrySha, name, size: Number(size) || 0 };
+      });
+    return { type: 'tree', sha: objectSha, entries };
+  }
+  return undefined;
+}
+
+export async function archive(gitDir: string, sha: string, prefix: string): Promise<Buffer | undefined> {
+  return git(gitDir, ['archive', '--format=tar.gz', `--prefix=${prefix}`, sha]);
+}
+
+export interface GitCommit {
+  sha: string;
+  tree: string;
+  parents: string[];
+  authorName: string;
+  authorEmail: string;
+  authorDate: string;
+  committerName: string;
+  committerEmail: string;
+  committerDate: string;
+  message: string;
+}
+
+export async function readCommit(gitDir: string, sha: string): Promise<GitCommit | undefined> {
+  const format = ['%H', '%T', '%P', '%an', '%ae', '%aI', '%cn', '%ce', '%cI', '%B'].join('%x00');
+  const out = await git(gitDir, ['show', '-s', `--format=${format}`, sha]);
+  if (!out) return undefined;
+  const [hash = '', tree = '', parents = '', an = '', ae = '', ad = '', cn = '', ce = '', cd = '', ...rest] =
+    out.toString('utf8').split('\0');
+  return {
+    sha: hash,
+    tree,
+    parents: parents.split(' ').filter(Boolean),
+    authorName: an,
+    authorEmail: ae,
+    authorDate: new Date(ad).toISOString().replace('.000Z', 'Z'),
+    committerName: cn,
+    committerEmail: ce,
+    committerDate: new Date(cd).toISOString().replace('.000Z', 'Z'),
+    message: rest.join('\0').trimEnd(),
+  };
+}

@@ -1,0 +1,52 @@
+import { type App, createApp } from '../../src/app.ts';
+import { type Environment, loadConfig } from '../../src/config/config.ts';
+import type { Database } from '../../src/db/database.ts';
+import type { GithubApp } from '../../src/github/create-github-app.ts';
+import type { GithubClient } from '../../src/github/github-client.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createFakeRuntime, type FakeRuntime } from './fake-runtime.ts';
+import { createTestDatabase, type DatabaseTarget, type TestDatabase } from './test-database.ts';
+
+export interface ApiServer {
+  url: string;
+  db: Database;
+  database: TestDatabase;
+  runtime: FakeRuntime;
+  app: App;
+  close(): Promise<void>;
+}
+
+/** A listening Glimpse on a fresh database with a fake runtime: real HTTP, real migrations. */
+export async function startApiServer(
+  target: DatabaseTarget,
+  options: {
+    env?: Environment;
+    github?: { app: GithubApp; client: GithubClient };
+    sessionSecret?: string;
+    port?: number;
+  } = {},
+): Promise<ApiServer> {
+  const database = await createTestDatabase(target);
+  const runtime = createFakeRuntime();
+  const app = createApp({
+    config: loadConfig({ GLIMPSE_API_RATE_LIMIT: '0', ...options.env }),
+    logger: createLogger({ level: 'silent', pretty: false }),
+    database: database.handle,
+    webhookSecret: 'w'.repeat(32),
+    runtime,
+    ...(options.github === undefined ? {} : { github: options.github }),
+    ...(options.sessionSecret === undefined ? {} : { sessionSecret: options.sessionSecret }),
+  });
+  const url = await app.http.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+  return {
+    url,
+    db: database.handle.db,
+    database,
+    runtime,
+    app,
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}
