@@ -1,0 +1,137 @@
+/**
+ * A local preview end to end, and the proxy in front of it. `node bench/local-preview/main.ts
+ * [seconds per round] [connections] [rounds]`.
+ *
+ * 1. Time to first 2xx: Glimpse as it really runs without a GitHub App (its own process, embedded database,
+ *    local runtime with production timings), a dependency-free app repo connected with a signed
+ *    `installation_repositories` delivery; from posting a signed `pull_request` `opened` delivery to the
+ *    first 2xx through the proxy, for several PR numbers, with when each step happened.
+ * 2. Proxy throughput: the app, the proxy and the load generator (this process) each in a process of its
+ *    own; the same closed loop straight to the app and through the proxy, in alternating rounds. Once with
+ *    an app that answers at once, once with one that works ~200 µs per request (closer to a real app);
+ *    then the same connections at a fixed rate both paths keep up with, for the latency the hop adds.
+ *    `BENCH_PROFILE=<dir>` writes the proxy's CPU profile there.
+ */
+import { type FirstResponse, measureFirstResponses } from './first-response.ts';
+import { median } from './median.ts';
+import { printTable } from './print-table.ts';
+import { measureProxyThroughput, medianRound, type PathRound } from './proxy-throughput.ts';
+
+const PRS = [1, 2, 3, 4, 5];
+const TARGET_FIRST_2XX_MS = 2_000;
+const TARGET_RATIO = 0.7;
+const TARGET_ADDED_P99_MS = 2;
+const APP_WORK_US = [0, 200];
+/** The open-loop rate, well below what the proxy sustains in front of the slower app on this machine. */
+const FIXED_RATE = 500;
+
+const seconds = Number(process.argv[2] ?? 3);
+const connections = Number(process.argv[3] ?? 8);
+const rounds = Number(process.argv[4] ?? 5);
+
+console.log(`Time to first 2xx through the proxy, ms after posting pull_request opened (${PRS.length} PRs)`);
+const firsts = await measureFirstResponses(PRS);
+printFirstResponses(firsts);
+
+console.log(
+  `\nProxy throughput: ${connections} keep-alive connections, ${rounds} rounds of ${seconds} s per path, ` +
+    `alternating; closed loop (as fast as answered), then open loop at ${FIXED_RATE} req/s; medians`,
+);
+const rows: string[][] = [];
+const verdicts: string[] = [];
+for (const appWorkUs of APP_WORK_US) {
+  const result = await measureProxyThroughput({
+    appWorkUs,
+    connections,
+    seconds,
+    rounds,
+    fixedRate: FIXED_RATE,
+  });
+  const direct = medianRound(result.direct);
+  const proxied = medianRound(result.proxied);
+  rows.push(throughputRow(appWorkUs, 'direct', direct), throughputRow(appWorkUs, 'proxied', proxied));
+  const ratio = proxied.requestsPerSecond / direct.requestsPerSecond;
+  const addedP99 = proxied.p99 - direct.p99;
+  const addedFixedP99 = proxied.fixedP99 - direct.fixedP99;
+  const p99Verdict = (added: number) =>
+    `${added.toFixed(2)} ms (target < ${TARGET_ADDED_P99_MS} ms: ${met(added < TARGET_ADDED_P99_MS)})`;
+  verdicts.push(
+    `app work ${appWorkUs} µs: proxied/direct ${ratio.toFixed(2)} (target >= ${TARGET_RATIO.toFixed(2)}: ${met(ratio >= TARGET_RATIO)}), ` +
+      `added p99 ${p99Verdict(addedP99)} closed loop, ${p99Verdict(addedFixedP99)} at ${FIXED_RATE} req/s` +
+      `; ratio per round ${result.proxied.map((round, i) => (round.requestsPerSecond / (result.direct[i]?.requestsPerSecond ?? Number.NaN)).toFixed(2)).join(' ')}`,
+  );
+}
+printTable(
+  [
+    'app work',
+    'path',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    `p50 ms @${FIXED_RATE}/s`,
+    `p99 ms @${FIXED_RATE}/s`,
+    'errors',
+    'app cpu µs/req',
+    'proxy cpu µs/req',
+  ],
+  rows,
+  2,
+);
+for (const verdict of verdicts) console.log(verdict);
+process.exit(0);
+
+function printFirstResponses(results: FirstResponse[]): void {
+  const steps = ['webhookAnswered', 'claimed', 'configRead', 'worktreeReady', 'healthy', 'first2xx'] as const;
+  const ms = (value: number | undefined) => (value === undefined ? '-' : value.toFixed(0));
+  const rows = results.map((result) => [
+    String(result.pr),
+    ...steps.map((step) => ms(result[step])),
+    Object.entries(result.earlierAnswers)
+      .map(([status, count]) => `${status} ×${count}`)
+      .join(', '),
+  ]);
+  const medians = steps.map((step) => {
+    const values = results.map((result) => result[step]).filter((value) => value !== undefined);
+    return ms(values.length === 0 ? undefined : median(values));
+  });
+  rows.push(['median', ...medians, '']);
+  printTable(
+    [
+      'PR',
+      'webhook answered',
+      'claimed',
+      'config read',
+      'worktree ready',
+      'healthy',
+      'first 2xx',
+      'proxy answered before',
+    ],
+    rows,
+  );
+  const first2xx = median(results.map((result) => result.first2xx));
+  console.log(
+    `median first 2xx ${first2xx.toFixed(0)} ms (target < ${TARGET_FIRST_2XX_MS} ms: ${met(first2xx < TARGET_FIRST_2XX_MS)}); ` +
+      'PR 1 also clones the repo into the source cache. Steps: claimed = the controller asked for .glimpse.yml, ' +
+      'config read = it had it (git fetch), worktree ready = checked out, healthy = the app answered its health ' +
+      'path (probed from 20 ms apart, doubling up to 250 ms) and the proxy routes to it.',
+  );
+}
+
+function throughputRow(appWorkUs: number, path: string, round: PathRound): string[] {
+  return [
+    `${appWorkUs} µs`,
+    path,
+    round.requestsPerSecond.toFixed(0),
+    round.p50.toFixed(2),
+    round.p99.toFixed(2),
+    round.fixedP50.toFixed(2),
+    round.fixedP99.toFixed(2),
+    String(round.errors),
+    round.appCpuUs.toFixed(0),
+    path === 'direct' ? '-' : round.proxyCpuUs.toFixed(0),
+  ];
+}
+
+function met(ok: boolean): string {
+  return ok ? 'met' : 'MISSED';
+}

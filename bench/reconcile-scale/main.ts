@@ -1,0 +1,318 @@
+/**
+ * How Glimpse's controller copes with many previews at once on Kubernetes. `npm run bench -- reconcile-scale`.
+ *
+ * 500 pull requests are opened at once through the real webhook endpoint of a Glimpse process (PostgreSQL in a
+ * scratch database, GLIMPSE_MAX_CONCURRENT_DEPLOYS=50, GitHub write spacing 0) against the Kubernetes simulator
+ * (pods ready after 1 s) and the GitHub simulator. Prints the time until all run, the Kubernetes and GitHub
+ * requests per environment, and Glimpse's peak RSS; then closes them all and prints the time until every
+ * namespace is gone. BENCH_PRS changes the number of PRs; BENCH_PROFILE=<dir> writes a CPU profile of Glimpse.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
+import { openPostgres } from '../../src/db/open-postgres.ts';
+import { queryRows } from '../../src/db/query-rows.ts';
+import { WEBHOOK_PATH } from '../../src/http/routes/webhook-route.ts';
+import { createGitRepo } from '../../test/support/create-git-repo.ts';
+import { startGithubSimulator } from '../../test/support/github-sim/start-github-simulator.ts';
+import { startKubeSimulator } from '../../test/support/kube-sim/start-kube-simulator.ts';
+import { createScratchPostgres } from '../../test/support/test-database.ts';
+import { sendWebhook } from '../../test/support/webhook-sender.ts';
+import { POSTGRES_URL, postgresUnreachable } from '../webhook-ingest/targets.ts';
+
+const PRS = Number(process.env.BENCH_PRS ?? 500);
+const CONCURRENCY = 50;
+const SEND_CONCURRENCY = 32;
+const TARGETS = { runningSeconds: 90, kubePerEnv: 20, githubPerEnv: 4, rssMb: 400 };
+const SECRET = 'reconcile-scale-webhook-secret-0123456789';
+const INSTALLATION = { id: 4242, account: { login: 'acme', id: 9001 } };
+const FULL_NAME = 'acme/shop';
+
+process.env.TEST_DATABASE_URL ??= POSTGRES_URL;
+const unreachable = await postgresUnreachable();
+if (unreachable !== undefined) {
+  console.log(`PostgreSQL not reachable (${unreachable}): reconcile-scale needs it.`);
+  process.exit(1);
+}
+
+const kube = await startKubeSimulator({
+  kubelet: { startDelayMs: 1_000, retryIntervalMs: 1_000, logIntervalMs: 600_000, terminationDelayMs: 200 },
+  // Events of 500 namespaces stay in one store; a small history keeps the simulator's memory in check.
+  watchHistory: 20_000,
+  // With ~10,000 objects one controller sync takes tens of ms; spacing them leaves the API time to answer.
+  minSyncIntervalMs: 50,
+});
+const github = await startGithubSimulator({ validateResponses: false });
+const git = createGitRepo({
+  '.glimpse.yml': 'kubernetes:\n  image: ghcr.io/acme/shop:{sha}\n  port: 8080\n',
+});
+const { id: repoId } = await github.addRepo({ fullName: FULL_NAME, gitDir: git.dir, installationId: 4242 });
+const sha = git.commit({ 'app.txt': 'v1' }, { branch: 'feature' });
+for (let number = 1; number <= PRS; number++) {
+  await github.openPullRequest({ repo: FULL_NAME, number, headRef: 'feature', headSha: sha });
+}
+const scratch = await createScratchPostgres();
+const db = openPostgres(scratch.url, { max: 2 });
+
+const glimpse = startGlimpse();
+process.once('SIGINT', () => {
+  glimpse.child.kill('SIGKILL');
+  void scratch.drop().finally(() => process.exit(130));
+});
+let exitCode = 0;
+try {
+  const port = await glimpse.ready;
+  const rssAtStart = peakRssMb(glimpse.child);
+  const webhookUrl = `http://127.0.0.1:${port}${WEBHOOK_PATH}`;
+  const connected = await sendWebhook({
+    url: webhookUrl,
+    secret: SECRET,
+    event: 'installation_repositories',
+    action: 'added',
+    overrides: {
+      installation: INSTALLATION,
+      repositories_added: [{ id: repoId, full_name: FULL_NAME }],
+      repositories_removed: [],
+    },
+  });
+  if (connected.status !== 200) throw new Error(`connecting the repo answered ${connected.status}`);
+  kube.requests.clear();
+  github.requests.length = 0;
+
+  const opened = Date.now();
+  await sendAll((number) => pullRequest(webhookUrl, 'opened', number, '2024-01-01T00:00:00Z'));
+  const sentOpen = Date.now() - opened;
+  // Settled: running, or failed for good (a failed preview is not retried, so waiting longer is pointless).
+  await waitUntil(
+    `select count(*)::int as n from environments where phase in ('running', 'failed') and observed_generation = generation`,
+    PRS,
+    300_000,
+  );
+  const running = await count(
+    `select count(*)::int as n from environments where phase = 'running' and observed_generation = generation`,
+  );
+  const runningMs = Date.now() - opened;
+  const failed = await count(`select count(*)::int as n from environments where phase = 'failed'`);
+  const failures = await queryRows<{ error: string; n: number }>(
+    db.db,
+    sql`select left(error, 160) as error, count(*)::int as n from environments where phase = 'failed' group by 1 order by 2 desc limit 5`,
+  );
+  const kubeRequests = kube.requests.entries.length;
+  const githubRequests = github.requests.length;
+  const kubeByVerb = tally(kube.requests.entries.map((r) => `${r.verb} ${r.resource ?? r.path}`));
+  const githubByRoute = tally(github.requests.map((r) => r.route ?? `${r.method} ${r.path}`));
+  const rssAfterDeploy = peakRssMb(glimpse.child);
+  const glimpseCpu = cpuSeconds(glimpse.child);
+  const benchCpu = process.cpuUsage();
+
+  kube.requests.clear();
+  github.requests.length = 0;
+  const closing = Date.now();
+  for (let number = 1; number <= PRS; number++) github.closePullRequest(FULL_NAME, number);
+  await sendAll((number) => pullRequest(webhookUrl, 'closed', number, '2024-01-02T00:00:00Z'));
+  await waitUntil(
+    `select count(*)::int as n from environments where phase in ('deleted', 'failed') and observed_generation = generation`,
+    PRS,
+    600_000,
+  );
+  const deletedMs = Date.now() - closing;
+  const leftover = kube.list('', 'namespaces').filter((ns) => ns.metadata.name.startsWith('pr-')).length;
+  const closeKube = kube.requests.entries.length;
+  const closeGithub = github.requests.length;
+  const peakRss = peakRssMb(glimpse.child);
+
+  console.log(`\n${PRS} pull requests, GLIMPSE_MAX_CONCURRENT_DEPLOYS=${CONCURRENCY}, pods ready after 1 s`);
+  console.log(`  webhooks for ${PRS} opened PRs sent in  ${(sentOpen / 1000).toFixed(1)} s`);
+  console.log(
+    `  all running after                  ${(runningMs / 1000).toFixed(1)} s  (${running} running, ${failed} failed)`,
+  );
+  console.log(
+    `  CPU while deploying: Glimpse ${glimpseCpu.toFixed(1)} s, simulators and load ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} s`,
+  );
+  console.log(
+    `  Kubernetes requests per preview    ${(kubeRequests / PRS).toFixed(1)}  (${kubeRequests} in all)`,
+  );
+  console.log(
+    `  GitHub requests per preview        ${(githubRequests / PRS).toFixed(1)}  (${githubRequests} in all)`,
+  );
+  console.log(`  Glimpse RSS once started           ${rssAtStart.toFixed(0)} MB`);
+  console.log(`  Glimpse peak RSS after deploying   ${rssAfterDeploy.toFixed(0)} MB`);
+  console.log(`  all namespaces gone after closing  ${(deletedMs / 1000).toFixed(1)} s  (${leftover} left)`);
+  console.log(
+    `  close: Kubernetes ${(closeKube / PRS).toFixed(1)}, GitHub ${(closeGithub / PRS).toFixed(1)} requests per preview`,
+  );
+  console.log(`  Glimpse peak RSS overall           ${peakRss.toFixed(0)} MB`);
+  const mb = (n: number) => `${(n / 1048576).toFixed(0)} MB`;
+  const m = glimpse.memory;
+  console.log(
+    `    at the highest sample: heap ${mb(m.heapUsed)} used of ${mb(m.heapTotal)}, external ${mb(m.external)}, rest ${mb(m.rss - m.heapTotal - m.external)}`,
+  );
+  for (const f of failures) console.log(`  failed: ${f.n} x ${f.error}`);
+  console.log('\n  Kubernetes requests while deploying, by verb and resource:');
+  for (const [key, n] of kubeByVerb) console.log(`    ${String(n).padStart(6)}  ${key}`);
+  console.log('  GitHub requests while deploying, by route:');
+  for (const [key, n] of githubByRoute) console.log(`    ${String(n).padStart(6)}  ${key}`);
+
+  const checks: [string, boolean][] = [
+    [
+      `all ${PRS} running within ${TARGETS.runningSeconds} s`,
+      running === PRS && runningMs <= TARGETS.runningSeconds * 1000,
+    ],
+    [
+      `at most ${TARGETS.kubePerEnv} Kubernetes requests per preview`,
+      kubeRequests / PRS <= TARGETS.kubePerEnv,
+    ],
+    [
+      `at most ${TARGETS.githubPerEnv} GitHub requests per preview`,
+      githubRequests / PRS <= TARGETS.githubPerEnv,
+    ],
+    [`peak RSS under ${TARGETS.rssMb} MB`, peakRss < TARGETS.rssMb],
+    ['every namespace gone after closing', leftover === 0],
+  ];
+  console.log('\nTargets:');
+  for (const [what, met] of checks) console.log(`  ${met ? 'met   ' : 'MISSED'}  ${what}`);
+  if (checks.some(([, met]) => !met)) exitCode = 1;
+} catch (error) {
+  console.error(error);
+  console.error(glimpse.output().slice(-4000));
+  exitCode = 1;
+} finally {
+  await glimpse.stop();
+  await db.close();
+  await scratch.drop();
+  await github.close();
+  await kube.close();
+  git.remove();
+}
+process.exit(exitCode);
+
+function pullRequest(url: string, action: 'opened' | 'closed', number: number, updatedAt: string) {
+  return sendWebhook({
+    url,
+    secret: SECRET,
+    event: 'pull_request',
+    action,
+    overrides: {
+      action,
+      number,
+      repository: { id: repoId, full_name: FULL_NAME, clone_url: 'https://github.com/acme/shop.git' },
+      installation: { id: INSTALLATION.id },
+      pull_request: {
+        number,
+        state: action === 'closed' ? 'closed' : 'open',
+        updated_at: updatedAt,
+        draft: false,
+        labels: [],
+        head: { sha, ref: 'feature', repo: { id: repoId, full_name: FULL_NAME } },
+        base: { ref: 'main', repo: { id: repoId, full_name: FULL_NAME } },
+      },
+    },
+  });
+}
+
+async function sendAll(send: (number: number) => Promise<{ status: number }>): Promise<void> {
+  let next = 1;
+  const worker = async () => {
+    while (next <= PRS) {
+      const number = next++;
+      const { status } = await send(number);
+      if (status !== 202) throw new Error(`webhook for PR ${number} answered ${status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: SEND_CONCURRENCY }, worker));
+}
+
+async function count(query: string): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(db.db, sql.raw(query));
+  return row?.n ?? 0;
+}
+
+async function waitUntil(query: string, wanted: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 0;
+  for (;;) {
+    last = await count(query);
+    if (last >= wanted || Date.now() > deadline) return last;
+    if (glimpse.child.exitCode !== null) throw new Error('Glimpse exited');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function tally(keys: string[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]);
+}
+
+/** CPU time (user + system) the process has used, in seconds. */
+function cpuSeconds(child: ChildProcess): number {
+  const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The process's high-water mark of resident memory (VmHWM), in MB. */
+function peakRssMb(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+function startGlimpse() {
+  const profileDir = process.env.BENCH_PROFILE;
+  const child = spawn(
+    process.execPath,
+    [
+      ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
+      ...(process.env.BENCH_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []),
+      new URL('./glimpse-process.ts', import.meta.url).pathname,
+    ],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        DATABASE_URL: scratch.url,
+        KUBECONFIG: kube.kubeconfigPath,
+        GLIMPSE_BASE_DOMAIN: 'preview.example.test',
+        GLIMPSE_MAX_CONCURRENT_DEPLOYS: String(CONCURRENCY),
+        GITHUB_APP_ID: String(github.appId),
+        GITHUB_PRIVATE_KEY: github.privateKey,
+        GITHUB_API_URL: github.url,
+        GITHUB_WEBHOOK_SECRET: SECRET,
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  const memory = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0 };
+  const ready = new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      for (const [, json] of chunk.toString().matchAll(/^memory (.*)$/gm)) {
+        const m = JSON.parse(json ?? '{}') as typeof memory;
+        if (m.rss > memory.rss) Object.assign(memory, m);
+      }
+      output += chunk.toString().replace(/^memory .*\n/gm, '');
+      const match = /ready (\d+)/.exec(output);
+      if (match) resolve(Number(match[1]));
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('exit', (code) => reject(new Error(`Glimpse exited (${code}):\n${output.slice(-4000)}`)));
+  });
+  return {
+    child,
+    ready,
+    output: () => output,
+    /** process.memoryUsage() of Glimpse at its highest RSS sample. */
+    memory,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.kill('SIGTERM');
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
