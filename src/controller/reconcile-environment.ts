@@ -97,6 +97,15 @@ async function converge(
     attempt = new AttemptFeedback(deps.feedback, item, deploymentId, !(started.first && generation === 1));
     await attempt.begin(deps.announceDelayMs);
     let deployed: { url: string };
+    // Phase reports arrive as callbacks; chained and awaited so none lands after the outcome is written.
+    let phaseWrites = Promise.resolve();
+    const reportPhase = (phase: 'building' | 'deploying') => {
+      phaseWrites = phaseWrites
+        .then(() => deps.updates.setPhase(item, phase))
+        .catch((err: unknown) =>
+          deps.logger.warn({ environment: env.namespace, err }, 'recording a phase change failed'),
+        );
+    };
     try {
       const fetchToken = await deps.fetchToken(item.repo.installationId);
       deployed = await deps.runtime.deploy(
@@ -109,11 +118,12 @@ async function converge(
           cloneUrl: item.repo.cloneUrl ?? '',
           fetchToken,
           config: config.config,
-          onPhase: (phase) => void deps.updates.setPhase(item, phase),
+          onPhase: reportPhase,
         },
         signal,
       );
     } finally {
+      await phaseWrites;
       await attempt.settle();
     }
     await step();
