@@ -2,13 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Octokit } from '@octokit/core';
 import { paginateRest } from '@octokit/plugin-paginate-rest';
 import { retry } from '@octokit/plugin-retry';
-import { type ThrottlingOptions, throttling } from '@octokit/plugin-throttling';
 import type { Logger } from 'pino';
 import { createAppJwt, parsePrivateKey } from './create-app-jwt.ts';
 import { createInstallationTokenCache } from './installation-token-cache.ts';
+import { installRateLimitWaits, type RateLimitClock } from './rate-limit-waits.ts';
 import { translateGithubError } from './translate-github-error.ts';
 
-export const GlimpseOctokit = Octokit.plugin(paginateRest, retry, throttling);
+export const GlimpseOctokit = Octokit.plugin(paginateRest, retry);
 export type InstallationOctokit = InstanceType<typeof GlimpseOctokit>;
 
 export interface GithubAppOptions {
@@ -17,8 +17,10 @@ export interface GithubAppOptions {
   /** GITHUB_API_URL: https://api.github.com, a GitHub Enterprise URL, or the simulator. */
   apiUrl: string;
   logger: Logger;
-  /** Clock for token expiry and JWTs (epoch ms). */
+  /** Clock for token expiry, JWTs and rate-limit resets (epoch ms). */
   now?: () => number;
+  /** How rate-limit and write-spacing waits pass (default: real timers); tests pass a virtual clock. */
+  sleep?: (ms: number) => Promise<void>;
   /** Base of the retry backoff for 5xx and network errors: waits 1x, 4x, 9x this (default 1000 ms). */
   retryBaseMs?: number;
   /** GitHub asks integrations to space writes by 1 s to avoid secondary rate limits (default 1000 ms). */
@@ -42,31 +44,7 @@ export function createGithubApp(options: GithubAppOptions): GithubApp {
   const now = options.now ?? Date.now;
   const key = parsePrivateKey(options.privateKey);
   const log = options.logger.child({ component: 'github' });
-  const maxWait = options.maxRateLimitWaitSeconds ?? 300;
-  const writes = spacedWrites(options.minWriteIntervalMs ?? 1000);
-
-  const throttle: ThrottlingOptions = {
-    id: `glimpse-app-${options.appId}`,
-    // The plugin's own write queue is process-wide and fixed at 1 s; ours honours minWriteIntervalMs.
-    write: writes as unknown as NonNullable<ThrottlingOptions['write']>,
-    notifications: writes as unknown as NonNullable<ThrottlingOptions['notifications']>,
-    onRateLimit: (retryAfter, request, _octokit, retryCount) => {
-      const retrying = retryCount < MAX_RATE_LIMIT_RETRIES && retryAfter <= maxWait;
-      log.warn(
-        { method: request.method, url: request.url, retryAfter, retrying },
-        'github rate limit reached',
-      );
-      return retrying;
-    },
-    onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
-      const retrying = retryCount < MAX_RATE_LIMIT_RETRIES && retryAfter <= maxWait;
-      log.warn(
-        { method: request.method, url: request.url, retryAfter, retrying },
-        'github secondary rate limit reached',
-      );
-      return retrying;
-    },
-  };
+  const clock: RateLimitClock = { now, sleep: options.sleep ?? ((ms) => sleep(ms)) };
 
   const build = () => {
     const octokit = new GlimpseOctokit({
@@ -79,11 +57,10 @@ export function createGithubApp(options: GithubAppOptions): GithubApp {
         error: (m) => log.error(m),
       },
       retry: {
-        // 429 and 403 rate limits belong to the throttling plugin, which waits for the reset.
+        // 429 and 403 rate limits are waited out by installRateLimitWaits instead.
         doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
         retryAfterBaseValue: options.retryBaseMs ?? 1000,
       },
-      throttle,
     });
     const timeoutMs = options.requestTimeoutMs ?? 30_000;
     octokit.hook.before('request', (request) => {
@@ -96,6 +73,14 @@ export function createGithubApp(options: GithubAppOptions): GithubApp {
       const fields = { method: request.method, url: request.url, remaining, limit };
       if (remaining < limit * LOW_QUOTA_FRACTION) log.warn(fields, 'github rate limit quota low');
       else log.debug(fields, 'github quota');
+    });
+    // Hooks added later wrap the earlier ones: each retry after a wait gets a fresh timeout signal.
+    installRateLimitWaits(octokit, {
+      clock,
+      maxWaitSeconds: options.maxRateLimitWaitSeconds ?? 300,
+      maxRetries: MAX_RATE_LIMIT_RETRIES,
+      minWriteIntervalMs: options.minWriteIntervalMs ?? 1000,
+      log,
     });
     return octokit;
   };
@@ -140,26 +125,4 @@ export function createGithubApp(options: GithubAppOptions): GithubApp {
       return octokit;
     },
   };
-}
-
-/** A stand-in for the plugin's Bottleneck write group: serialises writes, `minIntervalMs` apart. */
-function spacedWrites(minIntervalMs: number) {
-  let last = 0;
-  let tail: Promise<void> = Promise.resolve();
-  const limiter = {
-    schedule<A extends unknown[], R>(
-      _job: unknown,
-      task: (...args: A) => R | Promise<R>,
-      ...args: A
-    ): Promise<R> {
-      const turn = tail.then(async () => {
-        const wait = last + minIntervalMs - Date.now();
-        if (wait > 0) await sleep(wait);
-        last = Date.now();
-      });
-      tail = turn;
-      return turn.then(() => task(...args));
-    },
-  };
-  return { key: () => limiter };
 }

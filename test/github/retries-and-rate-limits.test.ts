@@ -2,8 +2,10 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NotFound, Unavailable } from '../../src/domain/errors.ts';
 import { type GithubFixture, startGithubFixture } from '../support/github-fixture.ts';
+import { virtualClock } from '../support/virtual-clock.ts';
 
 const CONTENTS = 'GET /repos/{owner}/{repo}/contents/{path}';
+const COMMENTS = 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments';
 
 describe('GitHub client resilience', () => {
   let fixture: GithubFixture;
@@ -43,37 +45,80 @@ describe('GitHub client resilience', () => {
   it.each([403, 429] as const)(
     'waits for the primary rate limit reset (%i), never retrying sooner',
     async (status) => {
-      fixture = await startGithubFixture();
+      const clock = virtualClock();
+      fixture = await startGithubFixture({ now: clock.now, app: { sleep: clock.sleep } });
       const { github, repo, sim } = fixture;
       await github.readFile(repo, 'README.md', 'main'); // token issued before the limit hits
-      const { resetAt } = sim.exhaustRateLimit({ resetInSeconds: 1, status });
+      const { resetAt } = sim.exhaustRateLimit({ resetInSeconds: 120, status });
       await expect(github.readFile(repo, '.glimpse.yml', 'main')).resolves.toBe('port: 3000\n');
       const attempts = sim.requestsTo(CONTENTS).slice(1);
       expect(attempts.map((r) => r.status)).toEqual([status, 200]);
       expect(attempts[1]?.at).toBeGreaterThanOrEqual(resetAt * 1000);
+      // One wait, up to the reset and a second of margin, not a minute more.
+      expect(clock.sleeps).toHaveLength(1);
+      expect(clock.sleeps[0]).toBeGreaterThanOrEqual(120_000);
+      expect(clock.sleeps[0]).toBeLessThanOrEqual(121_000);
     },
   );
 
   it('fails with Unavailable instead of waiting for a reset too far away', async () => {
-    fixture = await startGithubFixture({ app: { maxRateLimitWaitSeconds: 60 } });
+    const clock = virtualClock();
+    fixture = await startGithubFixture({
+      now: clock.now,
+      app: { sleep: clock.sleep, maxRateLimitWaitSeconds: 60 },
+    });
     const { github, repo, sim } = fixture;
     await github.readFile(repo, 'README.md', 'main');
     sim.exhaustRateLimit({ resetInSeconds: 3600 });
-    const started = Date.now();
     await expect(github.readFile(repo, '.glimpse.yml', 'main')).rejects.toBeInstanceOf(Unavailable);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(clock.sleeps).toEqual([]);
     expect(sim.requestsTo(CONTENTS)).toHaveLength(2);
   });
 
   it('honours retry-after on a secondary rate limit', async () => {
-    fixture = await startGithubFixture();
+    const clock = virtualClock();
+    fixture = await startGithubFixture({ now: clock.now, app: { sleep: clock.sleep } });
     const { github, repo, sim } = fixture;
     await github.readFile(repo, 'README.md', 'main');
-    sim.secondaryRateLimit({ route: CONTENTS, retryAfterSeconds: 1 });
+    sim.secondaryRateLimit({ route: CONTENTS, retryAfterSeconds: 90 });
     await expect(github.readFile(repo, '.glimpse.yml', 'main')).resolves.toBe('port: 3000\n');
     const [limited, retried] = sim.requestsTo(CONTENTS).slice(1);
     expect([limited?.status, retried?.status]).toEqual([403, 200]);
-    expect((retried?.at ?? 0) - (limited?.at ?? 0)).toBeGreaterThanOrEqual(1_000);
+    expect((retried?.at ?? 0) - (limited?.at ?? 0)).toBeGreaterThanOrEqual(90_000);
+    expect(clock.sleeps).toEqual([90_000]);
+  });
+
+  it('gives up after two waits when the limit keeps coming back', async () => {
+    const clock = virtualClock();
+    fixture = await startGithubFixture({ now: clock.now, app: { sleep: clock.sleep } });
+    const { github, repo, sim } = fixture;
+    await github.readFile(repo, 'README.md', 'main');
+    sim.secondaryRateLimit({ route: CONTENTS, retryAfterSeconds: 30, count: 3 });
+    await expect(github.readFile(repo, '.glimpse.yml', 'main')).rejects.toBeInstanceOf(Unavailable);
+    expect(
+      sim
+        .requestsTo(CONTENTS)
+        .slice(1)
+        .map((r) => r.status),
+    ).toEqual([403, 403, 403]);
+    expect(clock.sleeps).toEqual([30_000, 30_000]);
+  });
+
+  it('spaces writes by the minimum interval, and reads not at all', async () => {
+    const clock = virtualClock();
+    fixture = await startGithubFixture({
+      now: clock.now,
+      app: { sleep: clock.sleep, minWriteIntervalMs: 1_000 },
+    });
+    const { github, repo, sim } = fixture;
+    const pr = await sim.openPullRequest({ repo: fixture.fullName, headRef: 'main' });
+    await github.createComment(repo, pr, 'first');
+    await github.readFile(repo, 'README.md', 'main');
+    await github.createComment(repo, pr, 'second');
+    const writes = sim.requestsTo(COMMENTS);
+    expect(writes).toHaveLength(2);
+    expect((writes[1]?.at ?? 0) - (writes[0]?.at ?? 0)).toBe(1_000);
+    expect(clock.sleeps).toEqual([1_000]);
   });
 });
 

@@ -259,7 +259,7 @@ export function createRequestHandler(deps: PipelineDeps) {
       body,
       route: undefined,
       status: 0,
-      at: Date.now(),
+      at: deps.now(),
     };
     deps.requests.push(record);
     const request: SimRequest = {
