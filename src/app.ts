@@ -15,6 +15,7 @@ import { registerPreviewApi } from './http/routes/register-preview-api.ts';
 import { registerWebhookRoute } from './http/routes/webhook-route.ts';
 import type { Logger } from './logger.ts';
 import type { Runtime } from './runtimes/runtime.ts';
+import { createDeliveryReceiver } from './services/webhooks/receive-delivery.ts';
 
 export interface AppDeps {
   config: Config;
@@ -52,7 +53,10 @@ const NO_CONFIG: ConfigSource = { read: async () => undefined };
 export function createApp(deps: AppDeps): App {
   const http = createHttpServer({ logger: deps.logger });
   registerHealthRoutes(http, () => checkReadiness(deps));
-  registerWebhookRoute(http, { db: deps.database.db, secret: deps.webhookSecret });
+  registerWebhookRoute(http, {
+    receiveDelivery: createDeliveryReceiver(deps.database.db),
+    secret: deps.webhookSecret,
+  });
   const previewApi = registerPreviewApi(http, {
     config: deps.config,
     database: deps.database,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { WORK_CHANNEL } from '../../src/db/notify-work.ts';
 import { environments, repos, teams, webhookDeliveries } from '../../src/db/schema.ts';
 import { createTestDatabase, databaseTargets, type TestDatabase } from '../support/test-database.ts';
 import { type Overrides, sendWebhook } from '../support/webhook-sender.ts';
@@ -213,6 +214,43 @@ describe.each(databaseTargets())('webhook intake on %s', (target) => {
     expect(await environment(2)).toMatchObject({ desiredState: 'active', headSha: SHA(25), generation: 5 });
   });
 
+  it('records a push with its outcome and wakes the controller', async () => {
+    let wakeUps = 0;
+    const stopListening = await database.handle.listen(WORK_CHANNEL, () => wakeUps++);
+    onTestFinished(() => stopListening());
+    const push = await pr('synchronize', 2, SHA(26), '2024-01-08T00:00:00Z');
+    expect(push).toMatchObject({ status: 202, body: { environments: [(await environment(2))?.id] } });
+    await vi.waitFor(() => expect(wakeUps).toBe(1));
+    expect(await delivery(push.deliveryId)).toMatchObject({
+      event: 'pull_request',
+      action: 'synchronize',
+      outcome: 'applied',
+      processedAt: expect.any(Date),
+    });
+    expect(await environment(2)).toMatchObject({ headSha: SHA(26), generation: 6, attempts: 0 });
+  });
+
+  it('remembers a new clone URL and default branch that a push brings', async () => {
+    const moved = await send('pull_request', 'synchronize', {
+      number: 2,
+      repository: {
+        clone_url: 'https://github.com/Codertocat/Hello-World-moved.git',
+        default_branch: 'main',
+      },
+      pull_request: { number: 2, updated_at: '2024-01-10T00:00:00Z', head: { sha: SHA(28) } },
+    });
+    expect(moved.status).toBe(202);
+    const [repo] = await database.handle.db.select().from(repos).where(eq(repos.githubId, REPO.id));
+    expect(repo).toMatchObject({
+      cloneUrl: 'https://github.com/Codertocat/Hello-World-moved.git',
+      defaultBranch: 'main',
+    });
+    expect(await environment(2)).toMatchObject({ headSha: SHA(28), generation: 7 });
+    await pr('synchronize', 2, SHA(29), '2024-01-11T00:00:00Z');
+    const [back] = await database.handle.db.select().from(repos).where(eq(repos.githubId, REPO.id));
+    expect(back?.cloneUrl).toBe('https://github.com/Codertocat/Hello-World.git');
+  });
+
   it('treats a push to a PR it never saw as an opening', async () => {
     expect((await pr('synchronize', 3, SHA(3), '2024-01-01T00:00:00Z')).status).toBe(202);
     expect(await environment(3)).toMatchObject({ desiredState: 'active', headSha: SHA(3), generation: 1 });
@@ -263,6 +301,28 @@ describe.each(databaseTargets())('webhook intake on %s', (target) => {
       pull_request: { ...fork, number: 4, updated_at: '2024-01-04T00:00:00Z', labels: [] },
     });
     expect(await environment(4)).toMatchObject({ labels: [], labelSenders: {}, generation: 4 });
+  });
+
+  it('keeps who added a label while pushes carry it, and forgets it once a push does not', async () => {
+    const fork = {
+      head: { sha: SHA(4), ref: 'patch-1', repo: { id: 999, full_name: 'stranger/Hello-World' } },
+    };
+    await send('pull_request', 'labeled', {
+      number: 4,
+      label: { name: 'preview' },
+      sender: { login: 'maintainer' },
+      pull_request: { ...fork, number: 4, updated_at: '2024-01-05T00:00:00Z', labels: [{ name: 'preview' }] },
+    });
+    await pr('synchronize', 4, SHA(41), '2024-01-06T00:00:00Z', { labels: [{ name: 'preview' }] });
+    expect(await environment(4)).toMatchObject({
+      headSha: SHA(41),
+      labelSenders: { preview: 'maintainer' },
+      generation: 6,
+    });
+    await pr('synchronize', 4, SHA(42), '2024-01-07T00:00:00Z', { labels: [{ name: 'bug' }] });
+    const pushed = await environment(4);
+    expect(pushed).toMatchObject({ headSha: SHA(42), labels: ['bug'], generation: 7 });
+    expect(pushed?.labelSenders).toEqual({});
   });
 
   it('acts on an edit only when the base branch changed', async () => {

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { Database } from '../../db/database.ts';
 import { verifySignature } from '../../domain/verify-signature.ts';
-import { receiveDelivery } from '../../services/webhooks/receive-delivery.ts';
+import type { ReceiveDelivery } from '../../services/webhooks/receive-delivery.ts';
 import { errorBody } from '../error-response.ts';
 
 export const WEBHOOK_PATH = '/api/github/webhook';
@@ -10,7 +9,10 @@ export const WEBHOOK_PATH = '/api/github/webhook';
  * GitHub's deliveries. The signature is checked over the raw bytes before anything is parsed; every validly
  * signed delivery gets a 2xx, also when it is ignored, because the work itself happens in the controller.
  */
-export function registerWebhookRoute(app: FastifyInstance, deps: { db: Database; secret: string }): void {
+export function registerWebhookRoute(
+  app: FastifyInstance,
+  deps: { receiveDelivery: ReceiveDelivery; secret: string },
+): void {
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -38,7 +40,7 @@ export function registerWebhookRoute(app: FastifyInstance, deps: { db: Database;
         return reply.status(400).send(errorBody('INVALID_INPUT', 'The delivery body is not JSON.'));
       }
       const log = request.log.child({ delivery: deliveryId, event });
-      const result = await receiveDelivery(deps.db, { id: deliveryId, event, payload });
+      const result = await deps.receiveDelivery({ id: deliveryId, event, payload });
       if ('duplicate' in result) {
         log.info('webhook redelivered; already handled');
         return reply.status(200).send({ duplicate: true });

@@ -3,9 +3,8 @@ import type { Database } from '../../db/database.ts';
 import { type DeploymentTrigger, environments } from '../../db/schema.ts';
 import { environmentName } from '../../domain/environment-name.ts';
 
-/** What Glimpse knows of a pull request at one moment, from a webhook or the API. */
-export interface PullRequestSnapshot {
-  repoId: string;
+/** What a pull request says about itself at one moment, from a webhook or the API. */
+export interface PullRequestFacts {
   repoFullName: string;
   number: number;
   title: string;
@@ -22,16 +21,25 @@ export interface PullRequestSnapshot {
   updatedAt: Date;
 }
 
-export interface PullRequestChange {
-  snapshot: PullRequestSnapshot;
+/** What Glimpse knows of a pull request of one of its repos at one moment. */
+export interface PullRequestSnapshot extends PullRequestFacts {
+  repoId: string;
+}
+
+/** Who or what asked for a change of desired state. */
+export interface ChangeRequest {
   trigger: DeploymentTrigger;
   actor: string | undefined;
+  /** A team member asked for this preview explicitly. */
+  approvedBy?: string;
+}
+
+export interface PullRequestChange extends ChangeRequest {
+  snapshot: PullRequestSnapshot;
   /** A label just added (with who added it) or removed. */
   label?: { name: string; addedBy: string | undefined };
   /** Reopening is the only way back from closed. */
   reopen: boolean;
-  /** A team member asked for this preview explicitly. */
-  approvedBy?: string;
 }
 
 export type RecordOutcome =
@@ -75,26 +83,7 @@ export async function recordPullRequest(tx: Database, change: PullRequestChange)
   for (const name of Object.keys(labelSenders))
     if (!snapshot.labels.includes(name)) delete labelSenders[name];
 
-  const fields = {
-    prTitle: snapshot.title,
-    prUrl: snapshot.url,
-    author: snapshot.author ?? null,
-    branch: snapshot.branch,
-    baseBranch: snapshot.baseBranch,
-    headSha: snapshot.headSha,
-    headRepoFullName: snapshot.headRepoFullName ?? null,
-    isFork: snapshot.isFork,
-    isDraft: snapshot.isDraft,
-    labels: snapshot.labels,
-    labelSenders,
-    prUpdatedAt: snapshot.updatedAt,
-    desiredState: snapshot.open ? ('active' as const) : ('closed' as const),
-    requestedTrigger: change.trigger,
-    requestedBy: change.actor ?? null,
-    attempts: 0,
-    nextAttemptAt: null,
-    ...(change.approvedBy === undefined ? {} : { approvedBy: change.approvedBy }),
-  };
+  const fields = { ...desiredStateFields(snapshot, change), labelSenders };
 
   if (existing !== undefined) {
     await tx
@@ -110,6 +99,32 @@ export async function recordPullRequest(tx: Database, change: PullRequestChange)
     .returning({ id: environments.id });
   if (created === undefined) throw new Error('inserting an environment returned no row');
   return { kind: 'recorded', environmentId: created.id, created: true };
+}
+
+/**
+ * The columns a recorded change sets, apart from the label senders (which depend on the recorded row) and the
+ * generation. Every change resets the retry schedule: the controller starts afresh on the new desired state.
+ */
+export function desiredStateFields(facts: PullRequestFacts, request: ChangeRequest) {
+  return {
+    prTitle: facts.title,
+    prUrl: facts.url,
+    author: facts.author ?? null,
+    branch: facts.branch,
+    baseBranch: facts.baseBranch,
+    headSha: facts.headSha,
+    headRepoFullName: facts.headRepoFullName ?? null,
+    isFork: facts.isFork,
+    isDraft: facts.isDraft,
+    labels: facts.labels,
+    prUpdatedAt: facts.updatedAt,
+    desiredState: facts.open ? ('active' as const) : ('closed' as const),
+    requestedTrigger: request.trigger,
+    requestedBy: request.actor ?? null,
+    attempts: 0,
+    nextAttemptAt: null,
+    ...(request.approvedBy === undefined ? {} : { approvedBy: request.approvedBy }),
+  };
 }
 
 /** `pr-<repo>-<n>`, or its hashed form when another repo of the same name already uses it. */

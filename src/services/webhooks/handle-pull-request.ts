@@ -2,7 +2,12 @@ import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
 import { repos } from '../../db/schema.ts';
 import { PullRequestEvent } from '../../github/webhook-payloads.ts';
-import { type PullRequestSnapshot, recordPullRequest } from '../environments/record-pull-request.ts';
+import {
+  type ChangeRequest,
+  type PullRequestChange,
+  type PullRequestFacts,
+  recordPullRequest,
+} from '../environments/record-pull-request.ts';
 import type { HandlerResult } from './handler-result.ts';
 
 const HANDLED_ACTIONS = new Set([
@@ -17,17 +22,23 @@ const HANDLED_ACTIONS = new Set([
   'edited',
 ]);
 
-export async function handlePullRequest(tx: Database, payload: unknown): Promise<HandlerResult> {
+/** The pull request event in a payload, or why it does not affect previews. */
+export function readPullRequestEvent(payload: unknown): PullRequestEvent | { ignored: string } {
   const parsed = PullRequestEvent.safeParse(payload);
-  if (!parsed.success)
-    return { outcome: 'ignored', reason: 'pull_request payload is missing fields Glimpse needs' };
+  if (!parsed.success) return { ignored: 'pull_request payload is missing fields Glimpse needs' };
   const event = parsed.data;
   if (!HANDLED_ACTIONS.has(event.action)) {
-    return { outcome: 'ignored', reason: `pull_request ${event.action} does not affect previews` };
+    return { ignored: `pull_request ${event.action} does not affect previews` };
   }
   if (event.action === 'edited' && event.changes?.base === undefined) {
-    return { outcome: 'ignored', reason: 'only a change of base branch matters in an edit' };
+    return { ignored: 'only a change of base branch matters in an edit' };
   }
+  return event;
+}
+
+export async function handlePullRequest(tx: Database, payload: unknown): Promise<HandlerResult> {
+  const event = readPullRequestEvent(payload);
+  if ('ignored' in event) return { outcome: 'ignored', reason: event.ignored };
   const [repo] = await tx
     .select({
       id: repos.id,
@@ -41,19 +52,12 @@ export async function handlePullRequest(tx: Database, payload: unknown): Promise
   if (!repo.enabled) return { outcome: 'ignored', reason: 'repository disconnected' };
   await rememberRepository(tx, repo, event);
 
+  const label = labelChangeOf(event);
   const outcome = await recordPullRequest(tx, {
-    snapshot: snapshotOf(repo.id, event),
-    trigger: 'webhook',
-    actor: event.sender.login,
-    reopen: event.action === 'reopened' || event.action === 'opened',
-    ...(event.label !== undefined && (event.action === 'labeled' || event.action === 'unlabeled')
-      ? {
-          label: {
-            name: event.label.name,
-            addedBy: event.action === 'labeled' ? event.sender.login : undefined,
-          },
-        }
-      : {}),
+    snapshot: { repoId: repo.id, ...factsOf(event) },
+    ...webhookRequestOf(event),
+    reopen: reopens(event),
+    ...(label === undefined ? {} : { label }),
   });
   switch (outcome.kind) {
     case 'stale':
@@ -65,11 +69,10 @@ export async function handlePullRequest(tx: Database, payload: unknown): Promise
   }
 }
 
-function snapshotOf(repoId: string, event: PullRequestEvent): PullRequestSnapshot {
+export function factsOf(event: PullRequestEvent): PullRequestFacts {
   const pr = event.pull_request;
   const headRepo = pr.head.repo;
   return {
-    repoId,
     repoFullName: event.repository.full_name,
     number: event.number,
     title: pr.title,
@@ -85,6 +88,22 @@ function snapshotOf(repoId: string, event: PullRequestEvent): PullRequestSnapsho
     open: pr.state === 'open' && event.action !== 'closed',
     updatedAt: new Date(pr.updated_at),
   };
+}
+
+export function webhookRequestOf(event: PullRequestEvent): ChangeRequest {
+  return { trigger: 'webhook', actor: event.sender.login };
+}
+
+/** The label a `labeled` or `unlabeled` event added (with who added it) or removed. */
+export function labelChangeOf(event: PullRequestEvent): PullRequestChange['label'] {
+  if (event.label === undefined || (event.action !== 'labeled' && event.action !== 'unlabeled'))
+    return undefined;
+  return { name: event.label.name, addedBy: event.action === 'labeled' ? event.sender.login : undefined };
+}
+
+/** Reopening is the only way back from closed. */
+export function reopens(event: PullRequestEvent): boolean {
+  return event.action === 'reopened' || event.action === 'opened';
 }
 
 /** Pull request payloads carry what installation events do not: the clone URL and default branch. */

@@ -4,8 +4,9 @@ import { wakeWorkers } from '../../db/notify-work.ts';
 import { webhookDeliveries } from '../../db/schema.ts';
 import { handleCommitChecks } from './handle-commit-checks.ts';
 import { handleInstallation, handleInstallationRepositories } from './handle-installation.ts';
-import { handlePullRequest } from './handle-pull-request.ts';
+import { handlePullRequest, readPullRequestEvent } from './handle-pull-request.ts';
 import type { HandlerResult } from './handler-result.ts';
+import { prepareKnownEnvironmentUpdate } from './update-known-environment.ts';
 
 export interface Delivery {
   id: string;
@@ -30,15 +31,37 @@ const HANDLERS: Record<string, Handler> = {
 /** Thrown inside the transaction to roll back the work of a delivery recorded before. */
 class AlreadyRecorded extends Error {}
 
+export type ReceiveDelivery = (delivery: Delivery) => Promise<DeliveryResult>;
+
 /**
  * Records a delivery and the desired state it implies in one transaction, and wakes the controller on commit.
  * A delivery id seen before changes nothing. Never calls GitHub or a runtime: that is the controller's work.
  *
+ * A push to a PR whose environment exists, the bulk of all deliveries, takes one prepared statement
+ * (`update-known-environment.ts`); everything else, and every case that statement leaves alone, goes through
+ * the event's handler.
+ */
+export function createDeliveryReceiver(db: Database): ReceiveDelivery {
+  const updateKnownEnvironment = prepareKnownEnvironmentUpdate(db);
+  return async (delivery) => {
+    if (delivery.event === 'pull_request') {
+      const event = readPullRequestEvent(delivery.payload);
+      if (!('ignored' in event)) {
+        const known = await updateKnownEnvironment(delivery.id, event);
+        if (known.kind === 'duplicate') return { duplicate: true };
+        if (known.kind === 'applied') return { outcome: 'applied', environmentIds: [known.environmentId] };
+      }
+    }
+    return handleInTransaction(db, delivery);
+  };
+}
+
+/**
  * The delivery row is written last, with its outcome and the wake-up in the same statement, so a delivery
  * costs two round trips fewer. A redelivery is caught by that insert and rolls the transaction back; one
  * racing its original waits on the original's row locks, and then on its delivery id, so it changes nothing.
  */
-export async function receiveDelivery(db: Database, delivery: Delivery): Promise<DeliveryResult> {
+async function handleInTransaction(db: Database, delivery: Delivery): Promise<DeliveryResult> {
   const action = actionOf(delivery.payload);
   try {
     return await db.transaction(async (tx) => {
