@@ -196,6 +196,24 @@ describe.each(databaseTargets())('webhook intake on %s', (target) => {
     expect(await environment(2)).toMatchObject({ headSha: SHA(24), generation: 3 });
   });
 
+  it('records pushes to many PRs that arrive together once each, and of two pushes to one PR the newer wins', async () => {
+    const numbers = Array.from({ length: 12 }, (_, i) => 60 + i);
+    for (const number of numbers)
+      expect((await pr('opened', number, SHA(number), '2024-02-01T00:00:00Z')).status).toBe(202);
+    const pushes = await Promise.all([
+      ...numbers.map((number) => pr('synchronize', number, SHA(number + 1000), '2024-02-02T00:00:00Z')),
+      pr('synchronize', 60, SHA(2060), '2024-02-03T00:00:00Z'),
+    ]);
+    expect(pushes.map((push) => push.status).filter((status) => status !== 202)).toEqual(
+      // The older push to PR 60 is stale if the newer one was recorded first.
+      pushes[0]?.status === 202 ? [] : [200],
+    );
+    for (const push of pushes) expect(await delivery(push.deliveryId)).toBeDefined();
+    for (const number of numbers.slice(1))
+      expect(await environment(number)).toMatchObject({ headSha: SHA(number + 1000), generation: 2 });
+    expect(await environment(60)).toMatchObject({ headSha: SHA(2060) });
+  });
+
   it('ignores an event older than what is recorded', async () => {
     const stale = await pr('synchronize', 2, SHA(99), '2023-12-31T00:00:00Z');
     expect(stale).toMatchObject({ status: 200, body: { ignored: expect.stringContaining('stale event') } });

@@ -1,8 +1,8 @@
-import { and, eq, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
-import type { PgColumn } from 'drizzle-orm/pg-core';
+import { type SQL, sql } from 'drizzle-orm';
+import { batchCalls } from '../../db/batch-calls.ts';
 import type { Database } from '../../db/database.ts';
 import { wakeWorkers } from '../../db/notify-work.ts';
-import { environments, repos, webhookDeliveries } from '../../db/schema.ts';
+import { environments } from '../../db/schema.ts';
 import type { PullRequestEvent } from '../../github/webhook-payloads.ts';
 import { desiredStateFields } from '../environments/record-pull-request.ts';
 import { factsOf, labelChangeOf, reopens, webhookRequestOf } from './handle-pull-request.ts';
@@ -16,122 +16,146 @@ export type KnownEnvironmentUpdate =
 type Fields = ReturnType<typeof desiredStateFields>;
 type SetByWebhook = Exclude<keyof Fields, 'approvedBy'>;
 
-/** A parameter of the prepared statement, encoded as `column` encodes its values. */
-const param = (name: string, column: PgColumn): SQL => sql`${sql.param(sql.placeholder(name), column)}`;
+/** The SQL type of each column the webhook sets, to read it back out of the batch's JSON. */
+const FIELD_TYPES = {
+  prTitle: 'text',
+  prUrl: 'text',
+  author: 'text',
+  branch: 'text',
+  baseBranch: 'text',
+  headSha: 'text',
+  headRepoFullName: 'text',
+  isFork: 'boolean',
+  isDraft: 'boolean',
+  labels: 'jsonb',
+  prUpdatedAt: 'timestamptz',
+  desiredState: 'text',
+  requestedTrigger: 'text',
+  requestedBy: 'text',
+  attempts: 'integer',
+  nextAttemptAt: 'timestamptz',
+} satisfies Record<SetByWebhook, string>;
 
-const FIELDS = {
-  prTitle: param('prTitle', environments.prTitle),
-  prUrl: param('prUrl', environments.prUrl),
-  author: param('author', environments.author),
-  branch: param('branch', environments.branch),
-  baseBranch: param('baseBranch', environments.baseBranch),
-  headSha: param('headSha', environments.headSha),
-  headRepoFullName: param('headRepoFullName', environments.headRepoFullName),
-  isFork: param('isFork', environments.isFork),
-  isDraft: param('isDraft', environments.isDraft),
-  labels: param('labels', environments.labels),
-  prUpdatedAt: param('prUpdatedAt', environments.prUpdatedAt),
-  desiredState: param('desiredState', environments.desiredState),
-  requestedTrigger: param('requestedTrigger', environments.requestedTrigger),
-  requestedBy: param('requestedBy', environments.requestedBy),
-  attempts: param('attempts', environments.attempts),
-  // Always null here, which drizzle's timestamp encoder does not take; the drivers encode a date themselves.
-  nextAttemptAt: sql`${sql.placeholder('nextAttemptAt')}::timestamptz`,
-} satisfies Record<SetByWebhook, SQL>;
+const FIELD_KEYS = Object.keys(FIELD_TYPES) as SetByWebhook[];
+const columnOf = (key: SetByWebhook) => environments[key].name;
+
+/** One delivery of a batch, keyed by the column names the statement reads. */
+type BatchRow = Record<string, string | number | boolean | string[] | Date | null>;
+
+/** Deliveries in one statement at most, and statements running at once (each holds a pooled connection). */
+const MAX_BATCH_SIZE = 64;
+const MAX_IN_FLIGHT = 2;
 
 /**
- * The common pull request delivery (a push to a PR Glimpse already tracks) in one prepared statement instead
- * of a transaction of six: it locks the PR's environment if the full handler would simply update it, records
- * the delivery, updates the environment and wakes the controller. When the handler would do anything else
- * (create the environment, remember the repository's clone URL, ignore a stale event or a closed PR, track who
- * added a label) the statement changes nothing and answers `unknown`.
+ * The common pull request delivery (a push to a PR Glimpse already tracks) without a transaction of its
+ * own: deliveries that arrive together are recorded by one statement, which for each of them locks the PR's
+ * environment if the full handler would simply update it, records the delivery, updates the environment and
+ * wakes the controller. When the handler would do anything else (create the environment, remember the
+ * repository's clone URL, ignore a stale event or a closed PR, track who added a label) the statement
+ * leaves that delivery alone and answers `unknown`. A batch commits or fails as one; a failed one answers
+ * every delivery in it with the error, so GitHub sends them again and none is lost.
  *
- * A redelivery is caught by the delivery's primary key before the environment is touched; one racing its
- * original waits for the original's row lock and then for its delivery id, so it changes nothing either.
+ * A batch never holds two deliveries of one PR or two of one id (see `batchCalls`), and locks environments
+ * in id order, so two batches running at once wait for each other instead of deadlocking. A redelivery is
+ * caught by the delivery's primary key before the environment is touched; one racing its original in
+ * another batch waits for the original's row lock and then for its delivery id, so it changes nothing.
  */
 export function prepareKnownEnvironmentUpdate(
   db: Database,
 ): (deliveryId: string, event: PullRequestEvent) => Promise<KnownEnvironmentUpdate> {
-  const target = db.$with('target').as(
-    db
-      .select({ id: environments.id })
-      .from(environments)
-      .innerJoin(repos, eq(repos.id, environments.repoId))
-      .where(
-        and(
-          eq(repos.githubId, sql.placeholder('repoGithubId')),
-          eq(repos.enabled, true),
-          sameOrUnsaid(repos.cloneUrl, 'cloneUrl'),
-          sameOrUnsaid(repos.defaultBranch, 'defaultBranch'),
-          eq(environments.prNumber, sql.placeholder('number')),
-          or(isNull(environments.prUpdatedAt), lte(environments.prUpdatedAt, FIELDS.prUpdatedAt)),
-          or(eq(environments.desiredState, 'active'), sql`${sql.placeholder('mayReopen')}::boolean`),
-          // Every label with a known sender is still on the PR, so the senders stay as they are.
-          sql`not exists (select from jsonb_object_keys(${environments.labelSenders}) as sender(label)
-            where not (${FIELDS.labels}::jsonb ? sender.label))`,
-        ),
-      )
-      .for('update', { of: environments }),
-  );
-  const recorded = db.$with('recorded').as(
-    db
-      .insert(webhookDeliveries)
-      .select(
-        db
-          .select({
-            deliveryId: sql`${sql.placeholder('deliveryId')}::text`.as('delivery_id'),
-            event: sql`'pull_request'`.as('event'),
-            action: sql`${sql.placeholder('action')}::text`.as('action'),
-            outcome: sql`'applied'`.as('outcome'),
-            detail: sql`null`.as('detail'),
-            receivedAt: sql`now()`.as('received_at'),
-            processedAt: sql`now()`.as('processed_at'),
-          })
-          .from(target),
-      )
-      .onConflictDoNothing()
-      .returning({ deliveryId: webhookDeliveries.deliveryId }),
-  );
-  const changed = db.$with('changed').as(
-    db
-      .update(environments)
-      .set({ ...FIELDS, generation: sql`${environments.generation} + 1`, updatedAt: sql`now()` })
-      .from(recorded)
-      .where(sql`${environments.id} = (select ${target.id} from ${target})`)
-      .returning({ id: environments.id }),
-  );
-  const statement = db
-    .with(target, recorded, changed)
-    .select({
-      environmentId: target.id,
-      applied: sql<string | null>`${changed.id}`,
-      woke: sql`case when ${changed.id} is not null then ${wakeWorkers} end`,
-    })
-    .from(target)
-    .leftJoin(changed, sql`true`)
-    .prepare('glimpse_update_known_environment');
-
+  const statement = prepareBatchStatement(db);
+  const record = batchCalls<BatchRow, KnownEnvironmentUpdate>({
+    run: async (rows) => {
+      const answers = await statement.execute({
+        batch: JSON.stringify(rows.map((row, ord) => ({ ...row, ord }))),
+      });
+      const byOrd = new Map(answers.map((answer) => [answer.ord, answer]));
+      return rows.map((_row, ord): KnownEnvironmentUpdate => {
+        const answer = byOrd.get(ord);
+        if (answer === undefined) return { kind: 'unknown' };
+        return answer.applied
+          ? { kind: 'applied', environmentId: answer.environmentId }
+          : { kind: 'duplicate' };
+      });
+    },
+    keysOf: (row) => [`pr:${row.repo_github_id}#${row.number}`, `delivery:${row.delivery_id}`],
+    maxInFlight: MAX_IN_FLIGHT,
+    maxBatchSize: MAX_BATCH_SIZE,
+  });
   return async (deliveryId, event) => {
     if (labelChangeOf(event) !== undefined) return { kind: 'unknown' };
     const facts = factsOf(event);
-    const [row] = await statement.execute({
-      ...desiredStateFields(facts, webhookRequestOf(event)),
-      deliveryId,
+    const fields = desiredStateFields(facts, webhookRequestOf(event));
+    const row: BatchRow = {
+      delivery_id: deliveryId,
       action: event.action,
-      repoGithubId: event.repository.id,
-      cloneUrl: event.repository.clone_url ?? null,
-      defaultBranch: event.repository.default_branch ?? null,
+      repo_github_id: event.repository.id,
+      clone_url: event.repository.clone_url ?? null,
+      default_branch: event.repository.default_branch ?? null,
       number: facts.number,
-      mayReopen: facts.open && reopens(event),
-    });
-    if (row === undefined) return { kind: 'unknown' };
-    return row.applied === null
-      ? { kind: 'duplicate' }
-      : { kind: 'applied', environmentId: row.environmentId };
+      may_reopen: facts.open && reopens(event),
+    };
+    for (const key of FIELD_KEYS) row[columnOf(key)] = fields[key];
+    return record(row);
   };
 }
 
-/** The payload says nothing about this repository column, or the same as what is recorded. */
-function sameOrUnsaid(column: PgColumn, name: string): SQL {
-  return sql`(${sql.placeholder(name)}::text is null or ${column} = ${sql.placeholder(name)})`;
+const id = (name: string) => sql.identifier(name);
+const join = (parts: SQL[]) => sql.join(parts, sql`, `);
+
+const INPUT_COLUMNS = join([
+  sql`ord integer, delivery_id text, action text, repo_github_id bigint, clone_url text`,
+  sql`default_branch text, number integer, may_reopen boolean`,
+  ...FIELD_KEYS.map((key) => sql`${id(columnOf(key))} ${sql.raw(FIELD_TYPES[key])}`),
+]);
+const SET_FIELDS = join(FIELD_KEYS.map((key) => sql`${id(columnOf(key))} = t.${id(columnOf(key))}`));
+
+/**
+ * Prepared once, so PostgreSQL parses and plans it once per connection: planning this statement costs
+ * several times what running it for one delivery does.
+ */
+function prepareBatchStatement(db: Database) {
+  const input = db.$with('input', {}).as(sql`
+    select * from jsonb_to_recordset(${sql.placeholder('batch')}::jsonb) as i(${INPUT_COLUMNS})`);
+  const target = db
+    .$with('target', {
+      ord: sql<number>`ord`.as('ord'),
+      environmentId: sql<string>`environment_id`.as('environment_id'),
+    })
+    .as(sql`
+      select e.id as environment_id, i.*
+      from input i
+      join repos r on r.github_id = i.repo_github_id and r.enabled
+        and (i.clone_url is null or r.clone_url = i.clone_url)
+        and (i.default_branch is null or r.default_branch = i.default_branch)
+      join environments e on e.repo_id = r.id and e.pr_number = i.number
+      where (e.pr_updated_at is null or e.pr_updated_at <= i.pr_updated_at)
+        and (e.desired_state = 'active' or i.may_reopen)
+        -- Every label with a known sender is still on the PR, so the senders stay as they are.
+        and not exists (select from jsonb_object_keys(e.label_senders) as sender(label)
+          where not (i.labels ? sender.label))
+      order by e.id
+      for update of e`);
+  const recorded = db.$with('recorded', {}).as(sql`
+    insert into webhook_deliveries (delivery_id, event, action, outcome, detail, received_at, processed_at)
+    select delivery_id, 'pull_request', action, 'applied', null, now(), now() from target
+    on conflict do nothing
+    returning delivery_id`);
+  const changed = db.$with('changed', { id: sql<string>`id`.as('id') }).as(sql`
+    update environments e
+    set ${SET_FIELDS}, generation = e.generation + 1, updated_at = now()
+    from target t join recorded on recorded.delivery_id = t.delivery_id
+    where e.id = t.environment_id
+    returning e.id`);
+  return db
+    .with(input, target, recorded, changed)
+    .select({
+      ord: target.ord,
+      environmentId: target.environmentId,
+      applied: sql<boolean>`${changed.id} is not null`,
+      woke: sql`case when ${changed.id} is not null then ${wakeWorkers} end`,
+    })
+    .from(target)
+    .leftJoin(changed, sql`${changed.id} = ${target.environmentId}`)
+    .prepare('glimpse_update_known_environments');
 }
