@@ -2,12 +2,11 @@
  * The small set of errors the core raises. Each transport (HTTP, MCP, CLI) maps them in one place;
  * callers match on the class, never on message text.
  */
-export class DomainError extends Error {
-  readonly code: DomainErrorCode;
+export abstract class DomainError extends Error {
+  abstract readonly code: DomainErrorCode;
 
-  constructor(code: DomainErrorCode, message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.code = code;
     this.name = new.target.name;
   }
 }
@@ -21,38 +20,26 @@ export type DomainErrorCode =
   | 'UNAVAILABLE';
 
 export class NotFound extends DomainError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('NOT_FOUND', message, options);
-  }
+  readonly code = 'NOT_FOUND';
 }
 
 export class Forbidden extends DomainError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('FORBIDDEN', message, options);
-  }
+  readonly code = 'FORBIDDEN';
 }
 
 export class Unauthorized extends DomainError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('UNAUTHORIZED', message, options);
-  }
+  readonly code = 'UNAUTHORIZED';
 }
 
 export class InvalidInput extends DomainError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('INVALID_INPUT', message, options);
-  }
+  readonly code = 'INVALID_INPUT';
 }
 
 export class Conflict extends DomainError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('CONFLICT', message, options);
-  }
+  readonly code = 'CONFLICT';
 }
 
 /** A transient failure of something outside Glimpse (database, GitHub, cluster): worth retrying. */
 export class Unavailable extends DomainError {
-  constructor(message: string, options?: ErrorOptions) {
-    super('UNAVAILABLE', message, options);
-  }
+  readonly code = 'UNAVAILABLE';
 }

@@ -49,6 +49,14 @@ const readOnly: ToolAnnotations = {
   openWorldHint: false,
 };
 
+/** Retry and redeploy: each call starts a deployment in the background. */
+const startsDeploy: ToolAnnotations = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: false,
+  openWorldHint: false,
+};
+
 export const previewTools: PreviewTool[] = [
   tool({
     name: 'list_preview_environments',
@@ -109,13 +117,7 @@ export const previewTools: PreviewTool[] = [
       'Retry the failed deployment of a preview environment. Only works when its phase is "failed"; use redeploy_preview_environment otherwise. The deployment runs in the background.',
     input: z.object(EnvironmentRef),
     output: AcceptedView,
-    annotations: {
-      readOnlyHint: false,
-      destructiveHint: false,
-      idempotentHint: false,
-      openWorldHint: false,
-      title: 'Retry a failed preview',
-    },
+    annotations: { ...startsDeploy, title: 'Retry a failed preview' },
     run: (ops, input) => ops.retry(refOf(input)),
   }),
   tool({
@@ -124,13 +126,7 @@ export const previewTools: PreviewTool[] = [
       'Deploy the current head commit of a preview environment again, e.g. after a transient failure or to restart it. Runs in the background.',
     input: z.object(EnvironmentRef),
     output: AcceptedView,
-    annotations: {
-      readOnlyHint: false,
-      destructiveHint: false,
-      idempotentHint: false,
-      openWorldHint: false,
-      title: 'Redeploy a preview',
-    },
+    annotations: { ...startsDeploy, title: 'Redeploy a preview' },
     run: (ops, input) => ops.redeploy(refOf(input)),
   }),
   tool({

@@ -8,11 +8,11 @@ import { environments } from '../../src/db/schema.ts';
 import { WEBHOOK_PATH } from '../../src/http/routes/webhook-route.ts';
 import type { KubernetesRuntime } from '../../src/runtimes/kubernetes/kubernetes-runtime.ts';
 import { FAST_KUBELET, fastRuntime } from '../kubernetes-runtime/runtime-fixture.ts';
+import { connectRepo, INSTALLATION } from '../support/connect-repo.ts';
 import { createGitRepo, type GitRepoFixture } from '../support/create-git-repo.ts';
 import { type GithubSimulator, startGithubSimulator } from '../support/github-sim/start-github-simulator.ts';
 import {
   type GlimpseHarness,
-  INSTALLATION,
   type PullRequestFields,
   startGlimpseHarness,
 } from '../support/glimpse-harness.ts';
@@ -206,17 +206,12 @@ describe.runIf(onPostgres)('several Glimpse instances on one PostgreSQL database
       await child.waitForOutput(/listening\s+http/, 30_000);
       const webhookUrl = `http://127.0.0.1:${port}${WEBHOOK_PATH}`;
       const fullName = 'acme/killed';
-      const { id } = await github.addRepo({ fullName, gitDir: git.dir, installationId: INSTALLATION.id });
-      const installed = await sendWebhook({
-        url: webhookUrl,
+      const { id, response: installed } = await connectRepo({
+        github,
+        webhookUrl,
         secret,
-        event: 'installation_repositories',
-        action: 'added',
-        overrides: {
-          installation: INSTALLATION,
-          repositories_added: [{ id, full_name: fullName }],
-          repositories_removed: [],
-        },
+        fullName,
+        gitDir: git.dir,
       });
       expect(installed.status).toBe(200);
       // Slow enough that the child is killed mid-rollout; the pod becomes ready by itself later, as on a cluster.

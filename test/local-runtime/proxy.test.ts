@@ -1,40 +1,22 @@
 import http from 'node:http';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type AppRepo, createAppRepo } from './support/app-repo.ts';
-import {
-  type Harness,
-  hostOf,
-  localConfig,
-  request,
-  specFor,
-  startHarness,
-  tempDir,
-  waitFor,
-} from './support/runtime-harness.ts';
+import { hostOf, localConfig, request, specFor, waitFor } from './support/runtime-harness.ts';
+import { setupRuntimeSuite } from './support/setup-runtime-suite.ts';
 
 describe('local runtime: reverse proxy', () => {
-  const temp = tempDir('proxy');
-  let repo: AppRepo;
-  let h: Harness;
-  let sha: string;
+  const suite = setupRuntimeSuite('proxy', { commit: 'ws-1', runtime: { baseDomain: 'preview.test' } });
 
   beforeAll(async () => {
-    repo = createAppRepo(path.join(temp.dir, 'repo'));
-    sha = repo.commit('ws-1');
-    h = await startHarness(path.join(temp.dir, 'data'), { baseDomain: 'preview.test' });
-    await h.runtime.deploy(specFor({ cloneUrl: repo.dir, commitSha: sha }), AbortSignal.timeout(20_000));
-  });
-
-  afterAll(async () => {
-    await h?.runtime.close();
-    temp.remove();
+    await suite.runtime.deploy(
+      specFor({ cloneUrl: suite.repo.dir, commitSha: suite.sha }),
+      AbortSignal.timeout(20_000),
+    );
   });
 
   it('answers an unknown host with a 404 page that reveals no other preview', async () => {
     for (const host of ['pr-nope-9.preview.test', 'preview.test', 'example.com', 'x.pr-app-1.preview.test']) {
-      const reply = await request(h.runtime.proxyPort, host);
+      const reply = await request(suite.runtime.proxyPort, host);
       expect(reply.status).toBe(404);
       expect(reply.headers['content-type']).toContain('text/html');
       expect(reply.body).toContain('No preview here');
@@ -45,30 +27,30 @@ describe('local runtime: reverse proxy', () => {
 
   it('shows a 503 page linking to Glimpse while a preview is being built, then serves it', async () => {
     const config = localConfig({ build: 'sleep 1' });
-    const deploying = h.runtime.deploy(
-      specFor({ cloneUrl: repo.dir, commitSha: sha, prNumber: 2, config }),
+    const deploying = suite.runtime.deploy(
+      specFor({ cloneUrl: suite.repo.dir, commitSha: suite.sha, prNumber: 2, config }),
       AbortSignal.timeout(20_000),
     );
-    const host = hostOf(h.runtime, 'pr-app-2');
-    await waitFor(async () => (await request(h.runtime.proxyPort, host)).status === 503);
-    const building = await request(h.runtime.proxyPort, host);
+    const host = hostOf(suite.runtime, 'pr-app-2');
+    await waitFor(async () => (await request(suite.runtime.proxyPort, host)).status === 503);
+    const building = await request(suite.runtime.proxyPort, host);
     expect(building.body).toContain('This preview is being built');
     expect(building.body).toContain('href="http://glimpse.test:3000/environments/pr-app-2"');
     expect(building.headers['retry-after']).toBe('5');
     await deploying;
-    expect((await request(h.runtime.proxyPort, host)).status).toBe(200);
+    expect((await request(suite.runtime.proxyPort, host)).status).toBe(200);
   });
 
   it('routes with and without the port and sets X-Forwarded-For, -Proto and -Host', async () => {
-    const withPort = hostOf(h.runtime, 'pr-app-1');
-    expect(withPort).toBe(`pr-app-1.preview.test:${h.runtime.proxyPort}`);
-    const reply = await request(h.runtime.proxyPort, withPort, '/headers');
+    const withPort = hostOf(suite.runtime, 'pr-app-1');
+    expect(withPort).toBe(`pr-app-1.preview.test:${suite.runtime.proxyPort}`);
+    const reply = await request(suite.runtime.proxyPort, withPort, '/headers');
     const headers = JSON.parse(reply.body) as Record<string, string>;
     expect(headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(headers['x-forwarded-proto']).toBe('http');
     expect(headers['x-forwarded-host']).toBe(withPort);
     expect(headers.host).toBe(withPort);
-    expect((await request(h.runtime.proxyPort, 'pr-app-1.preview.test')).body).toContain('version=ws-1');
+    expect((await request(suite.runtime.proxyPort, 'pr-app-1.preview.test')).body).toContain('version=ws-1');
   });
 
   it('streams request and response bodies both ways', async () => {
@@ -77,10 +59,10 @@ describe('local runtime: reverse proxy', () => {
       const req = http.request(
         {
           host: '127.0.0.1',
-          port: h.runtime.proxyPort,
+          port: suite.runtime.proxyPort,
           method: 'POST',
           path: '/echo',
-          headers: { host: hostOf(h.runtime, 'pr-app-1'), 'content-type': 'text/plain' },
+          headers: { host: hostOf(suite.runtime, 'pr-app-1'), 'content-type': 'text/plain' },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -100,8 +82,8 @@ describe('local runtime: reverse proxy', () => {
   });
 
   it('passes WebSocket upgrades through in both directions', async () => {
-    const socket = new WebSocket(`ws://127.0.0.1:${h.runtime.proxyPort}/socket`, {
-      headers: { host: hostOf(h.runtime, 'pr-app-1') },
+    const socket = new WebSocket(`ws://127.0.0.1:${suite.runtime.proxyPort}/socket`, {
+      headers: { host: hostOf(suite.runtime, 'pr-app-1') },
     });
     const messages: string[] = [];
     await new Promise<void>((resolve, reject) => {
@@ -118,7 +100,7 @@ describe('local runtime: reverse proxy', () => {
   });
 
   it('refuses a WebSocket upgrade for an unknown host', async () => {
-    const socket = new WebSocket(`ws://127.0.0.1:${h.runtime.proxyPort}/`, {
+    const socket = new WebSocket(`ws://127.0.0.1:${suite.runtime.proxyPort}/`, {
       headers: { host: 'pr-nope-1.preview.test' },
     });
     const status = await new Promise<number>((resolve) => {

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RuntimeFailure } from '../../src/runtimes/runtime.ts';
-import { type AppRepo, createAppRepo } from './support/app-repo.ts';
 import {
   type Harness,
   hostOf,
@@ -11,9 +10,8 @@ import {
   processAlive,
   request,
   specFor,
-  startHarness,
-  tempDir,
 } from './support/runtime-harness.ts';
+import { setupRuntimeSuite } from './support/setup-runtime-suite.ts';
 
 const ref = { namespace: 'pr-app-7', repoFullName: 'acme/app', prNumber: 7 };
 
@@ -42,38 +40,28 @@ function startPolling(h: Harness): { stop: () => Promise<{ status: number; body:
 }
 
 describe('local runtime: redeploying a preview', () => {
-  const temp = tempDir('redeploy');
-  let repo: AppRepo;
-  let h: Harness;
+  const suite = setupRuntimeSuite('redeploy', { commit: 'one' });
   // The app needs a moment before it listens, so the switch only works if Glimpse waits for health.
   const config = localConfig({ build: 'sleep 0.2', env: { START_DELAY_MS: '300' } });
 
   beforeAll(async () => {
-    repo = createAppRepo(path.join(temp.dir, 'repo'));
-    h = await startHarness(path.join(temp.dir, 'data'));
-    const first = repo.commit('one');
-    await h.runtime.deploy(
-      specFor({ cloneUrl: repo.dir, commitSha: first, prNumber: 7, config }),
+    await suite.runtime.deploy(
+      specFor({ cloneUrl: suite.repo.dir, commitSha: suite.sha, prNumber: 7, config }),
       AbortSignal.timeout(20_000),
     );
   });
 
-  afterAll(async () => {
-    await h?.runtime.close();
-    temp.remove();
-  });
-
   it('switches to a new commit while a client polling throughout never gets a non-2xx', async () => {
-    const old = await h.runtime.inspect(ref);
+    const old = await suite.runtime.inspect(ref);
     const oldPid = old.workloads[0]?.pid ?? -1;
     const oldState = JSON.parse(
-      readFileSync(path.join(h.dataDir, 'local', 'previews', ref.namespace, 'state.json'), 'utf8'),
+      readFileSync(path.join(suite.dataDir, 'local', 'previews', ref.namespace, 'state.json'), 'utf8'),
     );
-    const poller = startPolling(h);
+    const poller = startPolling(suite);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const second = repo.commit('two');
-    await h.runtime.deploy(
-      specFor({ cloneUrl: repo.dir, commitSha: second, prNumber: 7, config }),
+    const second = suite.repo.commit('two');
+    await suite.runtime.deploy(
+      specFor({ cloneUrl: suite.repo.dir, commitSha: second, prNumber: 7, config }),
       AbortSignal.timeout(20_000),
     );
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -96,13 +84,13 @@ describe('local runtime: redeploying a preview', () => {
   });
 
   it('keeps the old version serving when the new build fails, and reports exit code and log lines', async () => {
-    const before = await h.runtime.inspect(ref);
-    const broken = repo.commit('three');
+    const before = await suite.runtime.inspect(ref);
+    const broken = suite.repo.commit('three');
     const failing = localConfig({ build: 'echo compiling; echo "error TS2322: nope" >&2; exit 2' });
-    const poller = startPolling(h);
-    const error = await h.runtime
+    const poller = startPolling(suite);
+    const error = await suite.runtime
       .deploy(
-        specFor({ cloneUrl: repo.dir, commitSha: broken, prNumber: 7, config: failing }),
+        specFor({ cloneUrl: suite.repo.dir, commitSha: broken, prNumber: 7, config: failing }),
         AbortSignal.timeout(20_000),
       )
       .catch((e: unknown) => e);
@@ -116,15 +104,15 @@ describe('local runtime: redeploying a preview', () => {
       expect.arrayContaining(['build: compiling', 'build: error TS2322: nope']),
     );
     expect(replies.filter((r) => r.status !== 200 || !r.body.includes('version=two'))).toEqual([]);
-    expect((await h.runtime.inspect(ref)).workloads[0]?.pid).toBe(before.workloads[0]?.pid);
+    expect((await suite.runtime.inspect(ref)).workloads[0]?.pid).toBe(before.workloads[0]?.pid);
   });
 
   it('keeps the old version serving when the new version crashes on start', async () => {
-    const crashing = repo.commit('four');
+    const crashing = suite.repo.commit('four');
     const crashConfig = localConfig({ env: { CRASH_ON_START: '1' } });
-    const error = await h.runtime
+    const error = await suite.runtime
       .deploy(
-        specFor({ cloneUrl: repo.dir, commitSha: crashing, prNumber: 7, config: crashConfig }),
+        specFor({ cloneUrl: suite.repo.dir, commitSha: crashing, prNumber: 7, config: crashConfig }),
         AbortSignal.timeout(20_000),
       )
       .catch((e: unknown) => e);
@@ -132,9 +120,9 @@ describe('local runtime: redeploying a preview', () => {
     expect(error).toBeInstanceOf(RuntimeFailure);
     expect((error as RuntimeFailure).message).toContain('exited with exit code 3 3 times');
     expect((error as RuntimeFailure).logExcerpt).toContain('app: boom: refusing to start');
-    const reply = await request(h.runtime.proxyPort, hostOf(h.runtime, ref.namespace));
+    const reply = await request(suite.runtime.proxyPort, hostOf(suite.runtime, ref.namespace));
     expect(reply.status).toBe(200);
     expect(reply.body).toContain('version=two');
-    expect((await h.runtime.inspect(ref)).workloads[0]).toMatchObject({ phase: 'running', ready: true });
+    expect((await suite.runtime.inspect(ref)).workloads[0]).toMatchObject({ phase: 'running', ready: true });
   });
 });

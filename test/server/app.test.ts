@@ -7,6 +7,9 @@ import { createTestDatabase, databaseTargets, type TestDatabase } from '../suppo
 const config = loadConfig({});
 const logger = createLogger({ level: 'silent', pretty: false });
 
+const appOver = (database: TestDatabase) =>
+  createApp({ config, logger, database: database.handle, webhookSecret: 'a-test-webhook-secret' });
+
 describe.each(databaseTargets())('readiness and shutdown on %s', (target) => {
   let database: TestDatabase | undefined;
   afterEach(async () => {
@@ -16,12 +19,7 @@ describe.each(databaseTargets())('readiness and shutdown on %s', (target) => {
 
   it('is not ready until the migrations are applied', async () => {
     database = await createTestDatabase(target, { migrate: false });
-    const app = createApp({
-      config,
-      logger,
-      database: database.handle,
-      webhookSecret: 'a-test-webhook-secret',
-    });
+    const app = appOver(database);
     const response = await app.http.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(503);
     expect(response.json()).toEqual({
@@ -33,12 +31,7 @@ describe.each(databaseTargets())('readiness and shutdown on %s', (target) => {
 
   it('is not ready when the database does not answer', async () => {
     database = await createTestDatabase(target);
-    const app = createApp({
-      config,
-      logger,
-      database: database.handle,
-      webhookSecret: 'a-test-webhook-secret',
-    });
+    const app = appOver(database);
     expect((await app.http.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
     await database.handle.close();
     const response = await app.http.inject({ method: 'GET', url: '/readyz' });
@@ -54,12 +47,7 @@ describe.each(databaseTargets())('readiness and shutdown on %s', (target) => {
 
   it('finishes a request in flight when it is closed, and refuses new connections', async () => {
     database = await createTestDatabase(target);
-    const app = createApp({
-      config,
-      logger,
-      database: database.handle,
-      webhookSecret: 'a-test-webhook-secret',
-    });
+    const app = appOver(database);
     let release = () => {};
     app.http.get('/slow', async () => {
       await new Promise<void>((resolve) => {

@@ -14,13 +14,13 @@ import { createGithubClient } from '../../src/github/github-client.ts';
 import { WEBHOOK_PATH } from '../../src/http/routes/webhook-route.ts';
 import { createLocalRuntime, type LocalRuntime } from '../../src/runtimes/local/local-runtime.ts';
 import type { Runtime } from '../../src/runtimes/runtime.ts';
+import { connectRepo, INSTALLATION } from './connect-repo.ts';
 import { type GithubSimulator, startGithubSimulator } from './github-sim/start-github-simulator.ts';
 import { createTestDatabase, type DatabaseTarget, type TestDatabase } from './test-database.ts';
 import { waitFor } from './wait-for.ts';
 import { deepMerge, type Overrides, sendWebhook, type WebhookResponse } from './webhook-sender.ts';
 
 export const HARNESS_SECRET = 'harness-webhook-secret-0123456789';
-export const INSTALLATION = { id: 4242, account: { login: 'acme', id: 9001 } };
 
 /** Short timings so tests run in seconds; production defaults live in the runtime's options. */
 const FAST_LOCAL_TIMING = {
@@ -157,17 +157,12 @@ export async function startGlimpseHarness(
     runtime,
     logLines,
     async connectRepo(fullName, gitDir) {
-      const { id } = await github.addRepo({ fullName, gitDir, installationId: INSTALLATION.id });
-      const response = await sendWebhook({
-        url: webhookUrl,
+      const { id, response } = await connectRepo({
+        github,
+        webhookUrl,
         secret: HARNESS_SECRET,
-        event: 'installation_repositories',
-        action: 'added',
-        overrides: {
-          installation: INSTALLATION,
-          repositories_added: [{ id, full_name: fullName }],
-          repositories_removed: [],
-        },
+        fullName,
+        gitDir,
       });
       if (response.status !== 200) throw new Error(`connecting ${fullName} failed: ${response.status}`);
       return id;

@@ -86,28 +86,8 @@ export class KubeApi {
     opts: WriteOptions,
   ): KubeObject {
     const next = this.checkBody(type, namespace, body);
-    if (next.metadata.name !== name) {
-      throw badRequest(
-        `the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`,
-      );
-    }
-    const existing = this.get(type, namespace, name);
-    const rv = next.metadata.resourceVersion;
-    if (rv && rv !== existing.metadata.resourceVersion) {
-      throw conflict(
-        type,
-        name,
-        'the object has been modified; please apply your changes to the latest version and try again',
-      );
-    }
-    next.metadata.managedFields = trackUpdate(
-      existing,
-      next,
-      opts.manager,
-      apiVersionOf(type),
-      opts.subresource,
-    );
-    return this.replace(type, existing, next, opts);
+    checkNameMatchesUrl(next, name);
+    return this.modify(type, this.get(type, namespace, name), next, opts);
   }
 
   patch(
@@ -132,11 +112,7 @@ export class KubeApi {
         );
       }
       if (applied.metadata.name === undefined) applied.metadata.name = name;
-      if (applied.metadata.name !== name) {
-        throw badRequest(
-          `the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`,
-        );
-      }
+      checkNameMatchesUrl(applied, name);
       if (type.namespaced) applied.metadata.namespace = namespace ?? '';
       const existing = this.store.get(type, namespace, name);
       const merged = serverSideApply(existing, applied, {
@@ -148,12 +124,16 @@ export class KubeApi {
       return this.replace(type, existing, merged, opts);
     }
     const existing = this.get(type, namespace, name);
-    const next = applyPatch(kind, clone(existing), text);
+    return this.modify(type, existing, applyPatch(kind, clone(existing), text), opts);
+  }
+
+  /** An update or a non-apply patch: refuses a stale resourceVersion, records the writer's fields, stores. */
+  private modify(type: ResourceType, existing: KubeObject, next: KubeObject, opts: WriteOptions): KubeObject {
     const rv = next.metadata.resourceVersion;
     if (rv && rv !== existing.metadata.resourceVersion) {
       throw conflict(
         type,
-        name,
+        existing.metadata.name,
         'the object has been modified; please apply your changes to the latest version and try again',
       );
     }
@@ -227,6 +207,14 @@ export class KubeApi {
     } else delete obj.metadata.namespace;
     obj.metadata.name ??= '';
     return obj;
+  }
+}
+
+function checkNameMatchesUrl(obj: KubeObject, name: string): void {
+  if (obj.metadata.name !== name) {
+    throw badRequest(
+      `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
+    );
   }
 }
 
