@@ -128,6 +128,8 @@ async function converge(
     }
     await step();
     const ttl = config.config.ttl;
+    // The deployment row first: whoever sees the environment running finds its deployment finished.
+    await deps.updates.finishDeployment(deploymentId, 'succeeded');
     await deps.updates.observe(item, generation, 'running', {
       url: deployed.url,
       deployedSha: env.headSha,
@@ -136,7 +138,6 @@ async function converge(
       lastDeployedAt: new Date(),
       expiresAt: ttl === undefined ? null : new Date(Date.now() + ttlMilliseconds(ttl)),
     });
-    await deps.updates.finishDeployment(deploymentId, 'succeeded');
     await attempt.ensureDeployment();
     await deps.feedback.deploymentSucceeded(item, deployed.url);
     await deps.feedback.comment(
