@@ -38,3 +38,35 @@ export function unavailablePage(
   }
   return page('This preview failed', `<p>The preview could not be built or started.</p>${link}`);
 }
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  431: 'Request Header Fields Too Large',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
+
+/** A complete HTTP/1.1 response carrying `html` (no body for a HEAD request). */
+export function pageResponse(
+  status: number,
+  html: string,
+  options: { close: boolean; head: boolean },
+): string {
+  return (
+    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\n` +
+    'Content-Type: text/html; charset=utf-8\r\n' +
+    `Content-Length: ${Buffer.byteLength(html)}\r\n` +
+    'Cache-Control: no-store\r\n' +
+    (status === 503 ? 'Retry-After: 5\r\n' : '') +
+    (options.close ? 'Connection: close\r\n' : '') +
+    `\r\n${options.head ? '' : html}`
+  );
+}
+
+/** The page for a request the proxy refuses to read (malformed, too large, CONNECT). */
+export function refusedPage(status: number): string {
+  return page(REASONS[status] ?? 'Error', '<p>The proxy could not read this request.</p>');
+}

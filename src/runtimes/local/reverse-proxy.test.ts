@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './health-check.ts';
@@ -118,6 +118,19 @@ describe('ReverseProxy', () => {
     expect(reply.status).toBe(503);
     expect(reply.body).toContain('restarting');
     expect(reply.body).toContain('https://glimpse.example.com/environments/pr-b-2');
+  });
+
+  it('relays a response without length until the app closes, then closes the client connection', async () => {
+    const raw = net.createServer((socket) => {
+      socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nX-Kind: raw\r\n\r\nstreamed until close'));
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    proxy.setRoute('pr-d-4', { kind: 'serving', port: (raw.address() as AddressInfo).port });
+    const reply = await get(proxyPort, 'pr-d-4.localhost');
+    raw.close();
+    expect(reply.status).toBe(200);
+    expect(reply.body).toBe('streamed until close');
+    expect(reply.headers.connection).toBe('close');
   });
 
   it('escapes the link it puts into a page', () => {
