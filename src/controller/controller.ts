@@ -115,7 +115,8 @@ export class Controller {
       this.#log.warn({ err: error }, 'could not look for work');
       return;
     }
-    for (const id of ids) this.#work(id);
+    // A lease of ours that ran out while its attempt still works comes back here: it must not start twice.
+    for (const id of ids) if (!this.#active.has(id)) this.#work(id);
     if (ids.length === room && !this.#announcing) {
       this.#announcing = true;
       void announceQueuePositions({
@@ -140,8 +141,9 @@ export class Controller {
       )
       .finally(async () => {
         keeper.stop();
-        await releaseLease(db, id, this.owner).catch(() => {});
+        // The slot first: until the lease is released no pump can claim this environment again.
         this.#active.delete(id);
+        await releaseLease(db, id, this.owner).catch(() => {});
         this.wake();
       });
     this.#active.set(id, { keeper, done });
