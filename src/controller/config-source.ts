@@ -1,5 +1,6 @@
+import { batchCalls } from '../batch-calls.ts';
 import { GLIMPSE_CONFIG_FILE } from '../domain/glimpse-config.ts';
-import type { GithubClient } from '../github/github-client.ts';
+import type { GithubClient, RepoRef } from '../github/github-client.ts';
 import { repoRef, type WorkItem } from './work-item.ts';
 
 /** Where the controller reads a repo's `.glimpse.yml`; undefined when the repo has none. */
@@ -7,6 +8,33 @@ export interface ConfigSource {
   read(item: WorkItem, ref: string): Promise<string | undefined>;
 }
 
+/** GitHub's GraphQL API answers up to this many files in one request with ease (each is one field). */
+const MAX_FILES_PER_REQUEST = 50;
+
+/**
+ * Reads `.glimpse.yml` from GitHub. Reads of one repository that start together (many PRs opened or
+ * redeployed at once) share one GraphQL request instead of one REST request each; a lone read is not held
+ * back (see `batchCalls`).
+ */
 export function githubConfigSource(github: GithubClient): ConfigSource {
-  return { read: (item, ref) => github.readFile(repoRef(item.repo), GLIMPSE_CONFIG_FILE, ref) };
+  const readers = new Map<string, (ref: string) => Promise<string | undefined>>();
+  const readerFor = (repo: RepoRef) => {
+    const key = `${repo.installationId}/${repo.owner}/${repo.repo}`.toLowerCase();
+    let reader = readers.get(key);
+    if (reader === undefined) {
+      reader = batchCalls<string, string | undefined>({
+        run: (refs) =>
+          github.readFiles(
+            repo,
+            refs.map((ref) => ({ path: GLIMPSE_CONFIG_FILE, ref })),
+          ),
+        keysOf: () => [],
+        maxInFlight: 2,
+        maxBatchSize: MAX_FILES_PER_REQUEST,
+      });
+      readers.set(key, reader);
+    }
+    return reader;
+  };
+  return { read: (item, ref) => readerFor(repoRef(item.repo))(ref) };
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { NotFound } from '../domain/errors.ts';
+import { DomainError, NotFound } from '../domain/errors.ts';
 import { type CheckState, combineChecks } from './combine-checks.ts';
 import type { GithubApp } from './create-github-app.ts';
+import { type FileAt, readFilesWithGraphql } from './read-files-graphql.ts';
 import { translateGithubError } from './translate-github-error.ts';
 
 /** A repository as Glimpse addresses it: through the App installation that can see it. */
@@ -48,6 +49,8 @@ export interface DeploymentStatusInput {
 export interface GithubClient {
   /** The file's content at `ref`, or undefined when the file (or ref) does not exist. */
   readFile(repo: RepoRef, path: string, ref: string): Promise<string | undefined>;
+  /** Like `readFile` for many files (each at its own ref) in one request, answered in order. */
+  readFiles(repo: RepoRef, files: readonly FileAt[]): Promise<(string | undefined)[]>;
   downloadTarball(repo: RepoRef, ref: string): Promise<Buffer>;
   hasWriteAccess(repo: RepoRef, login: string): Promise<boolean>;
   listOpenPullRequestNumbers(repo: RepoRef): Promise<number[]>;
@@ -73,30 +76,49 @@ export function createGithubClient(app: GithubApp): GithubClient {
     try {
       return await run(app.installationOctokit(repo.installationId));
     } catch (error) {
+      if (error instanceof DomainError) throw error;
       throw translateGithubError(error, `${action} in ${repo.owner}/${repo.repo}`);
     }
   };
   const at = (repo: RepoRef) => ({ owner: repo.owner, repo: repo.repo });
+  const readFile: GithubClient['readFile'] = async (repo, path, ref) => {
+    try {
+      return await call(repo, `read ${path} at ${ref}`, async (octokit) => {
+        const { data } = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', {
+          ...at(repo),
+          path,
+          ref,
+        });
+        const file = z
+          .object({ type: z.literal('file'), content: z.string(), encoding: z.literal('base64') })
+          .safeParse(data);
+        if (!file.success) return undefined;
+        return Buffer.from(file.data.content, 'base64').toString('utf8');
+      });
+    } catch (error) {
+      if (error instanceof NotFound) return undefined;
+      throw error;
+    }
+  };
 
   return {
-    async readFile(repo, path, ref) {
+    readFile,
+    async readFiles(repo, files) {
+      let answers: Awaited<ReturnType<typeof readFilesWithGraphql>>;
       try {
-        return await call(repo, `read ${path} at ${ref}`, async (octokit) => {
-          const { data } = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', {
-            ...at(repo),
-            path,
-            ref,
-          });
-          const file = z
-            .object({ type: z.literal('file'), content: z.string(), encoding: z.literal('base64') })
-            .safeParse(data);
-          if (!file.success) return undefined;
-          return Buffer.from(file.data.content, 'base64').toString('utf8');
-        });
+        answers = await call(repo, `read ${files.length} files`, (octokit) =>
+          readFilesWithGraphql(octokit, at(repo), files),
+        );
       } catch (error) {
-        if (error instanceof NotFound) return undefined;
+        if (error instanceof NotFound) return files.map(() => undefined);
         throw error;
       }
+      return Promise.all(
+        answers.map((answer, index) => {
+          const file = files[index] as FileAt;
+          return answer === 'fallback' ? readFile(repo, file.path, file.ref) : answer;
+        }),
+      );
     },
     downloadTarball: (repo, ref) =>
       call(repo, `download the tarball of ${ref}`, async (octokit) => {

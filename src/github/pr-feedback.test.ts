@@ -10,6 +10,7 @@ function fakeComments(options: { updateFails?: Error; found?: number }) {
   const unused = () => Promise.reject(new Error('not used'));
   const github: GithubClient = {
     readFile: unused,
+    readFiles: unused,
     downloadTarball: unused,
     hasWriteAccess: unused,
     listOpenPullRequestNumbers: unused,

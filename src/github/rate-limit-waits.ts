@@ -57,12 +57,19 @@ export function rateLimitWait(error: unknown, nowMs: number): RateLimitWait | un
 
 const WRITE_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 
+/** A GraphQL query is POSTed but reads; only a mutation writes. */
+function isWriteRequest(options: { method?: unknown; url?: unknown; query?: unknown }): boolean {
+  if (!WRITE_METHODS.has(String(options.method).toUpperCase())) return false;
+  if (!/\/graphql$/.test(String(options.url))) return true;
+  return typeof options.query !== 'string' || /^\s*mutation\b/.test(options.query);
+}
+
 /** Spaces writes and waits out GitHub's primary and secondary rate limits, as GitHub's guidance asks. */
 export function installRateLimitWaits(octokit: Octokit, policy: RateLimitPolicy): void {
   const { clock, log } = policy;
   const writeTurn = spacedTurns(clock, policy.minWriteIntervalMs);
   octokit.hook.wrap('request', async (request, options) => {
-    const isWrite = WRITE_METHODS.has(String(options.method).toUpperCase());
+    const isWrite = isWriteRequest(options);
     for (let retries = 0; ; retries++) {
       if (isWrite) await writeTurn();
       try {

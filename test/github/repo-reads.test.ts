@@ -1,7 +1,10 @@
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Unauthorized } from '../../src/domain/errors.ts';
-import { type GithubFixture, startGithubFixture } from '../support/github-fixture.ts';
+import { Unauthorized, Unavailable } from '../../src/domain/errors.ts';
+import { type GithubFixture, startGithubFixture, TOKEN_ROUTE } from '../support/github-fixture.ts';
+import { GRAPHQL_TEXT_LIMIT } from '../support/github-sim/graphql-route.ts';
+
+const CONTENTS_ROUTE = 'GET /repos/{owner}/{repo}/contents/{path}';
 
 describe('reading repositories through the GitHub client', () => {
   let fixture: GithubFixture;
@@ -21,6 +24,53 @@ describe('reading repositories through the GitHub client', () => {
     await expect(github.readFile(repo, '.glimpse.yml', sha)).resolves.toBe('port: 8080\n');
     await expect(github.readFile(repo, 'missing.yml', 'main')).resolves.toBeUndefined();
     await expect(github.readFile(repo, '.glimpse.yml', 'no-such-branch')).resolves.toBeUndefined();
+  });
+
+  it('reads many files, each at its own ref, in one GraphQL request', async () => {
+    const { git, github, repo, sim } = fixture;
+    const first = git.commit({ '.glimpse.yml': 'port: 1\n' }, { branch: 'one' });
+    const second = git.commit({ '.glimpse.yml': 'port: 2\n', 'dir/a.txt': 'a' }, { branch: 'two' });
+    const answers = await github.readFiles(repo, [
+      { path: '.glimpse.yml', ref: first },
+      { path: '.glimpse.yml', ref: second },
+      { path: '.glimpse.yml', ref: 'main' },
+      { path: 'missing.yml', ref: second },
+      { path: 'dir', ref: second },
+      { path: '.glimpse.yml', ref: '0'.repeat(40) },
+    ]);
+    expect(answers).toEqual(['port: 1\n', 'port: 2\n', 'port: 3000\n', undefined, undefined, undefined]);
+    expect(sim.requests.map((r) => r.route)).toEqual([TOKEN_ROUTE, 'POST /graphql']);
+  });
+
+  it('falls back to the contents API for a file GraphQL only gives truncated', async () => {
+    const { git, github, repo, sim } = fixture;
+    const big = `# ${'x'.repeat(GRAPHQL_TEXT_LIMIT)}\nport: 9\n`;
+    const sha = git.commit({ '.glimpse.yml': big }, { branch: 'big' });
+    const [text] = await github.readFiles(repo, [{ path: '.glimpse.yml', ref: sha }]);
+    expect(text).toBe(big);
+    expect(sim.requestsTo(CONTENTS_ROUTE)).toHaveLength(1);
+  });
+
+  it('answers undefined for every file of a repository the installation cannot see', async () => {
+    const { github, repo, sim } = fixture;
+    const answers = await github.readFiles({ ...repo, repo: 'secret' }, [
+      { path: '.glimpse.yml', ref: 'main' },
+    ]);
+    expect(answers).toEqual([undefined]);
+    const [graphql] = sim.requestsTo('POST /graphql');
+    expect(graphql?.status).toBe(200);
+  });
+
+  it('retries a GraphQL 5xx and reports one that persists as Unavailable', async () => {
+    const { github, repo, sim } = fixture;
+    sim.failNext('POST /graphql', 1, 502);
+    await expect(github.readFiles(repo, [{ path: '.glimpse.yml', ref: 'main' }])).resolves.toEqual([
+      'port: 3000\n',
+    ]);
+    sim.failNext('POST /graphql', 10, 503);
+    await expect(github.readFiles(repo, [{ path: '.glimpse.yml', ref: 'main' }])).rejects.toBeInstanceOf(
+      Unavailable,
+    );
   });
 
   it('downloads the tarball of a commit, following the redirect like GitHub', async () => {

@@ -104,7 +104,7 @@ describe('GitHub client resilience', () => {
     expect(clock.sleeps).toEqual([30_000, 30_000]);
   });
 
-  it('spaces writes by the minimum interval, and reads not at all', async () => {
+  it('spaces writes by the minimum interval, and reads (GraphQL queries too) not at all', async () => {
     const clock = virtualClock();
     fixture = await startGithubFixture({
       now: clock.now,
@@ -114,6 +114,7 @@ describe('GitHub client resilience', () => {
     const pr = await sim.openPullRequest({ repo: fixture.fullName, headRef: 'main' });
     await github.createComment(repo, pr, 'first');
     await github.readFile(repo, 'README.md', 'main');
+    await github.readFiles(repo, [{ path: 'README.md', ref: 'main' }]);
     await github.createComment(repo, pr, 'second');
     const writes = sim.requestsTo(COMMENTS);
     expect(writes).toHaveLength(2);

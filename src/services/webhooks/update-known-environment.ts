@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { batchCalls } from '../../db/batch-calls.ts';
+import { batchCalls } from '../../batch-calls.ts';
 import type { Database } from '../../db/database.ts';
 import { wakeWorkers } from '../../db/notify-work.ts';
 import { environments } from '../../db/schema.ts';

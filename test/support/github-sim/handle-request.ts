@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { verifyAppJwt } from './app-jwt.ts';
 import type { Faults } from './faults.ts';
+import { answerGraphql } from './graphql-route.ts';
 import { OpenApiMismatch, validateResponse } from './openapi-validator.ts';
 import {
   error,
@@ -94,6 +95,8 @@ export function createRequestHandler(deps: PipelineDeps) {
       };
       return [{ status: 200, raw: file.archive, headers }, 'anonymous'];
     }
+    if (request.method === 'POST' && request.path === '/graphql')
+      return answerGraphqlRequest(request, record);
     let route: Route | undefined;
     let params: Record<string, string> | undefined;
     for (const candidate of deps.routes) {
@@ -115,8 +118,7 @@ export function createRequestHandler(deps: PipelineDeps) {
     const delay = deps.faults.takeDelay(key);
     if (delay) await sleep(delay);
 
-    const auth = String(request.headers.authorization ?? '');
-    const credential = /^(?:token|bearer)\s+(\S+)$/i.exec(auth)?.[1];
+    const credential = credentialOf(request);
     if (key === 'POST /app/installations/{installation_id}/access_tokens') {
       return [issueToken(credential, Number(params.installation_id)), 'app'];
     }
@@ -125,18 +127,15 @@ export function createRequestHandler(deps: PipelineDeps) {
       if (deps.validate && response.status === 200) validateResponse('GET', '/app', 200, response.body);
       return [response, 'app'];
     }
-    const token = credential ? deps.tokens.get(credential) : undefined;
-    const identity = token ? `installation:${token.installationId}` : 'anonymous';
+    const { token, identity } = installationOf(credential);
     caller.identity = identity;
-    if (!token || token.expiresAt <= deps.now()) return [error(401, 'Bad credentials'), identity];
+    if (!token) return [error(401, 'Bad credentials'), identity];
     const repo = deps.state.repos.get(`${params.owner}/${params.repo}`.toLowerCase());
     if (!repo) return [notFound(), identity];
     if (repo.installationId !== token.installationId) return [error(401, 'Bad credentials'), identity];
 
-    const limited = rateLimited(key, token.installationId);
-    if (limited) return [limited, identity];
-    const failure = deps.faults.takeError(key);
-    if (failure) return [error(failure, failure === 502 ? 'Server Error' : 'Service Unavailable'), identity];
+    const refused = rateLimited(key, token.installationId) ?? injectedError(key);
+    if (refused) return [refused, identity];
 
     const response = await route.handle(request, {
       state: deps.state,
@@ -152,6 +151,35 @@ export function createRequestHandler(deps: PipelineDeps) {
       validateResponse(route.method, route.template, response.status, response.body);
     }
     return [response, identity];
+  }
+
+  /** POST /graphql: the token is checked per repository the query names, as GitHub does. */
+  async function answerGraphqlRequest(
+    request: SimRequest,
+    record: RecordedRequest,
+  ): Promise<[SimResponse, string]> {
+    const key = 'POST /graphql';
+    record.route = key;
+    const delay = deps.faults.takeDelay(key);
+    if (delay) await sleep(delay);
+    const { token, identity } = installationOf(credentialOf(request));
+    if (!token) return [error(401, 'Bad credentials'), identity];
+    const refused = rateLimited(key, token.installationId) ?? injectedError(key);
+    if (refused) return [refused, identity];
+    return [await answerGraphql(request.body, deps.state, token.installationId), identity];
+  }
+
+  /** The installation a token belongs to, unless it is unknown or expired. */
+  function installationOf(credential: string | undefined): { token?: IssuedToken; identity: string } {
+    const token = credential ? deps.tokens.get(credential) : undefined;
+    const identity = token ? `installation:${token.installationId}` : 'anonymous';
+    return token && token.expiresAt > deps.now() ? { token, identity } : { identity };
+  }
+
+  function injectedError(key: string): SimResponse | undefined {
+    const failure = deps.faults.takeError(key);
+    if (!failure) return undefined;
+    return error(failure, failure === 502 ? 'Server Error' : 'Service Unavailable');
   }
 
   function rateLimited(key: string, installationId: number): SimResponse | undefined {
@@ -239,6 +267,10 @@ export function createRequestHandler(deps: PipelineDeps) {
       repository_selection: 'all',
     };
     return { status: 201, body };
+  }
+
+  function credentialOf(request: SimRequest): string | undefined {
+    return /^(?:token|bearer)\s+(\S+)$/i.exec(String(request.headers.authorization ?? ''))?.[1];
   }
 
   return async function handle(incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
