@@ -16,11 +16,38 @@ async function git(gitDir: string, args: string[]): Promise<Buffer | undefined> 
   }
 }
 
+const FULL_SHA = /^[0-9a-f]{40}$/;
+const CACHED_READS = 2_000;
+/**
+ * What a commit holds never changes, so reads by full sha are answered from memory after the first: a git
+ * process per request would make the simulator, not Glimpse, the bottleneck of the scale benchmark.
+ */
+const readsBySha = new Map<string, Promise<unknown>>();
+
+function cachedBySha<T>(
+  key: string,
+  sha: string,
+  read: () => Promise<T | undefined>,
+): Promise<T | undefined> {
+  if (!FULL_SHA.test(sha)) return read();
+  const cached = readsBySha.get(key) as Promise<T | undefined> | undefined;
+  if (cached !== undefined) return cached;
+  const reading = read();
+  readsBySha.set(key, reading);
+  if (readsBySha.size > CACHED_READS) readsBySha.delete(readsBySha.keys().next().value as string);
+  // A failed or empty read is not remembered: the sha may be pushed a moment later.
+  const forget = () => readsBySha.delete(key);
+  void reading.then((found) => found === undefined && forget(), forget);
+  return reading;
+}
+
 /** The commit sha a branch, tag or sha resolves to, or undefined. */
 export async function revParse(gitDir: string, ref: string): Promise<string | undefined> {
   if (ref.startsWith('-')) return undefined;
-  const out = await git(gitDir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
-  return out?.toString('utf8').trim() || undefined;
+  return cachedBySha(`rev\0${gitDir}\0${ref}`, ref, async () => {
+    const out = await git(gitDir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+    return out?.toString('utf8').trim() || undefined;
+  });
 }
 
 export type GitObject =
@@ -34,7 +61,11 @@ export interface GitTreeEntry {
   size: number;
 }
 
-export async function readPath(gitDir: string, sha: string, path: string): Promise<GitObject | undefined> {
+export function readPath(gitDir: string, sha: string, path: string): Promise<GitObject | undefined> {
+  return cachedBySha(`path\0${gitDir}\0${sha}\0${path}`, sha, () => readPathOnce(gitDir, sha, path));
+}
+
+async function readPathOnce(gitDir: string, sha: string, path: string): Promise<GitObject | undefined> {
   const spec = `${sha}:${path}`;
   const type = (await git(gitDir, ['cat-file', '-t', spec]))?.toString('utf8').trim();
   const objectSha = (await git(gitDir, ['rev-parse', spec]))?.toString('utf8').trim();

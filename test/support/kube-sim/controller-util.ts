@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { field, isJsonObject, type JsonObject, type KubeObject, stableStringify } from './kube-object.ts';
 import { timestamp } from './object-store.ts';
 
@@ -75,6 +76,7 @@ export function conditionList(status: unknown): JsonObject[] {
   return Array.isArray(list) ? list.filter(isJsonObject) : [];
 }
 
+/** Key order does not matter, as with the stable JSON; this walks the values instead of printing them. */
 export function sameStatus(a: unknown, b: unknown): boolean {
-  return stableStringify(a) === stableStringify(b);
+  return isDeepStrictEqual(a, b);
 }

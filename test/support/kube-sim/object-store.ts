@@ -22,7 +22,7 @@ export class ObjectStore {
   private revision = 1;
   private readonly objects = new Map<string, Map<string, KubeObject>>();
   /** The same objects by type and namespace, so per-namespace reads need not walk every namespace. */
-  private readonly byNamespace = new Map<string, Map<string, KubeObject>>();
+  private readonly byNamespace = new Map<string, Map<string, Map<string, KubeObject>>>();
   private history: StoreEvent[] = [];
   private readonly listeners = new Set<StoreListener>();
   private readonly historyLimit: number;
@@ -131,11 +131,15 @@ export class ObjectStore {
   }
 
   private namespaceBucket(type: ResourceType, namespace: string | undefined): Map<string, KubeObject> {
-    const key = `${typeKey(type)}|${namespace ?? ''}`;
-    let bucket = this.byNamespace.get(key);
+    let namespaces = this.byNamespace.get(typeKey(type));
+    if (namespaces === undefined) {
+      namespaces = new Map();
+      this.byNamespace.set(typeKey(type), namespaces);
+    }
+    let bucket = namespaces.get(namespace ?? '');
     if (bucket === undefined) {
       bucket = new Map();
-      this.byNamespace.set(key, bucket);
+      namespaces.set(namespace ?? '', bucket);
     }
     return bucket;
   }

@@ -119,8 +119,16 @@ export function apiVersionOf(type: ResourceType): string {
   return type.group === '' ? type.version : `${type.group}/${type.version}`;
 }
 
+const typeKeys = new WeakMap<ResourceType, string>();
+
+/** Memoised: the store asks for it on every read of every object. */
 export function typeKey(type: ResourceType): string {
-  return `${type.group}/${type.plural}`;
+  let key = typeKeys.get(type);
+  if (key === undefined) {
+    key = `${type.group}/${type.plural}`;
+    typeKeys.set(type, key);
+  }
+  return key;
 }
 
 /** The stored (CRUD) resource types; review and metrics types are virtual. */
