@@ -17,12 +17,15 @@ export interface ControllerOptions {
   leaseMs: number;
   /** How often to look for work nobody announced (retries that came due, missed notifications). */
   pollMs: number;
+  /** How long an environment waits for a deploy slot before its PR is told its place in the queue. */
+  queueNoticeAfterMs: number;
 }
 
 export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
   maxConcurrent: 10,
   leaseMs: 30_000,
   pollMs: 2_000,
+  queueNoticeAfterMs: 30_000,
 };
 
 /**
@@ -124,6 +127,7 @@ export class Controller {
         owner: this.owner,
         updates: this.#deps.updates,
         feedback: this.#deps.feedback,
+        waitedMs: this.#options.queueNoticeAfterMs,
       })
         .catch((error: unknown) => this.#log.warn({ err: error }, 'could not announce queue positions'))
         .finally(() => {

@@ -57,24 +57,25 @@ export async function releaseLease(db: Database, id: string, owner: string): Pro
 }
 
 /**
- * Environments waiting for a free deploy slot that have not been told so yet, with their place in the
- * queue, each leased briefly so no worker starts on it while its notice is posted.
+ * Environments that have waited `waitedMs` for a free deploy slot and have not been told so yet, with their
+ * place in the queue, each leased briefly so no worker starts on it while its notice is posted.
  */
 export async function claimQueueNotices(
   db: Database,
   owner: string,
-  leaseMs: number,
-  limit: number,
+  options: { leaseMs: number; limit: number; waitedMs: number },
 ): Promise<{ id: string; position: number }[]> {
+  const { leaseMs, limit, waitedMs } = options;
   const waiting = await queryRows<{ id: string; position: number }>(
     db,
     sql`select id, cast(position as int) as position from (
-          select id, status_detail, row_number() over (order by updated_at) as position
+          select id, status_detail, updated_at, row_number() over (order by updated_at) as position
           from environments
           where generation > observed_generation and desired_state = 'active' and lease_owner is null
             and (next_attempt_at is null or next_attempt_at <= now())
         ) queue
         where status_detail is null
+          and updated_at <= now() - ${waitedMs} * interval '1 millisecond'
         order by position
         limit ${limit}`,
   );

@@ -8,16 +8,22 @@ const NOTICE_LEASE_MS = 30_000;
 const NOTICES_PER_PASS = 20;
 
 /**
- * When every deploy slot is busy, environments that wait are told their place in the queue, once each:
- * in their status, and on the PR.
+ * When every deploy slot is busy, environments that have waited `waitedMs` are told their place in the
+ * queue, once each: in their status, and on the PR. A shorter wait goes unannounced: the outcome follows
+ * soon, and a burst of PRs (a bot, a reconnected repo) is not met with as many extra comment edits.
  */
 export async function announceQueuePositions(deps: {
   db: Database;
   owner: string;
   updates: EnvironmentUpdates;
   feedback: GithubFeedback;
+  waitedMs: number;
 }): Promise<number> {
-  const notices = await claimQueueNotices(deps.db, deps.owner, NOTICE_LEASE_MS, NOTICES_PER_PASS);
+  const notices = await claimQueueNotices(deps.db, deps.owner, {
+    leaseMs: NOTICE_LEASE_MS,
+    limit: NOTICES_PER_PASS,
+    waitedMs: deps.waitedMs,
+  });
   for (const { id, position } of notices) {
     try {
       const item = await loadWorkItem(deps.db, id);

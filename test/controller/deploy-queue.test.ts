@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AppDeps } from '../../src/app.ts';
 import { PR_COMMENT_MARKER } from '../../src/domain/pr-comment.ts';
 import { createAppRepo } from '../local-runtime/support/app-repo.ts';
 import {
@@ -19,23 +20,31 @@ describe('bounded concurrency', () => {
   let repo: PullRequestFields['repo'];
   let sha: string;
 
-  beforeAll(async () => {
+  /** One deploy slot; each preview takes 1.5 s to become healthy. */
+  async function startQueue(controller: AppDeps['controller']) {
     repoDir = mkdtempSync(path.join(tmpdir(), 'glimpse-queue-repo-'));
     const app = createAppRepo(repoDir);
     sha = app.commit('slow', {
       '.glimpse.yml':
         'local:\n  start: node server.cjs\n  health: /health\n  env:\n    START_DELAY_MS: "1500"\n',
     });
-    harness = await startGlimpseHarness('pglite', { env: { GLIMPSE_MAX_CONCURRENT_DEPLOYS: '1' } });
+    harness = await startGlimpseHarness('pglite', {
+      env: { GLIMPSE_MAX_CONCURRENT_DEPLOYS: '1' },
+      controller,
+    });
     const id = await harness.connectRepo(FULL_NAME, repoDir);
     repo = { id, fullName: FULL_NAME, cloneUrl: `file://${repoDir}` };
-  });
-  afterAll(async () => {
+  }
+  afterEach(async () => {
     await harness.close();
     rmSync(repoDir, { recursive: true, force: true });
   });
 
+  const glimpseComments = (number: number) =>
+    harness.github.comments(FULL_NAME, number).filter((c) => c.body.includes(PR_COMMENT_MARKER));
+
   it('deploys one at a time and tells the waiting PRs their place in the queue', async () => {
+    await startQueue({ queueNoticeAfterMs: 0 });
     for (const number of [1, 2, 3]) {
       await harness.pullRequest('opened', { repo, number, sha, updatedAt: `2024-01-01T00:00:0${number}Z` });
     }
@@ -48,17 +57,25 @@ describe('bounded concurrency', () => {
       return third.statusDetail?.startsWith('Queued') ? third : undefined;
     });
     expect(queued.statusDetail).toMatch(/position [23] when queued/);
-    const comment = await waitFor(() =>
-      harness.github
-        .comments(FULL_NAME, 3)
-        .find((c) => c.body.includes(PR_COMMENT_MARKER) && c.body.includes('Queue position')),
-    );
+    const comment = await waitFor(() => glimpseComments(3).find((c) => c.body.includes('Queue position')));
     expect(comment.body).toMatch(/Queue position \| [23] \|/);
     for (const number of [1, 2, 3]) await harness.waitForPhase(number, 'running', 30_000);
     clearInterval(watching);
     expect(mostAtOnce).toBe(1);
-    expect(
-      harness.github.comments(FULL_NAME, 3).filter((c) => c.body.includes(PR_COMMENT_MARKER)),
-    ).toHaveLength(1);
+    expect(glimpseComments(3)).toHaveLength(1);
+  });
+
+  it('does not announce a wait shorter than the queue notice delay (30 s by default)', async () => {
+    await startQueue({});
+    for (const number of [1, 2]) {
+      await harness.pullRequest('opened', { repo, number, sha, updatedAt: `2024-01-01T00:00:0${number}Z` });
+    }
+    await harness.waitForPhase(2, 'running', 30_000);
+    expect((await harness.environment(1)).phase).toBe('running');
+    const noticed = harness.github.requests.filter((r) =>
+      JSON.stringify(r.body ?? '').includes('Queue position'),
+    );
+    expect(noticed).toEqual([]);
+    expect(glimpseComments(2)).toHaveLength(1);
   });
 });
