@@ -5,7 +5,8 @@ import type { WorkItem } from './work-item.ts';
  * What the PR hears about one deploy attempt. "Building" (the GitHub deployment's in_progress status and the
  * comment) is announced only if the attempt is still under way after `delayMs`: a deploy that finishes sooner
  * goes straight to its outcome, which saves three GitHub requests per preview. With `delayMs` 0 the start is
- * announced at once, before the deploy.
+ * announced at once, before the deploy. A retry of an attempt that announced itself carries on with that
+ * attempt's GitHub deployment: the PR already says building.
  */
 export class AttemptFeedback {
   readonly #feedback: GithubFeedback;
@@ -17,11 +18,18 @@ export class AttemptFeedback {
   #announcing: Promise<void> | undefined;
   #deploymentCreated = false;
 
-  constructor(feedback: GithubFeedback, item: WorkItem, deploymentId: string, mayExist: boolean) {
+  readonly #earlierGithubDeploymentId: number | undefined;
+
+  constructor(
+    feedback: GithubFeedback,
+    item: WorkItem,
+    deployment: { id: string; mayExist: boolean; earlierGithubDeploymentId: number | undefined },
+  ) {
     this.#feedback = feedback;
     this.#item = item;
-    this.#deploymentId = deploymentId;
-    this.#mayExist = mayExist;
+    this.#deploymentId = deployment.id;
+    this.#mayExist = deployment.mayExist;
+    this.#earlierGithubDeploymentId = deployment.earlierGithubDeploymentId;
   }
 
   get commentOptions(): { mayExist: boolean } {
@@ -30,6 +38,11 @@ export class AttemptFeedback {
 
   /** Schedules the announcement (or makes it now, when `delayMs` is 0). */
   async begin(delayMs: number): Promise<void> {
+    if (this.#earlierGithubDeploymentId !== undefined) {
+      this.#deploymentCreated = true;
+      await this.#feedback.adoptDeployment(this.#item, this.#deploymentId, this.#earlierGithubDeploymentId);
+      return;
+    }
     if (delayMs <= 0) {
       await this.#announce();
       return;

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import { deployments, environments, type Phase } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
@@ -66,8 +66,13 @@ export class EnvironmentUpdates {
   /**
    * A new deployment row for this attempt; older attempts still in progress are canceled. `first`: the
    * environment had no deployment rows before (not even an attempt cut short by a crash).
+   * `githubDeploymentId`: the GitHub deployment an earlier attempt at this generation and commit created,
+   * which a retry carries on instead of creating another.
    */
-  async startDeployment(item: WorkItem, generation: number): Promise<{ id: string; first: boolean }> {
+  async startDeployment(
+    item: WorkItem,
+    generation: number,
+  ): Promise<{ id: string; first: boolean; githubDeploymentId: number | undefined }> {
     const { env } = item;
     return this.#db.transaction(async (tx) => {
       await tx
@@ -83,6 +88,19 @@ export class EnvironmentUpdates {
         })
         .from(deployments)
         .where(eq(deployments.environmentId, env.id));
+      const [earlier] = await tx
+        .select({ githubDeploymentId: deployments.githubDeploymentId })
+        .from(deployments)
+        .where(
+          and(
+            eq(deployments.environmentId, env.id),
+            eq(deployments.generation, generation),
+            eq(deployments.commitSha, env.headSha),
+            isNotNull(deployments.githubDeploymentId),
+          ),
+        )
+        .orderBy(desc(deployments.attempt))
+        .limit(1);
       const [row] = await tx
         .insert(deployments)
         .values({
@@ -97,7 +115,11 @@ export class EnvironmentUpdates {
         })
         .returning({ id: deployments.id });
       if (row === undefined) throw new Error('inserting a deployment returned no row');
-      return { id: row.id, first: (previous?.rows ?? 0) === 0 };
+      return {
+        id: row.id,
+        first: (previous?.rows ?? 0) === 0,
+        githubDeploymentId: earlier?.githubDeploymentId ?? undefined,
+      };
     });
   }
 

@@ -93,6 +93,11 @@ export class GithubFeedback {
     });
   }
 
+  /** This attempt reports on a GitHub deployment an earlier attempt created (no request to GitHub). */
+  async adoptDeployment(item: WorkItem, deploymentId: string, githubDeploymentId: number): Promise<void> {
+    await this.#updates.recordGithubDeployment(deploymentId, item, githubDeploymentId);
+  }
+
   async deploymentSucceeded(item: WorkItem, url: string): Promise<void> {
     await this.#status(item, { state: 'success', environmentUrl: url, logUrl: this.environmentPage(item) });
   }

@@ -94,7 +94,11 @@ async function converge(
     deploymentId = started.id;
     await deps.updates.setPhase(item, 'building', { statusDetail: null, error: null });
     // A brand-new environment (first webhook, first deployment row) cannot have a comment on the PR yet.
-    attempt = new AttemptFeedback(deps.feedback, item, deploymentId, !(started.first && generation === 1));
+    attempt = new AttemptFeedback(deps.feedback, item, {
+      id: deploymentId,
+      mayExist: !(started.first && generation === 1),
+      earlierGithubDeploymentId: started.githubDeploymentId,
+    });
     await attempt.begin(deps.announceDelayMs);
     let deployed: { url: string };
     // Phase reports arrive as callbacks; chained and awaited so none lands after the outcome is written.

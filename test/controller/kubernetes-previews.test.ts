@@ -183,6 +183,11 @@ describe.each(databaseTargets())('previews on Kubernetes, end to end (%s)', (tar
     expect(rows.map((r) => r.status)).toEqual(['failed', 'succeeded']);
     expect(rows[0]?.error).toContain('500');
     expect(sim.requests.find(nsApply).map((r) => r.status)).toEqual([500, 201]);
+    // The retry carries on with the GitHub deployment the first attempt announced.
+    const shown = () => harness.github.deployments(FULL_NAME).filter((d) => d.sha === sha);
+    await waitFor(() => shown()[0]?.statuses.some((s) => s.state === 'success'));
+    expect(shown()).toHaveLength(1);
+    expect(shown()[0]?.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
   });
 
   it('gives up after three attempts when the API keeps failing', async () => {
@@ -355,7 +360,7 @@ describe('what a pull request hears about a deploy on Kubernetes', () => {
     await waitFor(() => harness.github.comments(FULL_NAME, 1)[0]?.body.includes('Running'));
     expect(routesFor(1).sort()).toEqual(
       [
-        'GET /repos/{owner}/{repo}/contents/{path}',
+        'POST /graphql',
         'POST /repos/{owner}/{repo}/deployments',
         'POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
         'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
