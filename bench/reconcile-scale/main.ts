@@ -47,9 +47,12 @@ const git = createGitRepo({
   '.glimpse.yml': 'kubernetes:\n  image: ghcr.io/acme/shop:{sha}\n  port: 8080\n',
 });
 const { id: repoId } = await github.addRepo({ fullName: FULL_NAME, gitDir: git.dir, installationId: 4242 });
-const sha = git.commit({ 'app.txt': 'v1' }, { branch: 'feature' });
+// Each PR its own branch and commit, as in life: nothing can be shared between PRs by commit.
+const shas: string[] = [];
 for (let number = 1; number <= PRS; number++) {
-  await github.openPullRequest({ repo: FULL_NAME, number, headRef: 'feature', headSha: sha });
+  const headSha = git.commit({ 'app.txt': `pr ${number}` }, { branch: `pr-${number}` });
+  shas[number] = headSha;
+  await github.openPullRequest({ repo: FULL_NAME, number, headRef: `pr-${number}`, headSha });
 }
 const scratch = await createScratchPostgres();
 const db = openPostgres(scratch.url, { max: 2 });
@@ -203,7 +206,7 @@ function pullRequest(url: string, action: 'opened' | 'closed', number: number, u
         updated_at: updatedAt,
         draft: false,
         labels: [],
-        head: { sha, ref: 'feature', repo: { id: repoId, full_name: FULL_NAME } },
+        head: { sha: shas[number], ref: `pr-${number}`, repo: { id: repoId, full_name: FULL_NAME } },
         base: { ref: 'main', repo: { id: repoId, full_name: FULL_NAME } },
       },
     },
