@@ -15,6 +15,7 @@ const chartFiles = {
     'ingress:',
     '  enabled: false',
     'extraConfig: false',
+    'database: false',
     'resources: {}',
     '',
   ].join('\n'),
@@ -72,6 +73,25 @@ spec:
                 port: {name: http}
         {{- end }}
   {{- end }}
+{{- end }}
+`,
+  'deploy/chart/templates/database.yaml': `{{- if .Values.database }}
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: {{ .Release.Name }}-db
+spec:
+  serviceName: {{ .Release.Name }}-db
+  replicas: 1
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      containers:
+        - name: db
+          image: ghcr.io/acme/db:16
 {{- end }}
 `,
   'deploy/chart/templates/extra.yaml': `{{- if .Values.extraConfig }}
@@ -140,6 +160,19 @@ describe('KubernetesRuntime.deploy of a chart', () => {
     expect((ingress.spec as Json).ingressClassName).toBe('nginx');
     expect(sim.get('', 'configmaps', 'pr-web-21', 'preview-extra')).toBeDefined();
     expect(sim.list('networking.k8s.io', 'networkpolicies', 'pr-web-21').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('waits for a StatefulSet of the chart to be ready, and watches none when the chart has none', async () => {
+    const statefulSetReads = (namespace: string) =>
+      sim.requests
+        .find({ resource: 'statefulsets', namespace })
+        .filter((r) => r.verb === 'list' || r.verb === 'watch');
+    await runtime.deploy(specFor(27, { chart: 'deploy/chart', values: { database: true } }), never);
+    const db = sim.get('apps', 'statefulsets', 'pr-web-27', 'preview-db') as KubeObject;
+    expect((db as { status?: Json }).status?.readyReplicas).toBe(1);
+    expect(statefulSetReads('pr-web-27').length).toBeGreaterThan(0);
+    await runtime.deploy(specFor(28, { chart: 'deploy/chart' }), never);
+    expect(statefulSetReads('pr-web-28')).toEqual([]);
   });
 
   it('deletes what an earlier render created and a later one no longer contains', async () => {

@@ -147,6 +147,7 @@ export class KubernetesRuntime implements Runtime {
       deployTimeoutMs: o.deployTimeoutMs,
       timing: o.timing,
       logExcerptLines: o.logExcerptLines,
+      watchStatefulSets: workload.some((object) => object.kind === 'StatefulSet'),
       signal,
       log,
     });

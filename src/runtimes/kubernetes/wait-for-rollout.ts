@@ -24,12 +24,14 @@ export interface WaitForRolloutInput {
   deployTimeoutMs: number;
   timing: KubernetesTiming;
   logExcerptLines: number;
+  /** Whether the preview holds a StatefulSet; without one none is listed or watched (two requests fewer). */
+  watchStatefulSets: boolean;
   signal: AbortSignal;
   log: Logger | undefined;
 }
 
 /**
- * Waits, with the watch API, until every Deployment and StatefulSet of the namespace is available. Rejects with a
+ * Waits, with the watch API, until every Deployment (and StatefulSet, if asked) of the namespace is available. Rejects with a
  * permanent RuntimeFailure (reason and the failing container's last log lines) as soon as the rollout fails, or when
  * the timeout passes; rejects promptly when `signal` aborts.
  */
@@ -41,15 +43,17 @@ export async function waitForRollout(input: WaitForRolloutInput): Promise<void> 
   const settled = new Promise<RolloutVerdict | Error>((resolve) => {
     settle = resolve;
   });
-  const lists: WatchedList<ListedObject>[] = [];
+  let lists: Record<'deployments' | 'replicaSets' | 'pods', WatchedList<ListedObject>> & {
+    statefulSets?: WatchedList<ListedObject>;
+  };
+  let started = false;
   const evaluate = () => {
-    if (lists.length < 4) return;
-    const [deployments, statefulSets, replicaSets, pods] = lists;
+    if (!started) return;
     const verdict = evaluateRollout({
-      deployments: (deployments?.values() ?? []) as V1Deployment[],
-      statefulSets: (statefulSets?.values() ?? []) as V1StatefulSet[],
-      replicaSets: (replicaSets?.values() ?? []) as V1ReplicaSet[],
-      pods: (pods?.values() ?? []) as V1Pod[],
+      deployments: lists.deployments.values() as V1Deployment[],
+      statefulSets: (lists.statefulSets?.values() ?? []) as V1StatefulSet[],
+      replicaSets: lists.replicaSets.values() as V1ReplicaSet[],
+      pods: lists.pods.values() as V1Pod[],
     });
     if (verdict.kind !== 'waiting') settle?.(verdict);
     else lastWaiting = verdict.detail;
@@ -93,15 +97,25 @@ export async function waitForRollout(input: WaitForRolloutInput): Promise<void> 
         watchTimeoutSeconds: input.timing.watchTimeoutSeconds,
         log: input.log,
       });
-    const created = [
-      watched('/apis/apps/v1', 'deployments', () => apps.listNamespacedDeployment({ namespace })),
-      watched('/apis/apps/v1', 'statefulsets', () => apps.listNamespacedStatefulSet({ namespace })),
-      watched('/apis/apps/v1', 'replicasets', () => apps.listNamespacedReplicaSet({ namespace })),
-      watched('/api/v1', 'pods', () => core.listNamespacedPod({ namespace })),
-    ];
-    void Promise.all(created.map((l) => l.start())).then(
+    lists = {
+      deployments: watched('/apis/apps/v1', 'deployments', () =>
+        apps.listNamespacedDeployment({ namespace }),
+      ),
+      replicaSets: watched('/apis/apps/v1', 'replicasets', () =>
+        apps.listNamespacedReplicaSet({ namespace }),
+      ),
+      pods: watched('/api/v1', 'pods', () => core.listNamespacedPod({ namespace })),
+      ...(input.watchStatefulSets
+        ? {
+            statefulSets: watched('/apis/apps/v1', 'statefulsets', () =>
+              apps.listNamespacedStatefulSet({ namespace }),
+            ),
+          }
+        : {}),
+    };
+    void Promise.all(Object.values(lists).map((l) => l.start())).then(
       () => {
-        lists.push(...created);
+        started = true;
         evaluate();
       },
       (error: unknown) => settle?.(translateKubeError(error, `watching the rollout in ${namespace}`)),
