@@ -175,7 +175,7 @@ describe('KubernetesRuntime.deploy of an image', () => {
     const deploying = runtime.deploy(specFor(5, { image: 'ghcr.io/acme/slow:1' }), controller.signal);
     await waitFor(() => sim.get('apps', 'deployments', 'pr-web-5', 'preview'), 5000, 'the deployment');
     await waitFor(
-      () => sim.requests.count({ verb: 'watch', namespace: 'pr-web-5' }) >= 4,
+      () => sim.requests.count({ verb: 'watch', namespace: 'pr-web-5' }) >= 3,
       5000,
       'the watches',
     );
@@ -272,8 +272,8 @@ describe('KubernetesRuntime.deploy of an image', () => {
     sim.kubelet.startDelayMs = 1500;
     try {
       const deploying = runtime.deploy(specFor(13, { image: 'ghcr.io/acme/web:1' }), never);
-      await waitFor(() => openWatches('pr-web-13') >= 4, 5000, 'the watches');
-      expect(sim.faults.dropWatches(true)).toBeGreaterThanOrEqual(4);
+      await waitFor(() => openWatches('pr-web-13') >= 3, 5000, 'the watches');
+      expect(sim.faults.dropWatches(true)).toBeGreaterThanOrEqual(3);
       await deploying;
       const resumed = sim.requests
         .find({ verb: 'watch', resource: 'pods', namespace: 'pr-web-13' })
@@ -288,7 +288,7 @@ describe('KubernetesRuntime.deploy of an image', () => {
     sim.kubelet.startDelayMs = 1500;
     try {
       const deploying = runtime.deploy(specFor(15, { image: 'ghcr.io/acme/web:1' }), never);
-      await waitFor(() => openWatches('pr-web-15') >= 4, 5000, 'the watches');
+      await waitFor(() => openWatches('pr-web-15') >= 3, 5000, 'the watches');
       const core = kubeConfigFor(sim).makeApiClient(CoreV1Api);
       await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'newer' } } });
       sim.compactHistory();
