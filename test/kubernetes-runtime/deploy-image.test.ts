@@ -130,6 +130,23 @@ describe('KubernetesRuntime.deploy of an image', () => {
     for (const a of applies) expect(a.query).toMatch(/fieldManager=glimpse/);
   });
 
+  it('applies quota, limits and policies before the workload', async () => {
+    sim.requests.clear();
+    await runtime.deploy(specFor(40, { image: 'ghcr.io/acme/web:1' }), never);
+    const applies = sim.requests
+      .find({ verb: 'patch', namespace: 'pr-web-40' })
+      .map((r) => r.resource)
+      .filter((resource) => resource !== 'configmaps');
+    const firstWave = ['resourcequotas', 'limitranges', 'networkpolicies'];
+    const lastFirst = Math.max(...firstWave.map((r) => applies.lastIndexOf(r)));
+    const firstWorkload = Math.min(
+      ...['deployments', 'services', 'ingresses'].map((r) => applies.indexOf(r)),
+    );
+    expect(applies.slice(0, 5).every((r) => firstWave.includes(r ?? ''))).toBe(true);
+    expect(lastFirst).toBeLessThan(firstWorkload);
+    await cleanUp(40);
+  });
+
   it('lets egress out only to the CIDRs the repo lists, and refuses an allow-all CIDR', async () => {
     await runtime.deploy(
       specFor(2, { image: 'ghcr.io/acme/web:1', egress: [{ cidr: '10.20.0.0/16', ports: [5432] }] }),
