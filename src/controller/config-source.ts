@@ -29,7 +29,8 @@ export function githubConfigSource(github: GithubClient): ConfigSource {
             refs.map((ref) => ({ path: GLIMPSE_CONFIG_FILE, ref })),
           ),
         keysOf: () => [],
-        maxInFlight: 2,
+        // One request a repository at a time: reads that start meanwhile wait for it and go together.
+        maxInFlight: 1,
         maxBatchSize: MAX_FILES_PER_REQUEST,
       });
       readers.set(key, reader);
