@@ -100,6 +100,11 @@ try {
     db.db,
     sql`select left(error, 160) as error, count(*)::int as n from environments where phase = 'failed' group by 1 order by 2 desc limit 5`,
   );
+  const [durations] = await queryRows<{ p50: number; p90: number; max: number }>(
+    db.db,
+    sql`select percentile_cont(0.5) within group (order by s) as p50, percentile_cont(0.9) within group (order by s) as p90, max(s)::float8 as max
+        from (select extract(epoch from finished_at - started_at)::float8 as s from deployments where status = 'succeeded') d`,
+  );
   const kubeRequests = kube.requests.entries.length;
   const githubRequests = github.requests.length;
   const kubeByVerb = tally(kube.requests.entries.map((r) => `${r.verb} ${r.resource ?? r.path}`));
@@ -128,6 +133,9 @@ try {
   console.log(`  webhooks for ${PRS} opened PRs sent in  ${(sentOpen / 1000).toFixed(1)} s`);
   console.log(
     `  all running after                  ${(runningMs / 1000).toFixed(1)} s  (${running} running, ${failed} failed)`,
+  );
+  console.log(
+    `  one deploy (start to running)      p50 ${durations?.p50.toFixed(1)} s, p90 ${durations?.p90.toFixed(1)} s, max ${durations?.max.toFixed(1)} s`,
   );
   console.log(
     `  CPU while deploying: Glimpse ${glimpseCpu.toFixed(1)} s, simulators and load ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} s`,

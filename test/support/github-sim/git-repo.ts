@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { readObject } from './cat-file-batch.ts';
 
 /** Reads a real local git repository with the git CLI, the way GitHub would serve it. */
 const run = promisify(execFile);
@@ -44,10 +45,15 @@ function cachedBySha<T>(
 /** The commit sha a branch, tag or sha resolves to, or undefined. */
 export async function revParse(gitDir: string, ref: string): Promise<string | undefined> {
   if (ref.startsWith('-')) return undefined;
-  return cachedBySha(`rev\0${gitDir}\0${ref}`, ref, async () => {
-    const out = await git(gitDir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
-    return out?.toString('utf8').trim() || undefined;
-  });
+  // A full sha names the same commit forever; a branch is resolved anew each time.
+  if (FULL_SHA.test(ref))
+    return cachedBySha(
+      `rev\0${gitDir}\0${ref}`,
+      ref,
+      async () => (await readObject(gitDir, `${ref}^{commit}`))?.sha,
+    );
+  const out = await git(gitDir, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  return out?.toString('utf8').trim() || undefined;
 }
 
 export type GitObject =
@@ -61,19 +67,17 @@ export interface GitTreeEntry {
   size: number;
 }
 
+/** What `path` is at the commit `sha` (a full sha: resolve a branch with `revParse` first). */
 export function readPath(gitDir: string, sha: string, path: string): Promise<GitObject | undefined> {
+  if (!FULL_SHA.test(sha)) return Promise.resolve(undefined);
   return cachedBySha(`path\0${gitDir}\0${sha}\0${path}`, sha, () => readPathOnce(gitDir, sha, path));
 }
 
 async function readPathOnce(gitDir: string, sha: string, path: string): Promise<GitObject | undefined> {
-  const spec = `${sha}:${path}`;
-  const type = (await git(gitDir, ['cat-file', '-t', spec]))?.toString('utf8').trim();
-  const objectSha = (await git(gitDir, ['rev-parse', spec]))?.toString('utf8').trim();
-  if (!objectSha) return undefined;
-  if (type === 'blob') {
-    const content = await git(gitDir, ['cat-file', 'blob', objectSha]);
-    return content ? { type: 'blob', sha: objectSha, content } : undefined;
-  }
+  const found = await readObject(gitDir, `${sha}:${path}`);
+  if (found === undefined) return undefined;
+  const { type, sha: objectSha } = found;
+  if (type === 'blob') return { type: 'blob', sha: objectSha, content: found.content };
   if (type === 'tree') {
     const listing = (await git(gitDir, ['ls-tree', '-l', '-z', objectSha]))?.toString('utf8') ?? '';
     const entries = listing
