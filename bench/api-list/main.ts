@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { DatabaseHandle } from '../../src/db/database.ts';
+import { sql } from '../../src/db/drizzle-orm.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
 import { openPglite } from '../../src/db/open-pglite.ts';
 import { openPostgres } from '../../src/db/open-postgres.ts';

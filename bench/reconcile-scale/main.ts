@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { sql } from 'drizzle-orm';
+import { sql } from '../../src/db/drizzle-orm.ts';
 import { openPostgres } from '../../src/db/open-postgres.ts';
 import { queryRows } from '../../src/db/query-rows.ts';
 import { WEBHOOK_PATH } from '../../src/http/routes/webhook-route.ts';

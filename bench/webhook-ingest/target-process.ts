@@ -4,7 +4,7 @@
  * Tells the parent its port, answers `check` with what the database recorded, and exits on `stop`.
  */
 import http from 'node:http';
-import { sql } from 'drizzle-orm';
+import { sql } from '../../src/db/drizzle-orm.ts';
 import { queryRows } from '../../src/db/query-rows.ts';
 import { verifySignature } from '../../src/domain/verify-signature.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { eq } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/database.ts';
+import { eq } from '../db/drizzle-orm.ts';
 import { WORK_CHANNEL } from '../db/notify-work.ts';
 import { environments } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';

@@ -1,5 +1,5 @@
-import { and, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
+import { and, desc, eq, inArray, isNotNull, sql } from '../db/drizzle-orm.ts';
 import { deployments, environments, type Phase } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { WorkItem } from './work-item.ts';

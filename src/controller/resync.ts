@@ -1,5 +1,5 @@
-import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
+import { and, eq, inArray, ne, sql } from '../db/drizzle-orm.ts';
 import { notifyWork } from '../db/notify-work.ts';
 import { environments, repos } from '../db/schema.ts';
 import type { GithubClient } from '../github/github-client.ts';

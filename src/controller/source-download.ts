@@ -1,5 +1,5 @@
-import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
+import { eq, sql } from '../db/drizzle-orm.ts';
 import { repos } from '../db/schema.ts';
 import { NotFound } from '../domain/errors.ts';
 import type { GithubClient } from '../github/github-client.ts';

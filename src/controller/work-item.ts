@@ -1,5 +1,5 @@
-import { eq } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
+import { eq } from '../db/drizzle-orm.ts';
 import { environments, repos } from '../db/schema.ts';
 import type { RepoRef } from '../github/github-client.ts';
 import type { EnvironmentRef } from '../runtimes/runtime.ts';

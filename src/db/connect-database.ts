@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Config } from '../config/config.ts';
 import { embeddedDatabaseDir, prepareDataDir } from './data-dir.ts';
 import { DataDirInUse, liveDataDirOwner, lockDataDir } from './data-dir-lock.ts';
 import type { DatabaseHandle } from './database.ts';
-import { openPglite } from './open-pglite.ts';
 import { openPostgres } from './open-postgres.ts';
 
 /** Unix sockets have a short path limit; libpq-style clients look for this file name in a directory. */
@@ -20,7 +19,8 @@ export interface ServedDatabase extends DatabaseHandle {
 
 /**
  * The server's database: PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite in the data
- * dir, owned exclusively and also served on a unix socket so CLI commands can use it meanwhile.
+ * dir, owned exclusively and also served on a unix socket so CLI commands can use it meanwhile. PGlite is
+ * imported only on that path, so a server on PostgreSQL does not hold it in memory.
  */
 export async function openServerDatabase(config: Config): Promise<ServedDatabase> {
   if (config.databaseUrl !== undefined) {
@@ -29,6 +29,10 @@ export async function openServerDatabase(config: Config): Promise<ServedDatabase
   await prepareDataDir(config.dataDir);
   const lock = await lockDataDir(config.dataDir, 'server');
   try {
+    const [{ openPglite }, { PGLiteSocketServer }] = await Promise.all([
+      import('./open-pglite.ts'),
+      import('@electric-sql/pglite-socket'),
+    ]);
     const embedded = await openPglite(embeddedDatabaseDir(config.dataDir));
     const socketPath = path.join(config.dataDir, SOCKET_FILE);
     let socketServer: PGLiteSocketServer | undefined;
@@ -72,6 +76,7 @@ export async function openClientDatabase(config: Config): Promise<DatabaseHandle
   }
   const lock = await lockDataDir(config.dataDir, 'cli');
   try {
+    const { openPglite } = await import('./open-pglite.ts');
     const embedded = await openPglite(embeddedDatabaseDir(config.dataDir));
     return {
       ...embedded,

@@ -1,8 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { sql } from 'drizzle-orm';
-import { readMigrationFiles } from 'drizzle-orm/migrator';
 import type { Database, DatabaseHandle } from './database.ts';
+import { requireDrizzle, sql } from './drizzle-orm.ts';
 import { queryRows } from './query-rows.ts';
+
+const { readMigrationFiles } = requireDrizzle(
+  'drizzle-orm/migrator',
+) as typeof import('drizzle-orm/migrator');
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url));
 

@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { Database } from './database.ts';
+import { sql } from './drizzle-orm.ts';
 
 /** The channel on which the controller listens for new work. */
 export const WORK_CHANNEL = 'glimpse_work';

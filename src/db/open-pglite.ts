@@ -1,8 +1,12 @@
 import { PGlite } from '@electric-sql/pglite';
-import { drizzle } from 'drizzle-orm/pglite';
-import { migrate } from 'drizzle-orm/pglite/migrator';
 import type { DatabaseHandle } from './database.ts';
+import { requireDrizzle } from './drizzle-orm.ts';
 import * as schema from './schema.ts';
+
+const { drizzle } = requireDrizzle('drizzle-orm/pglite') as typeof import('drizzle-orm/pglite');
+const { migrate } = requireDrizzle(
+  'drizzle-orm/pglite/migrator',
+) as typeof import('drizzle-orm/pglite/migrator');
 
 /** Opens the embedded database in `dir`, or in memory when `dir` is undefined (tests). */
 export async function openPglite(dir: string | undefined): Promise<DatabaseHandle & { client: PGlite }> {

@@ -1,8 +1,12 @@
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { DatabaseHandle } from './database.ts';
+import { requireDrizzle } from './drizzle-orm.ts';
 import * as schema from './schema.ts';
+
+const { drizzle } = requireDrizzle('drizzle-orm/node-postgres') as typeof import('drizzle-orm/node-postgres');
+const { migrate } = requireDrizzle(
+  'drizzle-orm/node-postgres/migrator',
+) as typeof import('drizzle-orm/node-postgres/migrator');
 
 export interface PostgresOptions {
   max?: number;

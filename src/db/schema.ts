@@ -1,5 +1,6 @@
-import { sql } from 'drizzle-orm';
-import {
+import { requireDrizzle, sql } from './drizzle-orm.ts';
+
+const {
   bigint,
   bigserial,
   boolean,
@@ -12,7 +13,7 @@ import {
   timestamp,
   uniqueIndex,
   uuid,
-} from 'drizzle-orm/pg-core';
+} = requireDrizzle('drizzle-orm/pg-core') as typeof import('drizzle-orm/pg-core');
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();

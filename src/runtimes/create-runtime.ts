@@ -2,8 +2,6 @@ import type { Config } from '../config/config.ts';
 import type { ConfigSource } from '../controller/config-source.ts';
 import { GLIMPSE_CONFIG_FILE } from '../domain/glimpse-config.ts';
 import type { Logger } from '../logger.ts';
-import { KubernetesRuntime } from './kubernetes/kubernetes-runtime.ts';
-import { createLocalRuntime } from './local/local-runtime.ts';
 import type { PreviewFailure } from './local/local-runtime-options.ts';
 import type { EnvironmentSpec, Runtime } from './runtime.ts';
 
@@ -15,7 +13,10 @@ export interface CreatedRuntime {
   description: string;
 }
 
-/** The runtime GLIMPSE_RUNTIME names, configured from the same validated config. */
+/**
+ * The runtime GLIMPSE_RUNTIME names, configured from the same validated config. Only the chosen runtime's
+ * modules are imported: the Kubernetes client alone holds ~24 MB of heap.
+ */
 export async function createRuntime(
   config: Config,
   logger: Logger,
@@ -28,6 +29,7 @@ export async function createRuntime(
   if (config.runtime === 'kubernetes') {
     const k = config.kubernetes;
     const downloadSource = hooks.downloadSource;
+    const { KubernetesRuntime } = await import('./kubernetes/kubernetes-runtime.ts');
     const runtime = new KubernetesRuntime({
       kubeconfig: k.kubeconfig,
       baseDomain: config.baseDomain,
@@ -48,6 +50,7 @@ export async function createRuntime(
       description: `Kubernetes namespaces, served at ${config.previewUrlScheme ?? 'https'}://pr-<repo>-<number>.${config.baseDomain}`,
     };
   }
+  const { createLocalRuntime } = await import('./local/local-runtime.ts');
   const local = await createLocalRuntime({
     dataDir: config.dataDir,
     publicUrl: config.publicUrl,

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
+import { and, eq, isNull } from '../db/drizzle-orm.ts';
 import { type API_TOKEN_KINDS, apiTokens } from '../db/schema.ts';
 import { InvalidInput, NotFound } from '../domain/errors.ts';
 import { findUserByLogin } from './users.ts';

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { sql } from 'drizzle-orm';
 import type { Config } from '../config/config.ts';
 import type { DatabaseHandle } from '../db/database.ts';
+import { sql } from '../db/drizzle-orm.ts';
 import { migrationState } from '../db/migrate.ts';
 import { queryRows } from '../db/query-rows.ts';
 import { createAppJwt, parsePrivateKey } from '../github/create-app-jwt.ts';

@@ -1,5 +1,5 @@
-import { asc, eq } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
+import { asc, eq } from '../db/drizzle-orm.ts';
 import { teamMemberships, teams } from '../db/schema.ts';
 import type { Principal } from './auth/principal.ts';
 import type { MeView } from './environments/environment-schemas.ts';

@@ -1,6 +1,6 @@
-import { asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
+import { asc, eq, sql } from '../db/drizzle-orm.ts';
 import { teamMemberships, teams } from '../db/schema.ts';
 import { Conflict, InvalidInput, NotFound } from '../domain/errors.ts';
 

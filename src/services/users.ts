@@ -1,5 +1,5 @@
-import { eq } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
+import { eq } from '../db/drizzle-orm.ts';
 import { type TeamRole, teamMemberships, users } from '../db/schema.ts';
 import { NotFound } from '../domain/errors.ts';
 import { findTeamBySlug, parseSlug } from './teams.ts';

@@ -1,7 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../src/db/drizzle-orm.ts';
 import { queryRows } from '../../src/db/query-rows.ts';
 import { cli } from '../support/cli.ts';
 import { type PreviewWorld, seedPreviewWorld } from '../support/seed-previews.ts';

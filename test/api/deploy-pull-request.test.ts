@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../src/db/drizzle-orm.ts';
 import { queryRows } from '../../src/db/query-rows.ts';
 import { createApiToken } from '../../src/services/api-tokens.ts';
 import { cli } from '../support/cli.ts';

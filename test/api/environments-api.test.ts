@@ -1,6 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../src/db/drizzle-orm.ts';
 import { apiTokens, deployments } from '../../src/db/schema.ts';
 import { createApiToken } from '../../src/services/api-tokens.ts';
 import { cli } from '../support/cli.ts';

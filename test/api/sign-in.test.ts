@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../../src/db/drizzle-orm.ts';
 import { queryRows } from '../../src/db/query-rows.ts';
 import { ensureBootstrapAdmin } from '../../src/services/bootstrap-admin.ts';
 import { type GithubSimulator, startGithubSimulator } from '../support/github-sim/start-github-simulator.ts';

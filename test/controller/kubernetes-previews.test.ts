@@ -1,6 +1,6 @@
 import { CoreV1Api } from '@kubernetes/client-node';
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from '../../src/db/drizzle-orm.ts';
 import { environments } from '../../src/db/schema.ts';
 import { PR_COMMENT_MARKER } from '../../src/domain/pr-comment.ts';
 import type { KubernetesRuntime } from '../../src/runtimes/kubernetes/kubernetes-runtime.ts';

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from '../../src/db/drizzle-orm.ts';
 import { openPostgres } from '../../src/db/open-postgres.ts';
 import { environments } from '../../src/db/schema.ts';
 import { WEBHOOK_PATH } from '../../src/http/routes/webhook-route.ts';

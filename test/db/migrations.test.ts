@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sql } from '../../src/db/drizzle-orm.ts';
 import { DatabaseTooNew, migrateDatabase, migrationState } from '../../src/db/migrate.ts';
 import { openPostgres } from '../../src/db/open-postgres.ts';
 import { queryRows } from '../../src/db/query-rows.ts';

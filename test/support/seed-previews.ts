@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { Database } from '../../src/db/database.ts';
+import { sql } from '../../src/db/drizzle-orm.ts';
 import {
   environments,
   type Phase,

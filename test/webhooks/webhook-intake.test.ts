@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { eq } from '../../src/db/drizzle-orm.ts';
 import { WORK_CHANNEL } from '../../src/db/notify-work.ts';
 import { environments, repos, teams, webhookDeliveries } from '../../src/db/schema.ts';
 import { createTestDatabase, databaseTargets, type TestDatabase } from '../support/test-database.ts';

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.ts';
 import { openClientDatabase } from '../../db/connect-database.ts';
 import { createLogger } from '../../logger.ts';
-import { runDoctorChecks } from '../../services/doctor-checks.ts';
 import { type CliIo, printJson } from '../cli-io.ts';
 import { ChecksFailed } from '../exit-code.ts';
 
@@ -15,6 +14,8 @@ export function registerDoctorCommand(program: Command, io: CliIo): void {
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const config = loadConfig(io.env, io.cwd);
+      // Imported here: the checks load the Kubernetes client, which no other command needs on the local runtime.
+      const { runDoctorChecks } = await import('../../services/doctor-checks.ts');
       const checks = await runDoctorChecks({
         config,
         logger: createLogger({ level: 'silent', pretty: false }),

@@ -1,12 +1,11 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Command } from 'commander';
-import { createMcpServer } from '../../mcp/create-mcp-server.ts';
 import type { CliIo } from '../cli-io.ts';
 import { requireServer, type ServerFlags } from '../server-target.ts';
 
 /**
  * `glimpse mcp`: the MCP tools over stdio for a local agent, acting through the REST API of the server in
- * GLIMPSE_URL with GLIMPSE_TOKEN. Stdout carries the protocol; nothing else is printed there.
+ * GLIMPSE_URL with GLIMPSE_TOKEN. Stdout carries the protocol; nothing else is printed there. The MCP SDK is
+ * loaded only when this command runs, so other commands (`serve` above all) do not hold it in memory.
  */
 export function registerMcpCommand(program: Command, io: CliIo): void {
   program
@@ -15,6 +14,10 @@ export function registerMcpCommand(program: Command, io: CliIo): void {
     .option('--server <url>', 'the Glimpse server (default: GLIMPSE_URL)')
     .option('--token <token>', 'API token (default: GLIMPSE_TOKEN)')
     .action(async (flags: ServerFlags) => {
+      const [{ StdioServerTransport }, { createMcpServer }] = await Promise.all([
+        import('@modelcontextprotocol/sdk/server/stdio.js'),
+        import('../../mcp/create-mcp-server.ts'),
+      ]);
       const server = createMcpServer(requireServer(io, flags, 'mcp'));
       const transport = new StdioServerTransport();
       const closed = new Promise<void>((resolve) => {

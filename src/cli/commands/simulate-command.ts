@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Argument, type Command } from 'commander';
-import { eq } from 'drizzle-orm';
 import { loadConfig } from '../../config/config.ts';
 import { openClientDatabase } from '../../db/connect-database.ts';
+import { eq } from '../../db/drizzle-orm.ts';
 import { environments } from '../../db/schema.ts';
 import { environmentName } from '../../domain/environment-name.ts';
 import { InvalidInput, Unavailable } from '../../domain/errors.ts';

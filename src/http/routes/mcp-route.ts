@@ -1,6 +1,4 @@
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createMcpServer } from '../../mcp/create-mcp-server.ts';
 import type { PreviewOperations } from '../../services/preview-operations.ts';
 import { type AuthenticationDeps, authenticateRequests } from '../authenticate-request.ts';
 import { errorBody } from '../error-response.ts';
@@ -8,7 +6,8 @@ import { errorBody } from '../error-response.ts';
 /**
  * MCP over Streamable HTTP at `/api/mcp`, stateless: each POST gets its own server over the operations of
  * the request's principal (the same bearer tokens as the REST API). GET and DELETE (sessions, server
- * pushes) are not offered: 405.
+ * pushes) are not offered: 405. The MCP SDK is loaded with the first request: a server nobody asks over MCP
+ * does not hold it in memory (docs/decisions/0011-memory-of-a-busy-server.md).
  */
 export function registerMcpRoute(
   http: FastifyInstance,
@@ -29,6 +28,10 @@ export function registerMcpRoute(
 }
 
 async function serve(request: FastifyRequest, reply: FastifyReply, operations: PreviewOperations) {
+  const [{ StreamableHTTPServerTransport }, { createMcpServer }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/server/streamableHttp.js'),
+    import('../../mcp/create-mcp-server.ts'),
+  ]);
   const server = createMcpServer(operations, {
     onUnexpectedError: (error) => request.log.error({ err: error }, 'MCP tool failed'),
   });

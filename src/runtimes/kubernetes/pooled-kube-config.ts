@@ -1,37 +1,55 @@
-import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
 
 type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
 
+interface Authentication {
+  headers: Record<string, string>;
+  dispatcher: Dispatcher | undefined;
+}
+
 /**
- * A KubeConfig whose API calls share their connections. @kubernetes/client-node 2.0 builds a new undici Agent for
- * every request, so each call paid a TLS handshake (CPU on both ends) and left its socket open until the server's
- * idle timeout: 500 previews made ~10,000 connections. Here one dispatcher per cluster and user is kept and reused.
- * Users whose credentials come from an exec plugin or auth provider (which may hand out client certificates that
- * rotate) keep the per-request behaviour.
+ * A KubeConfig whose API calls share their connections and their credentials. @kubernetes/client-node 2.0 builds
+ * a new undici Agent for every request, and decodes (or reads from disk) the CA, client certificate and key for
+ * it: each API call did its own TLS handshake and left its socket open until the server's idle timeout, and 500
+ * previews made ~10,000 connections and as many sets of certificate buffers. Here the headers and the dispatcher
+ * are worked out once per cluster and user and reused. Users whose credentials come from an exec plugin or auth
+ * provider (which may hand out tokens or client certificates that rotate) keep the per-request behaviour.
  */
 export class PooledKubeConfig extends KubeConfig {
-  readonly #dispatchers = new Map<string, Dispatcher>();
+  readonly #authentications = new Map<string, Promise<Authentication>>();
 
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
-    await super.applySecurityAuthentication(context);
-    const fresh = context.getDispatcher();
     const user = this.getCurrentUser();
-    if (fresh === undefined || user === null || user.exec !== undefined || user.authProvider !== undefined)
-      return;
-    const key = JSON.stringify([this.getCurrentCluster()?.name, this.getCurrentCluster()?.server, user.name]);
-    const shared = this.#dispatchers.get(key);
-    if (shared === undefined) {
-      this.#dispatchers.set(key, fresh);
-      return;
+    const cluster = this.getCurrentCluster();
+    if (user === null || user.exec !== undefined || user.authProvider !== undefined) {
+      return super.applySecurityAuthentication(context);
     }
-    context.setDispatcher(shared);
-    void fresh.close().catch(() => {});
+    const key = JSON.stringify([cluster?.name, cluster?.server, user.name]);
+    let authentication = this.#authentications.get(key);
+    if (authentication === undefined) {
+      authentication = this.#authenticate(context.getUrl());
+      this.#authentications.set(key, authentication);
+      authentication.catch(() => this.#authentications.delete(key));
+    }
+    const { headers, dispatcher } = await authentication;
+    for (const [name, value] of Object.entries(headers)) context.setHeaderParam(name, value);
+    if (dispatcher !== undefined) context.setDispatcher(dispatcher);
+  }
+
+  /** What client-node applies to a request of this user, taken from a request made for the purpose. */
+  async #authenticate(url: string): Promise<Authentication> {
+    const probe = new RequestContext(url, HttpMethod.GET);
+    await super.applySecurityAuthentication(probe);
+    return { headers: probe.getHeaders(), dispatcher: probe.getDispatcher() };
   }
 
   /** Closes the shared connections (the runtime is closing). */
   async closeConnections(): Promise<void> {
-    const dispatchers = [...this.#dispatchers.values()];
-    this.#dispatchers.clear();
-    await Promise.allSettled(dispatchers.map((d) => d.destroy()));
+    const authentications = [...this.#authentications.values()];
+    this.#authentications.clear();
+    const settled = await Promise.allSettled(authentications);
+    await Promise.allSettled(
+      settled.map((s) => (s.status === 'fulfilled' ? s.value.dispatcher?.destroy() : undefined)),
+    );
   }
 }

@@ -1,5 +1,5 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
+import { and, eq, isNull, sql } from '../../db/drizzle-orm.ts';
 import { apiTokens, users } from '../../db/schema.ts';
 import { Unauthorized } from '../../domain/errors.ts';
 import { hashToken, TOKEN_PREFIX } from '../api-tokens.ts';

@@ -1,5 +1,5 @@
-import { and, eq, inArray, isNotNull, isNull, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
+import { and, eq, inArray, isNotNull, isNull, notInArray, sql } from '../../db/drizzle-orm.ts';
 import { apiTokens, teamMemberships, teams, users } from '../../db/schema.ts';
 import { Unauthorized } from '../../domain/errors.ts';
 import type { GithubIdentity } from '../../github/github-oauth.ts';

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from '../../db/drizzle-orm.ts';
 import { notifyWork } from '../../db/notify-work.ts';
 import { environments, repos, teamMemberships } from '../../db/schema.ts';
 import { authorize } from '../../domain/authorize.ts';

@@ -1,5 +1,5 @@
-import { and, eq } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
+import { and, eq } from '../../db/drizzle-orm.ts';
 import { notifyWork } from '../../db/notify-work.ts';
 import { environments } from '../../db/schema.ts';
 import { Conflict } from '../../domain/errors.ts';

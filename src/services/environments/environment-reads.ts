@@ -1,4 +1,4 @@
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq } from '../../db/drizzle-orm.ts';
 import { deployments, environments } from '../../db/schema.ts';
 import { Unavailable } from '../../domain/errors.ts';
 import type { EnvironmentRef, LogLine, Observed, Runtime } from '../../runtimes/runtime.ts';

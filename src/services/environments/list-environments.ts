@@ -1,4 +1,4 @@
-import { and, desc, eq, ilike, inArray, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, ilike, inArray, ne, or, type SQL, sql } from '../../db/drizzle-orm.ts';
 import { environments, repos, teamMemberships } from '../../db/schema.ts';
 import { InvalidInput } from '../../domain/errors.ts';
 import type { Principal } from '../auth/principal.ts';

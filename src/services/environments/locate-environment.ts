@@ -1,5 +1,5 @@
-import { and, eq } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
+import { and, eq } from '../../db/drizzle-orm.ts';
 import { environments, repos, type TeamRole, teamMemberships } from '../../db/schema.ts';
 import { authorize, type EnvironmentAction } from '../../domain/authorize.ts';
 import { Forbidden, InvalidInput, NotFound } from '../../domain/errors.ts';

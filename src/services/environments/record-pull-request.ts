@@ -1,5 +1,5 @@
-import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
+import { and, eq, ne, sql } from '../../db/drizzle-orm.ts';
 import { type DeploymentTrigger, environments } from '../../db/schema.ts';
 import { environmentName } from '../../domain/environment-name.ts';
 

@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
+import { sql } from '../../db/drizzle-orm.ts';
 import { environments } from '../../db/schema.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { auditOutcomeOf, recordAudit } from '../audit.ts';

@@ -1,5 +1,5 @@
-import { and, eq, isNull, ne, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
+import { and, eq, isNull, ne, or, sql } from '../../db/drizzle-orm.ts';
 import { environments, repos } from '../../db/schema.ts';
 import { CommitCheckEvent } from '../../github/webhook-payloads.ts';
 import type { HandlerResult } from './handler-result.ts';

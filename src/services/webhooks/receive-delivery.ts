@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
+import { sql } from '../../db/drizzle-orm.ts';
 import { wakeWorkers } from '../../db/notify-work.ts';
 import { webhookDeliveries } from '../../db/schema.ts';
 import { handleCommitChecks } from './handle-commit-checks.ts';

@@ -1,6 +1,6 @@
-import { type SQL, sql } from 'drizzle-orm';
 import { batchCalls } from '../../batch-calls.ts';
 import type { Database } from '../../db/database.ts';
+import { type SQL, sql } from '../../db/drizzle-orm.ts';
 import { wakeWorkers } from '../../db/notify-work.ts';
 import { environments } from '../../db/schema.ts';
 import type { PullRequestEvent } from '../../github/webhook-payloads.ts';
