@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { githubConfigSource } from '../../src/controller/config-source.ts';
 import type { WorkItem } from '../../src/controller/work-item.ts';
-import { type GithubFixture, INSTALLATION_ID, startGithubFixture } from '../support/github-fixture.ts';
+import { type GithubFixture, INSTALLATION_ID, useGithubFixture } from '../support/github-fixture.ts';
 
 /** Only the repo matters to a config read; the ref is passed alongside. */
 function itemOf(fullName: string): WorkItem {
@@ -9,13 +9,10 @@ function itemOf(fullName: string): WorkItem {
 }
 
 describe('reading .glimpse.yml from GitHub', () => {
+  const fixtureOf = useGithubFixture();
   let fixture: GithubFixture;
-  beforeEach(async () => {
-    fixture = await startGithubFixture();
-  });
-  afterEach(async () => {
-    fixture.sim.assertClean();
-    await fixture.close();
+  beforeEach(() => {
+    fixture = fixtureOf();
   });
 
   it('reads the configs of PRs deployed together in one request, each at its own commit', async () => {

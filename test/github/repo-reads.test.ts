@@ -1,19 +1,16 @@
 import { gunzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Unauthorized, Unavailable } from '../../src/domain/errors.ts';
-import { type GithubFixture, startGithubFixture, TOKEN_ROUTE } from '../support/github-fixture.ts';
+import { type GithubFixture, TOKEN_ROUTE, useGithubFixture } from '../support/github-fixture.ts';
 import { GRAPHQL_TEXT_LIMIT } from '../support/github-sim/graphql-route.ts';
 
 const CONTENTS_ROUTE = 'GET /repos/{owner}/{repo}/contents/{path}';
 
 describe('reading repositories through the GitHub client', () => {
+  const fixtureOf = useGithubFixture();
   let fixture: GithubFixture;
-  beforeEach(async () => {
-    fixture = await startGithubFixture();
-  });
-  afterEach(async () => {
-    fixture.sim.assertClean();
-    await fixture.close();
+  beforeEach(() => {
+    fixture = fixtureOf();
   });
 
   it('reads a file at a ref from the real git repository, and undefined when absent', async () => {

@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { afterEach, beforeEach } from 'vitest';
 import {
   createGithubApp,
   type GithubApp,
@@ -57,3 +58,19 @@ export async function startGithubFixture(
 }
 
 export const TOKEN_ROUTE = 'POST /app/installations/{installation_id}/access_tokens';
+
+/** A fresh fixture for every test of the suite, checked clean and closed after it. */
+export function useGithubFixture(): () => GithubFixture {
+  let fixture: GithubFixture | undefined;
+  beforeEach(async () => {
+    fixture = await startGithubFixture();
+  });
+  afterEach(async () => {
+    fixture?.sim.assertClean();
+    await fixture?.close();
+  });
+  return () => {
+    if (fixture === undefined) throw new Error('useGithubFixture: no test is running');
+    return fixture;
+  };
+}
