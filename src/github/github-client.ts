@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DomainError, NotFound } from '../domain/errors.ts';
+import { NotFound } from '../domain/errors.ts';
 import { type CheckState, combineChecks } from './combine-checks.ts';
 import type { GithubApp } from './create-github-app.ts';
 import { type FileAt, readFilesWithGraphql } from './read-files-graphql.ts';
@@ -76,7 +76,6 @@ export function createGithubClient(app: GithubApp): GithubClient {
     try {
       return await run(app.installationOctokit(repo.installationId));
     } catch (error) {
-      if (error instanceof DomainError) throw error;
       throw translateGithubError(error, `${action} in ${repo.owner}/${repo.repo}`);
     }
   };

@@ -1,6 +1,4 @@
-import { GraphqlResponseError } from '@octokit/graphql';
 import { z } from 'zod';
-import { Forbidden, NotFound, Unavailable } from '../domain/errors.ts';
 import type { InstallationOctokit } from './create-github-app.ts';
 
 export interface FileAt {
@@ -32,13 +30,7 @@ export async function readFilesWithGraphql(
   const query = `query GlimpseReadFiles($owner: String!, $name: String!, ${declarations}) {
   repository(owner: $owner, name: $name) { ${fields.join(' ')} }
 }`;
-  let data: unknown;
-  try {
-    data = await octokit.graphql(query, variables);
-  } catch (error) {
-    if (error instanceof GraphqlResponseError) throw domainErrorOf(error, repo);
-    throw error;
-  }
+  const data: unknown = await octokit.graphql(query, variables);
   const repository = z.object({ repository: z.record(z.string(), BlobAnswer) }).parse(data).repository;
   return files.map((_, index) => {
     const blob = repository[`f${index}`];
@@ -47,15 +39,4 @@ export async function readFilesWithGraphql(
     if (blob.isTruncated || typeof blob.text !== 'string') return 'fallback';
     return blob.text;
   });
-}
-
-/** GitHub answers 200 with `errors` for a repository the installation cannot see, rate limits and the like. */
-function domainErrorOf(error: GraphqlResponseError<unknown>, repo: { owner: string; repo: string }): Error {
-  const types = new Set(error.errors?.map((e) => e.type));
-  const where = `reading files of ${repo.owner}/${repo.repo}`;
-  const options = { cause: error };
-  if (types.has('NOT_FOUND')) return new NotFound(`GitHub has no such repository (${where})`, options);
-  if (types.has('FORBIDDEN'))
-    return new Forbidden(`GitHub denied the App access (${where}): grant it Contents read`, options);
-  return new Unavailable(`GitHub could not answer (${where}): ${error.errors?.[0]?.message ?? ''}`, options);
 }

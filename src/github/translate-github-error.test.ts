@@ -1,3 +1,4 @@
+import { GraphqlResponseError } from '@octokit/graphql';
 import { describe, expect, it } from 'vitest';
 import { Conflict, Forbidden, NotFound, Unauthorized, Unavailable } from '../domain/errors.ts';
 import { translateGithubError } from './translate-github-error.ts';
@@ -5,6 +6,24 @@ import { translateGithubError } from './translate-github-error.ts';
 /** Shaped like @octokit/request's RequestError: a status, and a response unless the network failed. */
 const failure = (status: number, headers: Record<string, string> = {}, message = 'x') =>
   Object.assign(new Error(message), { status, response: { status, headers, data: { message } } });
+/** What @octokit/graphql throws when a 200 answer carries `errors` of GitHub's `type`. */
+const graphqlFailure = (type: string) =>
+  new GraphqlResponseError(
+    { method: 'POST', url: '/graphql' },
+    {},
+    {
+      data: { repository: null },
+      errors: [
+        {
+          type,
+          message: `${type} happened`,
+          path: ['repository'],
+          extensions: {},
+          locations: [{ line: 1, column: 1 }],
+        },
+      ],
+    },
+  );
 const networkFailure = () => Object.assign(new Error('fetch failed'), { status: 500 });
 
 describe('translateGithubError', () => {
@@ -21,6 +40,9 @@ describe('translateGithubError', () => {
     [failure(429, { 'x-ratelimit-remaining': '0' }), Unavailable],
     [networkFailure(), Unavailable],
     [new TypeError('socket hang up'), Unavailable],
+    [graphqlFailure('NOT_FOUND'), NotFound],
+    [graphqlFailure('FORBIDDEN'), Forbidden],
+    [graphqlFailure('RATE_LIMITED'), Unavailable],
   ])('maps %s to the right domain error', (error, expected) => {
     const translated = translateGithubError(error, 'read a file');
     expect(translated).toBeInstanceOf(expected);

@@ -1,3 +1,4 @@
+import { GraphqlResponseError } from '@octokit/graphql';
 import { Conflict, Forbidden, InvalidInput, NotFound, Unauthorized, Unavailable } from '../domain/errors.ts';
 
 /**
@@ -5,6 +6,7 @@ import { Conflict, Forbidden, InvalidInput, NotFound, Unauthorized, Unavailable 
  * "read .glimpse.yml from acme/web". Callers match on the class, never on the message.
  */
 export function translateGithubError(error: unknown, action: string): Error {
+  if (error instanceof GraphqlResponseError) return translateGraphqlErrors(error, action);
   const status = statusOf(error);
   const headers = headersOf(error);
   const detail = error instanceof Error ? error.message : String(error);
@@ -36,6 +38,20 @@ export function translateGithubError(error: unknown, action: string): Error {
     return new InvalidInput(`GitHub refused the request (${action}): ${detail}`, options);
   if (status >= 500) return new Unavailable(`GitHub failed (${status}) to ${action}; will retry`, options);
   return new Unavailable(`GitHub answered ${status} to ${action}: ${detail}`, options);
+}
+
+/** GraphQL answers 200 with typed `errors`: a repository the installation cannot see, a rate limit, … */
+function translateGraphqlErrors(error: GraphqlResponseError<unknown>, action: string): Error {
+  const types = new Set(error.errors?.map((e) => e.type));
+  const options = { cause: error };
+  if (types.has('NOT_FOUND')) return new NotFound(`GitHub has no such resource (${action})`, options);
+  if (types.has('FORBIDDEN')) {
+    return new Forbidden(
+      `GitHub denied the App access (${action}): grant the App the permission in its settings and accept it on the installation`,
+      options,
+    );
+  }
+  return new Unavailable(`GitHub could not answer (${action}): ${error.errors?.[0]?.message ?? ''}`, options);
 }
 
 function isRateLimit(headers: Record<string, string | undefined>, message: string): boolean {
