@@ -1,12 +1,14 @@
 /**
  * Glimpse as `glimpse serve` builds it on Kubernetes (controller, KubernetesRuntime, GitHub App, PostgreSQL), in
- * its own process so its memory can be measured alone. Differs from `serve` only in GitHub write spacing (0, as
- * the benchmark asks) and in not printing a banner. Configured through the environment; prints `ready <port>`.
+ * its own process so its memory can be measured alone, with the heap settings of `serve`. Differs from `serve`
+ * only in GitHub write spacing (0, as the benchmark asks) and in not printing a banner. Configured through the
+ * environment; prints `ready <port>`.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../src/app.ts';
+import { boundServerHeapGrowth } from '../../src/cli/server-heap.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
 import { openPostgres } from '../../src/db/open-postgres.ts';
@@ -15,6 +17,7 @@ import { createGithubClient } from '../../src/github/github-client.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createRuntime } from '../../src/runtimes/create-runtime.ts';
 
+boundServerHeapGrowth();
 const config = loadConfig({
   ...process.env,
   GLIMPSE_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'glimpse-bench-')),

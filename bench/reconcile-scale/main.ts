@@ -9,6 +9,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { SERVER_NODE_FLAGS } from '../../src/cli/server-heap.ts';
 import { sql } from '../../src/db/drizzle-orm.ts';
 import { openPostgres } from '../../src/db/open-postgres.ts';
 import { queryRows } from '../../src/db/query-rows.ts';
@@ -273,6 +274,7 @@ function startGlimpse() {
   const child = spawn(
     process.execPath,
     [
+      ...SERVER_NODE_FLAGS,
       ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
       ...(process.env.BENCH_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []),
       new URL('./glimpse-process.ts', import.meta.url).pathname,

@@ -16,6 +16,7 @@ import { ensureBootstrapAdmin } from '../../services/bootstrap-admin.ts';
 import { GLIMPSE_VERSION } from '../../version.ts';
 import { renderBanner } from '../banner.ts';
 import type { CliIo } from '../cli-io.ts';
+import { boundServerHeapGrowth } from '../server-heap.ts';
 
 const SHUTDOWN_GRACE_MS = 9_000;
 
@@ -27,6 +28,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
 }
 
 async function serve(io: CliIo): Promise<void> {
+  boundServerHeapGrowth();
   const config = loadConfig(io.env, io.cwd);
   // Listen for signals from the very start, so a stop during startup is also clean.
   const stopRequested = new Promise<NodeJS.Signals>((resolve) => {

@@ -1,0 +1,21 @@
+import v8 from 'node:v8';
+
+/**
+ * Node flags every launcher of the server passes (bin/glimpse.js, `npm start`, `npm run dev`): a 16 MB
+ * semi-space instead of the up to 64 MB V8 picks for a large heap limit. V8 reads it only at startup,
+ * so it cannot be set from `serve`. See docs/decisions/0011-memory-of-a-busy-server.md.
+ */
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=16'] as const;
+
+/** Old-generation growth after a full collection: half of what survived, where V8 allows up to four times. */
+const HEAP_GROWING_PERCENT = 50;
+
+/**
+ * Makes V8 collect the old generation once it has grown by half since the last full collection. This is
+ * not a limit: the heap still grows to V8's maximum when that much is live. A `--heap-growing-percent`
+ * the operator passed to node is kept.
+ */
+export function boundServerHeapGrowth(): void {
+  if (process.execArgv.some((flag) => flag.startsWith('--heap-growing-percent'))) return;
+  v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+}
