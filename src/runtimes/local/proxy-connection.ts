@@ -56,6 +56,8 @@ export class ProxyConnection {
   #exchange: Exchange | undefined;
   #upstream: net.Socket | undefined;
   #upstreamPort = 0;
+  /** Response bytes read from the app and not yet written to the client. Heads are latin1 strings. */
+  #toClient: (Buffer | string)[] = [];
   #processing = false;
   #clientEnded = false;
   /** The client's connection is being closed: nothing more is read from it. */
@@ -170,8 +172,18 @@ export class ProxyConnection {
     };
     return new ResponseReader(request, (data) => {
       if (this.#exchange !== undefined) this.#exchange.sent = true;
-      this.#client.write(data);
+      this.#toClient.push(data);
     });
+  }
+
+  /** What one read from the app gave the client, in one write: a head and its body are one send, not two. */
+  #flushToClient(): void {
+    const parts = this.#toClient;
+    if (parts.length === 0) return;
+    this.#toClient = [];
+    const [first] = parts;
+    if (parts.length === 1 && first !== undefined) this.#client.write(first, 'latin1');
+    else this.#client.write(joinLatin1(parts));
   }
 
   /** Sends the request head over the pinned connection, first opening one to the right port. */
@@ -212,9 +224,8 @@ export class ProxyConnection {
       this.#dropUpstream();
       return;
     }
-    this.#client.cork();
     const state = target.reader.read(chunk);
-    this.#client.uncork();
+    this.#flushToClient();
     if (state === 'done') this.#responseDone(exchange, target.port, target.reader);
     else if (state === 'tunnel') this.#tunnel(exchange, target.port, target.reader);
     else if (state === 'invalid') this.#failResponse(exchange, target.namespace, 'invalid response');
@@ -342,4 +353,16 @@ export class ProxyConnection {
 
 function rest(data: Buffer, offset: number): Buffer | undefined {
   return offset >= data.length ? undefined : data.subarray(offset);
+}
+
+/** Strings as latin1 (one byte each, as heads were decoded) and buffers, in one buffer. */
+function joinLatin1(parts: readonly (Buffer | string)[]): Buffer {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const joined = Buffer.allocUnsafe(length);
+  let offset = 0;
+  for (const part of parts) {
+    offset += typeof part === 'string' ? joined.write(part, offset, 'latin1') : part.copy(joined, offset);
+  }
+  return joined;
 }

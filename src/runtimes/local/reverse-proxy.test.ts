@@ -133,6 +133,37 @@ describe('ReverseProxy', () => {
     expect(reply.headers.connection).toBe('close');
   });
 
+  it('relays header bytes outside ASCII as they came, in the response and the request', async () => {
+    const filename = Buffer.from('attachment; filename="café €.txt"', 'utf8');
+    const received: Buffer[] = [];
+    const raw = net.createServer((socket) => {
+      socket.on('data', (chunk: Buffer) => {
+        received.push(chunk);
+        if (!Buffer.concat(received).includes('\r\n\r\n')) return;
+        const head = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Disposition: ', 'latin1');
+        socket.end(Buffer.concat([head, filename, Buffer.from('\r\n\r\nok', 'latin1')]));
+      });
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    proxy.setRoute('pr-e-5', { kind: 'serving', port: (raw.address() as AddressInfo).port });
+    const client = net.connect(proxyPort, '127.0.0.1');
+    const request = Buffer.concat([
+      Buffer.from('GET / HTTP/1.1\r\nHost: pr-e-5.localhost\r\nConnection: close\r\nX-Name: ', 'latin1'),
+      filename,
+      Buffer.from('\r\n\r\n', 'latin1'),
+    ]);
+    client.end(request);
+    const chunks: Buffer[] = [];
+    for await (const chunk of client) chunks.push(chunk as Buffer);
+    raw.close();
+    const response = Buffer.concat(chunks);
+    expect(
+      response.includes(Buffer.concat([Buffer.from('Content-Disposition: '), filename, Buffer.from('\r\n')])),
+    ).toBe(true);
+    expect(response.subarray(-2).toString()).toBe('ok');
+    expect(Buffer.concat(received).includes(Buffer.concat([Buffer.from('X-Name: '), filename]))).toBe(true);
+  });
+
   it('escapes the link it puts into a page', () => {
     const html = unavailablePage(
       'pr-c-3',
