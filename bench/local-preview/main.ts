@@ -7,9 +7,11 @@
  *    `installation_repositories` delivery; from posting a signed `pull_request` `opened` delivery to the
  *    first 2xx through the proxy, for several PR numbers, with when each step happened.
  * 2. Proxy throughput: the app, the proxy and the load generator (this process) each in a process of its
- *    own; the same closed loop straight to the app and through the proxy, in alternating rounds. Once with
- *    an app that answers at once, once with one that works ~200 µs per request (closer to a real app);
- *    then the same connections at a fixed rate both paths keep up with, for the latency the hop adds.
+ *    own; the same closed loop straight to the app, through the proxy, and through a byte relay that parses
+ *    nothing (`relay-process.ts`, the baseline of the hop itself), in rounds that rotate which path goes
+ *    first. Once with an app that answers at once, once with one that works ~200 µs per request (closer to
+ *    a real app); then the same connections at a fixed rate every path keeps up with, for the latency the
+ *    hop adds.
  *    `BENCH_PROFILE=<dir>` writes the proxy's CPU profile there.
  */
 import { type FirstResponse, measureFirstResponses } from './first-response.ts';
@@ -35,7 +37,7 @@ printFirstResponses(firsts);
 
 console.log(
   `\nProxy throughput: ${connections} keep-alive connections, ${rounds} rounds of ${seconds} s per path, ` +
-    `alternating; closed loop (as fast as answered), then open loop at ${FIXED_RATE} req/s; medians`,
+    `rotating which goes first; closed loop (as fast as answered), then open loop at ${FIXED_RATE} req/s; medians`,
 );
 const rows: string[][] = [];
 const verdicts: string[] = [];
@@ -49,16 +51,27 @@ for (const appWorkUs of APP_WORK_US) {
   });
   const direct = medianRound(result.direct);
   const proxied = medianRound(result.proxied);
-  rows.push(throughputRow(appWorkUs, 'direct', direct), throughputRow(appWorkUs, 'proxied', proxied));
+  const relayed = medianRound(result.relayed);
+  rows.push(
+    throughputRow(appWorkUs, 'direct', direct),
+    throughputRow(appWorkUs, 'proxied', proxied),
+    throughputRow(appWorkUs, 'relay', relayed),
+  );
   const ratio = proxied.requestsPerSecond / direct.requestsPerSecond;
   const addedP99 = proxied.p99 - direct.p99;
   const addedFixedP99 = proxied.fixedP99 - direct.fixedP99;
   const p99Verdict = (added: number) =>
     `${added.toFixed(2)} ms (target < ${TARGET_ADDED_P99_MS} ms: ${met(added < TARGET_ADDED_P99_MS)})`;
+  const perRound = (paths: PathRound[], baseline: PathRound[]) =>
+    paths.map((round, i) =>
+      (round.requestsPerSecond / (baseline[i]?.requestsPerSecond ?? Number.NaN)).toFixed(2),
+    );
   verdicts.push(
     `app work ${appWorkUs} µs: proxied/direct ${ratio.toFixed(2)} (target >= ${TARGET_RATIO.toFixed(2)}: ${met(ratio >= TARGET_RATIO)}), ` +
       `added p99 ${p99Verdict(addedP99)} closed loop, ${p99Verdict(addedFixedP99)} at ${FIXED_RATE} req/s` +
-      `; ratio per round ${result.proxied.map((round, i) => (round.requestsPerSecond / (result.direct[i]?.requestsPerSecond ?? Number.NaN)).toFixed(2)).join(' ')}`,
+      `; ratio per round ${perRound(result.proxied, result.direct).join(' ')}` +
+      `\n  baseline, a byte relay that parses nothing: relay/direct ${(relayed.requestsPerSecond / direct.requestsPerSecond).toFixed(2)}, ` +
+      `proxied/relay ${(proxied.requestsPerSecond / relayed.requestsPerSecond).toFixed(2)} (per round ${perRound(result.proxied, result.relayed).join(' ')})`,
   );
 }
 printTable(
@@ -72,7 +85,7 @@ printTable(
     `p99 ms @${FIXED_RATE}/s`,
     'errors',
     'app cpu µs/req',
-    'proxy cpu µs/req',
+    'proxy/relay cpu µs/req',
   ],
   rows,
   2,
@@ -128,7 +141,7 @@ function throughputRow(appWorkUs: number, path: string, round: PathRound): strin
     round.fixedP99.toFixed(2),
     String(round.errors),
     round.appCpuUs.toFixed(0),
-    path === 'direct' ? '-' : round.proxyCpuUs.toFixed(0),
+    path === 'direct' ? '-' : round.hopCpuUs.toFixed(0),
   ];
 }
 

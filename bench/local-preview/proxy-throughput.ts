@@ -25,23 +25,23 @@ export interface PathRound {
   fixedP50: number;
   fixedP99: number;
   errors: number;
-  /** CPU time per request of the app and of the proxy process (0 direct), in microseconds. */
+  /** CPU time per request of the app and of the process in between (0 direct), in microseconds. */
   appCpuUs: number;
-  proxyCpuUs: number;
+  hopCpuUs: number;
 }
 
-export interface ThroughputResult {
-  options: ThroughputOptions;
-  direct: PathRound[];
-  proxied: PathRound[];
-}
+/** Straight to the app's port, through Glimpse's proxy, and through a byte relay (`relay-process.ts`). */
+const PATHS = ['direct', 'proxied', 'relayed'] as const;
+type PathName = (typeof PATHS)[number];
+
+export type ThroughputResult = { options: ThroughputOptions } & Record<PathName, PathRound[]>;
 
 const WARM_UP_SECONDS = 1;
 
 /**
- * The app and the proxy each in a process of their own, the load from this one: `rounds` rounds of the
- * same closed loop, then open loop at `fixedRate`, straight to the app's port and through the proxy,
- * alternating which path goes first. CPU per request is measured over the closed loop.
+ * The app, the proxy and the relay each in a process of their own, the load from this one: `rounds` rounds
+ * of the same closed loop, then open loop at `fixedRate`, on each path, rotating which path goes first. CPU
+ * per request is measured over the closed loop.
  */
 export async function measureProxyThroughput(options: ThroughputOptions): Promise<ThroughputResult> {
   const app = await startChild<ServerChildMessage>(
@@ -50,21 +50,41 @@ export async function measureProxyThroughput(options: ThroughputOptions): Promis
     { profile: false, readyMs: 10_000 },
   );
   try {
-    const proxy = await startChild<ServerChildMessage>(
-      new URL('./proxy-process.ts', import.meta.url),
-      [String(app.ready.port)],
-      { profile: true, readyMs: 10_000 },
-    );
+    const [proxy, relay] = await Promise.all([
+      startChild<ServerChildMessage>(
+        new URL('./proxy-process.ts', import.meta.url),
+        [String(app.ready.port)],
+        {
+          profile: true,
+          readyMs: 10_000,
+        },
+      ),
+      startChild<ServerChildMessage>(
+        new URL('./relay-process.ts', import.meta.url),
+        [String(app.ready.port)],
+        {
+          profile: false,
+          readyMs: 10_000,
+        },
+      ),
+    ]);
     try {
       const paths = {
-        direct: { port: app.ready.port, host: `127.0.0.1:${app.ready.port}` },
-        proxied: { port: proxy.ready.port, host: `${BENCH_NAMESPACE}.localhost:${proxy.ready.port}` },
+        direct: { port: app.ready.port, host: `127.0.0.1:${app.ready.port}`, hop: undefined },
+        proxied: {
+          port: proxy.ready.port,
+          host: `${BENCH_NAMESPACE}.localhost:${proxy.ready.port}`,
+          hop: proxy.child,
+        },
+        relayed: { port: relay.ready.port, host: `127.0.0.1:${relay.ready.port}`, hop: relay.child },
       };
-      const run = async (name: keyof typeof paths, seconds: number): Promise<PathRound> => {
-        const target = { ...paths[name], connections: options.connections, seconds };
-        const before = await Promise.all([cpuMicros(app.child), cpuMicros(proxy.child)]);
+      const run = async (name: PathName, seconds: number): Promise<PathRound> => {
+        const { hop, ...path } = paths[name];
+        const target = { ...path, connections: options.connections, seconds };
+        const cpu = () => Promise.all([cpuMicros(app.child), hop === undefined ? 0 : cpuMicros(hop)]);
+        const before = await cpu();
         const load = await runClosedLoop(target);
-        const after = await Promise.all([cpuMicros(app.child), cpuMicros(proxy.child)]);
+        const after = await cpu();
         const fixed = await runFixedRate({ ...target, rate: options.fixedRate });
         const ok = load.latenciesMs.length;
         const latency = summarizeLatencies(load.latenciesMs);
@@ -77,19 +97,21 @@ export async function measureProxyThroughput(options: ThroughputOptions): Promis
           fixedP99: fixedLatency.p99,
           errors: load.errors + fixed.errors + unanswered(fixed),
           appCpuUs: (after[0] - before[0]) / Math.max(1, ok),
-          proxyCpuUs: (after[1] - before[1]) / Math.max(1, ok),
+          hopCpuUs: (after[1] - before[1]) / Math.max(1, ok),
         };
       };
-      await run('direct', WARM_UP_SECONDS);
-      await run('proxied', WARM_UP_SECONDS);
-      const result: ThroughputResult = { options, direct: [], proxied: [] };
+      for (const name of PATHS) await run(name, WARM_UP_SECONDS);
+      const result: ThroughputResult = { options, direct: [], proxied: [], relayed: [] };
       for (let round = 0; round < options.rounds; round++) {
-        const order = round % 2 === 0 ? (['direct', 'proxied'] as const) : (['proxied', 'direct'] as const);
-        for (const name of order) result[name].push(await run(name, options.seconds));
+        // Each round starts with another path, so none always runs on a machine warmed by the others.
+        for (let i = 0; i < PATHS.length; i++) {
+          const name = PATHS[(round + i) % PATHS.length] as PathName;
+          result[name].push(await run(name, options.seconds));
+        }
       }
       return result;
     } finally {
-      await stopChild(proxy.child, 'SIGINT', 10_000);
+      await Promise.all([stopChild(proxy.child, 'SIGINT', 10_000), stopChild(relay.child, 'SIGINT', 10_000)]);
     }
   } finally {
     await stopChild(app.child, 'SIGINT', 10_000);
@@ -119,6 +141,6 @@ export function medianRound(rounds: readonly PathRound[]): PathRound {
     fixedP99: of((r) => r.fixedP99),
     errors: rounds.reduce((sum, r) => sum + r.errors, 0),
     appCpuUs: of((r) => r.appCpuUs),
-    proxyCpuUs: of((r) => r.proxyCpuUs),
+    hopCpuUs: of((r) => r.hopCpuUs),
   };
 }
