@@ -1,6 +1,7 @@
 import { decideDeployGate } from '../domain/deploy-gate.ts';
 import { Unavailable } from '../domain/errors.ts';
 import { type GlimpseConfig, parseGlimpseConfig, ttlMilliseconds } from '../domain/glimpse-config.ts';
+import { REQUIRED_CHECK_FAILED } from '../domain/required-checks.ts';
 import { sanitize } from '../domain/sanitize.ts';
 import type { GithubClient } from '../github/github-client.ts';
 import type { Logger } from '../logger.ts';
@@ -298,7 +299,7 @@ async function waitingForChecks(
   if (names.length === 0 || deps.github === undefined) return undefined;
   const state = await deps.github.checkState(repoRef(item.repo), item.env.headSha);
   const failed = names.filter((n) => state.checks[n] === 'failure');
-  if (failed.length > 0) return { failed: true, detail: `Required check failed: ${failed.join(', ')}` };
+  if (failed.length > 0) return { failed: true, detail: `${REQUIRED_CHECK_FAILED} ${failed.join(', ')}` };
   const waiting = names.filter((n) => state.checks[n] !== 'success');
   if (waiting.length === 0) return undefined;
   return { failed: false, detail: `Waiting for checks: ${waiting.join(', ')}` };

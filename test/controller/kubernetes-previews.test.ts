@@ -300,6 +300,47 @@ describe.each(databaseTargets())('previews on Kubernetes, end to end (%s)', (tar
     expect(env.deployedSha).toBe(sha);
   });
 
+  it('does not restart a deploy under way when a check of its commit finishes', async () => {
+    sim.kubelet.startDelayMs = 1_500;
+    try {
+      const sha = commit(8);
+      await open(8, sha);
+      await waitFor(async () => (await harness.deploymentsOf(8)).some((d) => d.status === 'in_progress'));
+      for (const name of ['lint', 'unit']) {
+        const response = await harness.deliver('check_run', 'completed', {
+          check_run: { head_sha: sha, name, status: 'completed', conclusion: 'success' },
+          repository: { id: repo.id, full_name: FULL_NAME },
+          installation: { id: 4242 },
+        });
+        expect(response.body).toEqual({ ignored: 'no preview is waiting for this commit' });
+      }
+      await harness.waitForPhase(8, 'running', 15_000);
+      expect((await harness.deploymentsOf(8)).map((d) => d.status)).toEqual(['succeeded']);
+    } finally {
+      sim.kubelet.startDelayMs = FAST_KUBELET.startDelayMs;
+    }
+  });
+
+  it('brings back a preview whose required check failed once the check passes (status event)', async () => {
+    const sha = commit(9, { '.glimpse.yml': imageYml('  waitForChecks: [ci]\n') });
+    harness.github.setCheckRun(FULL_NAME, sha, { name: 'ci', status: 'completed', conclusion: 'failure' });
+    await open(9, sha);
+    const failed = await harness.waitForPhase(9, 'failed');
+    expect(failed.error).toBe('Required check failed: ci');
+
+    harness.github.setCheckRun(FULL_NAME, sha, { name: 'ci', status: 'completed', conclusion: 'success' });
+    const response = await harness.deliver('status', undefined, {
+      sha,
+      state: 'success',
+      context: 'ci',
+      repository: { id: repo.id, full_name: FULL_NAME },
+      installation: { id: 4242 },
+    });
+    expect(response.status).toBe(202);
+    const env = await harness.waitForPhase(9, 'running', 15_000);
+    expect(env.deployedSha).toBe(sha);
+  });
+
   it('removes an expired preview and says on the PR how to bring it back', async () => {
     const sha = commit(7, { '.glimpse.yml': imageYml().replace('kubernetes:', 'ttl: 1h\nkubernetes:') });
     await open(7, sha);

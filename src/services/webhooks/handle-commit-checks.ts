@@ -1,12 +1,16 @@
 import type { Database } from '../../db/database.ts';
-import { and, eq, isNull, ne, or, sql } from '../../db/drizzle-orm.ts';
-import { environments, repos } from '../../db/schema.ts';
+import { and, eq, inArray, isNull, ne, or, sql } from '../../db/drizzle-orm.ts';
+import { deployments, environments, repos } from '../../db/schema.ts';
+import { REQUIRED_CHECK_FAILED } from '../../domain/required-checks.ts';
 import { CommitCheckEvent } from '../../github/webhook-payloads.ts';
 import type { HandlerResult } from './handler-result.ts';
 
 /**
  * `check_run`, `check_suite`, `status`: a commit's checks changed. Environments whose head is that commit and
- * that are not deployed at it yet (they may be waiting for checks) are converged again.
+ * that are not deployed at it yet (they may be waiting for checks) are converged again, except two: one whose
+ * deployment of that commit is under way (it is past its checks, and a CI run sends many such events, each of
+ * which would cancel and restart it), and one that failed for another reason than a required check (a crash
+ * loop is not retried by every check that finishes).
  */
 export async function handleCommitChecks(tx: Database, payload: unknown): Promise<HandlerResult> {
   const parsed = CommitCheckEvent.safeParse(payload);
@@ -29,6 +33,17 @@ export async function handleCommitChecks(tx: Database, payload: unknown): Promis
         eq(environments.headSha, sha),
         eq(environments.desiredState, 'active'),
         or(isNull(environments.deployedSha), ne(environments.deployedSha, sha)),
+        or(ne(environments.phase, 'failed'), sql`${environments.error} LIKE ${`${REQUIRED_CHECK_FAILED}%`}`),
+        sql`NOT EXISTS (${tx
+          .select({ id: deployments.id })
+          .from(deployments)
+          .where(
+            and(
+              eq(deployments.environmentId, environments.id),
+              eq(deployments.generation, environments.generation),
+              inArray(deployments.status, ['queued', 'in_progress']),
+            ),
+          )})`,
       ),
     )
     .returning({ id: environments.id });
