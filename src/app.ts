@@ -67,8 +67,11 @@ export function createApp(deps: AppDeps): App {
   });
   const controller = deps.runtime === undefined ? undefined : createController(deps, deps.runtime);
   let resyncTimer: NodeJS.Timeout | undefined;
+  // A pass can outlast the interval (it waits for stuck namespaces): the next tick then skips, not overlaps.
+  let resyncRunning = false;
   const runResync = async () => {
-    if (deps.runtime === undefined) return;
+    if (deps.runtime === undefined || resyncRunning) return;
+    resyncRunning = true;
     try {
       await resync({
         db: deps.database.db,
@@ -78,6 +81,8 @@ export function createApp(deps: AppDeps): App {
       });
     } catch (error) {
       deps.logger.warn({ err: error }, 'resync failed');
+    } finally {
+      resyncRunning = false;
     }
   };
   return {
