@@ -2,6 +2,7 @@ import type { Database } from '../db/database.ts';
 import { and, desc, eq, inArray, isNotNull, sql } from '../db/drizzle-orm.ts';
 import { deployments, environments, type Phase } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
+import { CONTROLLER_ACTOR, recordAudit } from '../services/audit.ts';
 import type { WorkItem } from './work-item.ts';
 
 /** The controller's writes to an environment's observed state. Each phase change is one log line. */
@@ -38,6 +39,18 @@ export class EnvironmentUpdates {
         'environment phase changed',
       );
     }
+  }
+
+  /** The runtime could not delete the environment: an audit event says so, beside its `failed` phase. */
+  async auditFailedDeletion(item: WorkItem, reason: string): Promise<void> {
+    await recordAudit(this.#db, {
+      actor: CONTROLLER_ACTOR,
+      action: 'destroy',
+      environmentId: item.env.id,
+      target: item.env.namespace,
+      outcome: 'failed',
+      detail: { message: reason },
+    });
   }
 
   /** Marks a generation as handled: the controller will not look at it again until something changes. */

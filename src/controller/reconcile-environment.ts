@@ -187,7 +187,9 @@ async function teardown(
     return 'observed';
   } catch (error) {
     if (signal.aborted) return 'superseded';
-    return handleFailure(deps, item, generation, error, undefined);
+    const outcome = await handleFailure(deps, item, generation, error, undefined);
+    if (outcome === 'observed') await deps.updates.auditFailedDeletion(item, item.env.error ?? '');
+    return outcome;
   }
 }
 

@@ -6,8 +6,14 @@ import type { Principal } from './auth/principal.ts';
 /** `ok`, or why the attempt was refused. */
 export type AuditOutcome = 'ok' | 'denied' | 'not_found' | 'conflict' | 'invalid' | 'failed';
 
+/** Who acted: a signed-in user or token's principal, or Glimpse itself (`CONTROLLER_ACTOR`). */
+export type AuditActor = Pick<Principal, 'login'> & { userId: string | undefined };
+
+/** Glimpse's controller, acting on its own (a deletion that never finished). */
+export const CONTROLLER_ACTOR: AuditActor = { userId: undefined, login: 'controller' };
+
 export interface AuditEntry {
-  actor: Principal;
+  actor: AuditActor;
   action: string;
   environmentId: string | undefined;
   /** What was asked for, as given (an id, a namespace, `owner/repo#12`). */
@@ -18,7 +24,7 @@ export interface AuditEntry {
 
 export async function recordAudit(db: Database, entry: AuditEntry): Promise<void> {
   await db.insert(auditEvents).values({
-    actorUserId: entry.actor.userId,
+    actorUserId: entry.actor.userId ?? null,
     actor: entry.actor.login,
     action: entry.action,
     environmentId: entry.environmentId ?? null,

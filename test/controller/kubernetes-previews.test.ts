@@ -1,7 +1,7 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from '../../src/db/drizzle-orm.ts';
-import { environments } from '../../src/db/schema.ts';
+import { auditEvents, environments } from '../../src/db/schema.ts';
 import { PR_COMMENT_MARKER } from '../../src/domain/pr-comment.ts';
 import type { KubernetesRuntime } from '../../src/runtimes/kubernetes/kubernetes-runtime.ts';
 import { kubeConfigFor } from '../kube-sim/client-helpers.ts';
@@ -232,6 +232,20 @@ describe.each(databaseTargets())('previews on Kubernetes, end to end (%s)', (tar
       expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
       expect(env.error).toContain('was not gone after 2 s');
       expect(namespace('pr-shop-2')?.metadata.deletionTimestamp).toBeDefined();
+      const [audit] = await waitFor(async () => {
+        const rows = await harness.database.handle.db
+          .select()
+          .from(auditEvents)
+          .where(eq(auditEvents.environmentId, env.id));
+        return rows.length > 0 && rows;
+      });
+      expect(audit).toMatchObject({
+        actor: 'controller',
+        action: 'destroy',
+        target: 'pr-shop-2',
+        outcome: 'failed',
+      });
+      expect(audit?.detail).toEqual({ message: env.error });
     } finally {
       sim.faults.releaseNamespace('pr-shop-2');
     }
