@@ -48,7 +48,9 @@ export async function reconcileEnvironment(
     const item = await load();
     if (item === undefined || lease.lost) return;
     const { env } = item;
-    const expired = env.desiredState === 'active' && env.expiresAt !== null && env.expiresAt <= new Date();
+    // A push or reopening not yet handled brings an expired preview back rather than being swallowed by it.
+    const expired =
+      env.desiredState === 'active' && isExpired(env) && env.generation === env.observedGeneration;
     if (env.generation === env.observedGeneration && !expired) return;
     if (env.nextAttemptAt !== null && env.nextAttemptAt > new Date()) return;
     const signal = lease.attempt(env.generation);
@@ -76,6 +78,8 @@ async function converge(
   try {
     const config = await readConfig(deps, item);
     if (!config.ok) return await fail(deps, item, generation, config.message, [], undefined);
+    // The ttl passed before this push or reopening: its clock starts again, also while it waits for checks.
+    if (isExpired(env)) await deps.updates.setPhase(item, env.phase, { expiresAt: expiryOf(config.config) });
     await step();
     const gate = await decideGate(deps, item, config.config);
     if (gate !== undefined) {
@@ -132,7 +136,6 @@ async function converge(
       await attempt.settle();
     }
     await step();
-    const ttl = config.config.ttl;
     // The deployment row first: whoever sees the environment running finds its deployment finished.
     await deps.updates.finishDeployment(deploymentId, 'succeeded');
     await deps.updates.observe(item, generation, 'running', {
@@ -141,7 +144,7 @@ async function converge(
       error: null,
       statusDetail: null,
       lastDeployedAt: new Date(),
-      expiresAt: ttl === undefined ? null : new Date(Date.now() + ttlMilliseconds(ttl)),
+      expiresAt: expiryOf(config.config),
     });
     await attempt.ensureDeployment();
     await deps.feedback.deploymentSucceeded(item, deployed.url);
@@ -253,6 +256,15 @@ async function fail(
     commentOptions,
   );
   return 'observed';
+}
+
+function isExpired(env: WorkItem['env']): boolean {
+  return env.expiresAt !== null && env.expiresAt <= new Date();
+}
+
+/** When a preview deployed (or asked for) now expires: `ttl` from now, or never. */
+function expiryOf(config: GlimpseConfig): Date | null {
+  return config.ttl === undefined ? null : new Date(Date.now() + ttlMilliseconds(config.ttl));
 }
 
 function isTransient(error: unknown): boolean {
