@@ -232,7 +232,15 @@ async function handleFailure(
   }
   const reason = transient ? `${message} (gave up after ${attempts} attempts)` : message;
   await attempt?.ensureDeployment();
-  return fail(deps, item, generation, reason, logExcerpt, deploymentId, attempt?.commentOptions);
+  const { deployedSha, url } = item.env;
+  const stillServing =
+    error instanceof RuntimeFailure && error.previousServing && deployedSha !== null && url !== null
+      ? { sha: deployedSha, url }
+      : undefined;
+  return fail(deps, item, generation, reason, logExcerpt, deploymentId, {
+    ...attempt?.commentOptions,
+    stillServing,
+  });
 }
 
 async function fail(
@@ -242,17 +250,24 @@ async function fail(
   reason: string,
   logExcerpt: readonly string[],
   deploymentId: string | undefined,
-  commentOptions: { mayExist?: boolean } = {},
+  options: { mayExist?: boolean; stillServing?: { sha: string; url: string } | undefined } = {},
 ): Promise<Outcome> {
   const message = sanitize(reason, deps.secrets);
   const log = logExcerpt.map((line) => sanitize(line, deps.secrets));
-  await deps.updates.observe(item, generation, 'failed', { error: message, statusDetail: null });
+  const { stillServing, ...commentOptions } = options;
+  await deps.updates.observe(item, generation, 'failed', {
+    error: message,
+    statusDetail:
+      stillServing === undefined
+        ? null
+        : `The previous version (${stillServing.sha.slice(0, 7)}) is still serving.`,
+  });
   if (deploymentId !== undefined)
     await deps.updates.finishDeployment(deploymentId, 'failed', { error: message });
   await deps.feedback.deploymentFailed(item, message);
   await deps.feedback.comment(
     item,
-    { status: 'failed', failure: { reason: message, logLines: log } },
+    { status: 'failed', failure: { reason: message, logLines: log, stillServing } },
     commentOptions,
   );
   return 'observed';

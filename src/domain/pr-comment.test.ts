@@ -48,6 +48,24 @@ describe('renderPrComment', () => {
     expect(body).toMatch(/````\nline/);
   });
 
+  it('on a failed redeploy says which version still serves, and where', () => {
+    const failure = {
+      reason: 'build exited with code 4',
+      logLines: [],
+      stillServing: {
+        sha: 'fedcba9876543210fedcba9876543210fedcba98',
+        url: 'https://pr-web-12.preview.example.com',
+      },
+    };
+    const body = renderPrComment({ ...base, status: 'failed', failure });
+    expect(body).toContain(
+      'The previous version, `fedcba9`, is still serving at https://pr-web-12.preview.example.com.',
+    );
+    expect(
+      renderPrComment({ ...base, status: 'failed', failure: { ...failure, stillServing: undefined } }),
+    ).not.toContain('still serving');
+  });
+
   it('after expiry explains how to bring the preview back', () => {
     const body = renderPrComment({ ...base, status: 'expired' });
     expect(body).toContain('💤 Expired');

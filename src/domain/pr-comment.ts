@@ -15,6 +15,8 @@ export interface PrCommentFailure {
   reason: string;
   /** The last lines of the build or runtime log; only the tail is shown. */
   logLines: readonly string[];
+  /** The commit deployed before, which still serves the preview (a redeploy failed, not the preview). */
+  stillServing?: { sha: string; url: string } | undefined;
 }
 
 export interface PrCommentInput {
@@ -57,6 +59,13 @@ export function renderPrComment(input: PrCommentInput): string {
 
   if (input.status === 'failed' && input.failure) {
     lines.push(`**Reason:** ${oneLine(input.failure.reason)}`, '');
+    const serving = input.failure.stillServing;
+    if (serving !== undefined) {
+      lines.push(
+        `The previous version, \`${shortSha(serving.sha)}\`, is still serving at ${serving.url}.`,
+        '',
+      );
+    }
     const tail = input.failure.logLines.slice(-MAX_LOG_LINES);
     if (tail.length > 0) {
       const fence = fenceFor(tail);

@@ -84,11 +84,17 @@ export interface ObservedWorkload {
 export class RuntimeFailure extends Error {
   readonly transient: boolean;
   readonly logExcerpt: string[];
+  /** The version deployed before this attempt still serves the preview's URL. */
+  readonly previousServing: boolean;
 
-  constructor(message: string, options: { transient: boolean; logExcerpt?: string[]; cause?: unknown }) {
+  constructor(
+    message: string,
+    options: { transient: boolean; logExcerpt?: string[]; cause?: unknown; previousServing?: boolean },
+  ) {
     super(message, { cause: options.cause });
     this.name = 'RuntimeFailure';
     this.transient = options.transient;
     this.logExcerpt = options.logExcerpt ?? [];
+    this.previousServing = options.previousServing ?? false;
   }
 }

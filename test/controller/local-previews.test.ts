@@ -90,6 +90,30 @@ describe.each(databaseTargets())('previews on the local runtime, end to end (%s)
     expect(harness.github.deployments(FULL_NAME)).toHaveLength(2);
   });
 
+  it('says on the PR that the previous version still serves when a push fails to build', async () => {
+    const serving = await harness.environment(1);
+    const sha = app.commit('v3-broken', {
+      '.glimpse.yml':
+        'local:\n  build: echo the build broke && exit 4\n  start: node server.cjs\n  health: /health\n',
+    });
+    await harness.pullRequest('synchronize', { repo, number: 1, sha, updatedAt: '2024-01-02T12:00:00Z' });
+    const env = await harness.waitForPhase(1, 'failed');
+    expect(env).toMatchObject({ deployedSha: serving.deployedSha, url: serving.url });
+    expect(env.statusDetail).toBe(
+      `The previous version (${serving.deployedSha?.slice(0, 7)}) is still serving.`,
+    );
+    expect(await getPreview(runtime, 'pr-shop-1')).toMatchObject({
+      status: 200,
+      body: expect.stringContaining('v2-pr1'),
+    });
+    const body = await waitFor(() => comments(1).find((c) => c.body.includes('Failed'))?.body);
+    expect(body).toContain(
+      `The previous version, \`${serving.deployedSha?.slice(0, 7)}\`, is still serving at ${serving.url}.`,
+    );
+    expect(body).toContain('the build broke');
+    app.commit('restore', { '.glimpse.yml': GLIMPSE_YML });
+  });
+
   it('removes the preview when the PR closes and marks its deployment inactive', async () => {
     const env = await harness.environment(1);
     await harness.pullRequest('closed', {

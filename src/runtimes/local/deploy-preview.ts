@@ -184,13 +184,21 @@ export async function deployPreview(
     await ctx.persist(preview);
     await pruneLogs(preview);
     if (signal.aborted) throw signal.reason;
-    const result =
+    const failure =
       error instanceof RuntimeFailure
         ? error
         : new RuntimeFailure('The local runtime could not prepare the preview', {
             transient: true,
             cause: error,
           });
+    const result = nothingServing
+      ? failure
+      : new RuntimeFailure(failure.message, {
+          transient: failure.transient,
+          logExcerpt: failure.logExcerpt,
+          cause: failure.cause,
+          previousServing: true,
+        });
     logger.warn(
       { commit: spec.commitSha, transient: result.transient, err: result.message },
       'preview deploy failed',
