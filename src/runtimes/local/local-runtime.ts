@@ -271,6 +271,7 @@ export class LocalRuntime implements Runtime {
       status: 'building',
       failure: undefined,
       lastLogFile: undefined,
+      lastAttemptFailed: false,
       deployAbort: undefined,
     };
     this.#previews.set(ref.namespace, preview);
@@ -312,6 +313,7 @@ export class LocalRuntime implements Runtime {
     const failure = crashFailure(preview, deployment, report, this.#options.timing.crashWindowMs);
     preview.failure = failure;
     preview.status = 'failed';
+    preview.lastAttemptFailed = true;
     this.#proxy.setRoute(preview.ref.namespace, { kind: 'unavailable', reason: 'failed' });
     void this.#persist(preview);
     this.#options.logger.warn(
@@ -335,9 +337,15 @@ export class LocalRuntime implements Runtime {
     });
     for (const state of states) {
       const preview = this.#newPreview(state.ref);
-      preview.status = 'restoring';
+      const failed = state.lastAttemptFailed === true;
+      // The controller redeploys what was running (resync) or under way, but not what failed.
+      preview.status = failed ? 'failed' : 'restoring';
       preview.lastLogFile = state.lastLogFile;
-      this.#proxy.setRoute(state.ref.namespace, { kind: 'unavailable', reason: 'building' });
+      preview.lastAttemptFailed = failed;
+      this.#proxy.setRoute(state.ref.namespace, {
+        kind: 'unavailable',
+        reason: failed ? 'failed' : 'building',
+      });
       await this.#persist(preview);
     }
   }
