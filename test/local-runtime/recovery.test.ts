@@ -140,6 +140,21 @@ describe('local runtime: what the proxy says after a restart', () => {
     expect(reply.body).toContain('This preview failed');
   });
 
+  it('a preview asked again for the version it kept serving after a failed redeploy is not failed', async () => {
+    const served = specFor({ cloneUrl: suite.repo.dir, commitSha: suite.sha, prNumber: 23 });
+    await suite.runtime.deploy(served, AbortSignal.timeout(20_000));
+    const failed = suite.runtime.deploy(
+      specFor({ cloneUrl: suite.repo.dir, commitSha: suite.sha, prNumber: 23, config: failingBuild }),
+      AbortSignal.timeout(20_000),
+    );
+    await expect(failed).rejects.toThrow('exit code 4');
+    await suite.runtime.deploy({ ...served, deploymentId: 'dep-again' }, AbortSignal.timeout(20_000));
+
+    await restart();
+
+    expect((await page('pr-app-23')).body).toContain('This preview is being built');
+  });
+
   it('a preview given up after crashing too often shows the failed page', async () => {
     await suite.runtime.deploy(
       specFor({ cloneUrl: suite.repo.dir, commitSha: suite.sha, prNumber: 24 }),

@@ -135,6 +135,11 @@ export class LocalRuntime implements Runtime {
       const serving = preview.serving;
       const alive = serving?.supervisor?.state === 'running' || serving?.supervisor?.state === 'restarting';
       if (serving !== undefined && alive && serving.fingerprint === fingerprintOf(spec)) {
+        // Back to the version that kept serving after a failed deploy: the failure is over.
+        if (preview.lastAttemptFailed) {
+          preview.lastAttemptFailed = false;
+          await this.#persist(preview);
+        }
         return { url: this.urlOf(spec.namespace) };
       }
       const abort = new AbortController();
