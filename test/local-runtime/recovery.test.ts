@@ -8,12 +8,15 @@ import { createAppRepo } from './support/app-repo.ts';
 import {
   type Harness,
   hostOf,
+  localConfig,
   processAlive,
   request,
   specFor,
   startHarness,
   tempDir,
+  waitFor,
 } from './support/runtime-harness.ts';
+import { setupRuntimeSuite } from './support/setup-runtime-suite.ts';
 
 const ref = { namespace: 'pr-app-8', repoFullName: 'acme/app', prNumber: 8 };
 
@@ -81,5 +84,114 @@ describe('local runtime: Glimpse restarts', () => {
     } finally {
       await other.runtime.close();
     }
+  });
+});
+
+describe('local runtime: what the proxy says after a restart', () => {
+  const suite = setupRuntimeSuite('recovery-pages', { commit: 'kept' });
+  const failingBuild = localConfig({ build: 'echo "src/app.ts: syntax error" >&2; exit 4' });
+  const restart = async () => {
+    await suite.runtime.close();
+    Object.assign(suite, await startHarness(suite.dataDir));
+  };
+  const page = (namespace: string) => request(suite.runtime.proxyPort, hostOf(suite.runtime, namespace));
+
+  it('a preview whose first build failed shows the failed page again, until a deploy succeeds', async () => {
+    const failed = suite.runtime.deploy(
+      specFor({ cloneUrl: suite.repo.dir, commitSha: suite.sha, prNumber: 20, config: failingBuild }),
+      AbortSignal.timeout(20_000),
+    );
+    await expect(failed).rejects.toThrow('exit code 4');
+
+    await restart();
+
+    const reply = await page('pr-app-20');
+    expect(reply.status).toBe(503);
+    expect(reply.body).toContain('This preview failed');
+    expect(reply.body).toContain('href="http://glimpse.test:3000/environments/pr-app-20"');
+    await suite.runtime.deploy(
+      specFor({ cloneUrl: suite.repo.dir, commitSha: suite.sha, prNumber: 20 }),
+      AbortSignal.timeout(20_000),
+    );
+    expect((await page('pr-app-20')).body).toBe(`version=kept commit=${suite.sha}\n`);
+
+    await restart();
+
+    expect((await page('pr-app-20')).body).toContain('This preview is being built');
+  });
+
+  it('a preview whose redeploy failed while the old version served shows the failed page', async () => {
+    await suite.runtime.deploy(
+      specFor({ cloneUrl: suite.repo.dir, commitSha: suite.sha, prNumber: 21 }),
+      AbortSignal.timeout(20_000),
+    );
+    const broken = suite.repo.commit('broken');
+    const failed = suite.runtime.deploy(
+      specFor({ cloneUrl: suite.repo.dir, commitSha: broken, prNumber: 21, config: failingBuild }),
+      AbortSignal.timeout(20_000),
+    );
+    await expect(failed).rejects.toThrow('exit code 4');
+    expect((await page('pr-app-21')).body).toBe(`version=kept commit=${suite.sha}\n`);
+
+    await restart();
+
+    const reply = await page('pr-app-21');
+    expect(reply.status).toBe(503);
+    expect(reply.body).toContain('This preview failed');
+  });
+
+  it('a preview asked again for the version it kept serving after a failed redeploy is not failed', async () => {
+    const served = specFor({ cloneUrl: suite.repo.dir, commitSha: suite.sha, prNumber: 23 });
+    await suite.runtime.deploy(served, AbortSignal.timeout(20_000));
+    const failed = suite.runtime.deploy(
+      specFor({ cloneUrl: suite.repo.dir, commitSha: suite.sha, prNumber: 23, config: failingBuild }),
+      AbortSignal.timeout(20_000),
+    );
+    await expect(failed).rejects.toThrow('exit code 4');
+    await suite.runtime.deploy({ ...served, deploymentId: 'dep-again' }, AbortSignal.timeout(20_000));
+
+    await restart();
+
+    expect((await page('pr-app-23')).body).toContain('This preview is being built');
+  });
+
+  it('a preview given up after crashing too often shows the failed page', async () => {
+    await suite.runtime.deploy(
+      specFor({ cloneUrl: suite.repo.dir, commitSha: suite.sha, prNumber: 24 }),
+      AbortSignal.timeout(20_000),
+    );
+    for (let crash = 1; crash <= 3; crash++) {
+      await waitFor(async () => (await page('pr-app-24')).status === 200);
+      await request(suite.runtime.proxyPort, hostOf(suite.runtime, 'pr-app-24'), '/crash');
+      await waitFor(async () => (await page('pr-app-24')).status !== 200);
+    }
+    await waitFor(async () => (await page('pr-app-24')).body.includes('This preview failed'));
+
+    await restart();
+
+    expect((await page('pr-app-24')).body).toContain('This preview failed');
+  });
+
+  it('a deploy cut short by the shutdown is not reported as failed after the restart', async () => {
+    let building: () => void = () => {};
+    const started = new Promise<void>((resolve) => {
+      building = resolve;
+    });
+    const deploying = suite.runtime.deploy(
+      specFor({
+        cloneUrl: suite.repo.dir,
+        commitSha: suite.sha,
+        prNumber: 22,
+        config: localConfig({ build: 'sleep 30' }),
+        onPhase: building,
+      }),
+      AbortSignal.timeout(20_000),
+    );
+    await started;
+
+    await restart();
+
+    await expect(deploying).rejects.toThrow('shutting down');
+    expect((await page('pr-app-22')).body).toContain('This preview is being built');
   });
 });

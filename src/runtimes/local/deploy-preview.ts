@@ -57,6 +57,7 @@ export async function deployPreview(
   const log = deployment.log;
   preview.starting = deployment;
   preview.lastLogFile = log.file;
+  preview.lastAttemptFailed = false;
   // Nothing answers for this preview while it builds (first deploy, or one that crashed out).
   const nothingServing = preview.serving === undefined || preview.status === 'failed';
   if (nothingServing) {
@@ -167,6 +168,7 @@ export async function deployPreview(
     preview.starting = undefined;
     preview.failure = undefined;
     preview.status = 'running';
+    preview.lastAttemptFailed = false;
     ctx.proxy.setRoute(spec.namespace, { kind: 'serving', port });
     await ctx.persist(preview);
     log.line('glimpse', `serving on port ${port}`);
@@ -177,6 +179,8 @@ export async function deployPreview(
     preview.stepGroup = undefined;
     await discard(ctx, spec.repoFullName, deployment);
     if (preview.starting === deployment) preview.starting = undefined;
+    // A deploy cut short (superseded, destroyed, shutting down) did not fail: it is done again.
+    if (!signal.aborted) preview.lastAttemptFailed = true;
     if (nothingServing) {
       preview.status = 'failed';
       ctx.proxy.setRoute(spec.namespace, { kind: 'unavailable', reason: 'failed' });

@@ -135,6 +135,11 @@ export class LocalRuntime implements Runtime {
       const serving = preview.serving;
       const alive = serving?.supervisor?.state === 'running' || serving?.supervisor?.state === 'restarting';
       if (serving !== undefined && alive && serving.fingerprint === fingerprintOf(spec)) {
+        // Back to the version that kept serving after a failed deploy: the failure is over.
+        if (preview.lastAttemptFailed) {
+          preview.lastAttemptFailed = false;
+          await this.#persist(preview);
+        }
         return { url: this.urlOf(spec.namespace) };
       }
       const abort = new AbortController();
@@ -271,6 +276,7 @@ export class LocalRuntime implements Runtime {
       status: 'building',
       failure: undefined,
       lastLogFile: undefined,
+      lastAttemptFailed: false,
       deployAbort: undefined,
     };
     this.#previews.set(ref.namespace, preview);
@@ -312,6 +318,7 @@ export class LocalRuntime implements Runtime {
     const failure = crashFailure(preview, deployment, report, this.#options.timing.crashWindowMs);
     preview.failure = failure;
     preview.status = 'failed';
+    preview.lastAttemptFailed = true;
     this.#proxy.setRoute(preview.ref.namespace, { kind: 'unavailable', reason: 'failed' });
     void this.#persist(preview);
     this.#options.logger.warn(
@@ -335,9 +342,15 @@ export class LocalRuntime implements Runtime {
     });
     for (const state of states) {
       const preview = this.#newPreview(state.ref);
-      preview.status = 'restoring';
+      const failed = state.lastAttemptFailed === true;
+      // The controller redeploys what was running (resync) or under way, but not what failed.
+      preview.status = failed ? 'failed' : 'restoring';
       preview.lastLogFile = state.lastLogFile;
-      this.#proxy.setRoute(state.ref.namespace, { kind: 'unavailable', reason: 'building' });
+      preview.lastAttemptFailed = failed;
+      this.#proxy.setRoute(state.ref.namespace, {
+        kind: 'unavailable',
+        reason: failed ? 'failed' : 'building',
+      });
       await this.#persist(preview);
     }
   }

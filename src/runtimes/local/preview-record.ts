@@ -35,6 +35,8 @@ export interface PreviewRecord {
   /** Set when the serving process crashed too often and was given up. */
   failure: PreviewFailure | undefined;
   lastLogFile: string | undefined;
+  /** The latest deploy failed (even if an older deployment still serves), or the serving process was given up. */
+  lastAttemptFailed: boolean;
   /** Aborts the deploy in progress, e.g. when the environment is destroyed meanwhile. */
   deployAbort: AbortController | undefined;
 }
@@ -62,5 +64,6 @@ export function toPreviewState(preview: PreviewRecord): PreviewState {
           },
     groups,
     ...(preview.lastLogFile === undefined ? {} : { lastLogFile: preview.lastLogFile }),
+    ...(preview.lastAttemptFailed ? { lastAttemptFailed: true } : {}),
   };
 }

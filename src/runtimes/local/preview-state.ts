@@ -7,7 +7,8 @@ export type ProcessGroup = z.infer<typeof ProcessGroup>;
 
 /**
  * What survives a Glimpse restart, one file per preview (`<root>/previews/<ns>/state.json`): which
- * process groups belong to the preview (so orphans can be stopped) and which log is the last one.
+ * process groups belong to the preview (so orphans can be stopped), which log is the last one, and
+ * whether its last attempt failed (nothing redeploys a failed preview, so its page keeps saying so).
  */
 export const PreviewState = z.object({
   version: z.literal(1),
@@ -17,6 +18,7 @@ export const PreviewState = z.object({
     .nullable(),
   groups: z.array(ProcessGroup),
   lastLogFile: z.string().optional(),
+  lastAttemptFailed: z.boolean().optional(),
 });
 export type PreviewState = z.infer<typeof PreviewState>;
 

@@ -9,7 +9,7 @@ import { stopOrphans } from './stop-orphans.ts';
 /**
  * After a Glimpse restart: for every preview state file, stops the process groups the previous
  * process left running, removes the worktrees, and returns the states so the runtime can keep
- * the records (and last logs) and report the previews as needing a deploy.
+ * the records (and last logs) and report the previews as needing a deploy (or as failed).
  */
 export async function recoverPreviews(options: {
   previewsDir: string;
@@ -28,7 +28,8 @@ export async function recoverPreviews(options: {
       const stopped = await stopOrphans(state.groups, options.stopGraceMs);
       await options.source.removeWorktree(state.ref.repoFullName, path.join(dir, 'deployments'));
       await rm(path.join(dir, 'deployments'), { recursive: true, force: true });
-      options.logger.info({ environment: state.ref.namespace, stopped }, 'preview recovered; needs a deploy');
+      const needs = state.lastAttemptFailed === true ? 'its last attempt failed' : 'needs a deploy';
+      options.logger.info({ environment: state.ref.namespace, stopped }, `preview recovered; ${needs}`);
       return state;
     }),
   );
