@@ -70,6 +70,16 @@ describe('loadConfig', () => {
     expect(problemsOf({ GLIMPSE_PORT: '0' })).toHaveLength(1);
   });
 
+  it('takes the per-preview maximum as Kubernetes quantities no smaller than the default limits', () => {
+    expect(loadConfig({}, '/srv').kubernetes.maxResources).toEqual({ cpu: '2', memory: '2Gi' });
+    const raised = loadConfig({ GLIMPSE_PREVIEW_MAX_CPU: '4', GLIMPSE_PREVIEW_MAX_MEMORY: '8Gi' }, '/srv');
+    expect(raised.kubernetes.maxResources).toEqual({ cpu: '4', memory: '8Gi' });
+    expect(problemsOf({ GLIMPSE_PREVIEW_MAX_CPU: '100m', GLIMPSE_PREVIEW_MAX_MEMORY: 'lots' })).toEqual([
+      'GLIMPSE_PREVIEW_MAX_CPU: got "100m", expected a CPU quantity of at least the default limit 500m, e.g. 2 or 1500m',
+      'GLIMPSE_PREVIEW_MAX_MEMORY: got "lots", expected a memory quantity of at least the default limit 512Mi, e.g. 2Gi',
+    ]);
+  });
+
   it('never echoes a secret value back in its message', () => {
     const problems = problemsOf({ DATABASE_URL: 'mysql://root:hunter2@db' });
     expect(problems).toEqual([

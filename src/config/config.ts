@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_LIMITS, DEFAULT_MAX_RESOURCES } from '../runtimes/kubernetes/kubernetes-runtime-options.ts';
+import { parseQuantity } from '../runtimes/kubernetes/quantity.ts';
 
 /**
  * Every setting Glimpse reads from its environment, validated once at startup.
@@ -18,6 +20,16 @@ function variable<T>(schema: z.ZodType<T>, expected: string, secret = false): Va
 
 const port = z.coerce.number().int().min(1).max(65535);
 const url = z.url({ protocol: /^https?$/ });
+
+/** A Kubernetes quantity no smaller than `atLeast`, the default limit every preview gets. */
+function quantityFrom(atLeast: string, fallback: string) {
+  const floor = parseQuantity(atLeast) ?? 0;
+  return z
+    .string()
+    .trim()
+    .default(fallback)
+    .refine((text) => (parseQuantity(text) ?? -1) >= floor);
+}
 
 const variables = {
   GLIMPSE_HOST: variable(z.string().min(1).default('127.0.0.1'), 'an address to listen on, e.g. 0.0.0.0'),
@@ -131,6 +143,14 @@ const variables = {
     'a whole number of seconds, at least 1',
   ),
   GLIMPSE_HELM_PATH: variable(z.string().min(1).default('helm'), 'the helm binary (name on PATH, or a path)'),
+  GLIMPSE_PREVIEW_MAX_CPU: variable(
+    quantityFrom(DEFAULT_LIMITS.cpu, DEFAULT_MAX_RESOURCES.cpu),
+    `a CPU quantity of at least the default limit ${DEFAULT_LIMITS.cpu}, e.g. 2 or 1500m`,
+  ),
+  GLIMPSE_PREVIEW_MAX_MEMORY: variable(
+    quantityFrom(DEFAULT_LIMITS.memory, DEFAULT_MAX_RESOURCES.memory),
+    `a memory quantity of at least the default limit ${DEFAULT_LIMITS.memory}, e.g. 2Gi`,
+  ),
   LOG_LEVEL: variable(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     'one of fatal, error, warn, info, debug, trace, silent',
@@ -162,6 +182,8 @@ export interface Config {
     deployTimeoutMs: number;
     deleteTimeoutMs: number;
     helmPath: string;
+    /** The most CPU and memory a repo's `.glimpse.yml` may ask for per container. */
+    maxResources: { cpu: string; memory: string };
   };
   /** Scheme of preview URLs; unset: https on Kubernetes, http for the local proxy. */
   previewUrlScheme: 'http' | 'https' | undefined;
@@ -255,6 +277,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): Config {
       deployTimeoutMs: v.GLIMPSE_DEPLOY_TIMEOUT_SECONDS * 1000,
       deleteTimeoutMs: v.GLIMPSE_DELETE_TIMEOUT_SECONDS * 1000,
       helmPath: v.GLIMPSE_HELM_PATH,
+      maxResources: { cpu: v.GLIMPSE_PREVIEW_MAX_CPU, memory: v.GLIMPSE_PREVIEW_MAX_MEMORY },
     },
     previewUrlScheme: v.GLIMPSE_PREVIEW_URL_SCHEME,
     controller: {

@@ -39,6 +39,7 @@ export async function createRuntime(
       deployTimeoutMs: k.deployTimeoutMs,
       deleteTimeoutMs: k.deleteTimeoutMs,
       helmPath: k.helmPath,
+      maxResources: k.maxResources,
       ...(downloadSource === undefined
         ? {}
         : { fetchSource: (spec: EnvironmentSpec) => downloadSource(spec.repoFullName, spec.commitSha) }),

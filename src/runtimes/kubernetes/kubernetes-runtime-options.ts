@@ -64,6 +64,10 @@ export interface ResolvedKubernetesOptions {
   timing: KubernetesTiming;
 }
 
+/** Per-preview defaults (container limits) and the most a repo may ask for, unless configured. */
+export const DEFAULT_LIMITS = { cpu: '500m', memory: '512Mi' } as const;
+export const DEFAULT_MAX_RESOURCES = { cpu: '2', memory: '2Gi' } as const;
+
 export function resolveKubernetesOptions(options: KubernetesRuntimeOptions): ResolvedKubernetesOptions {
   return {
     baseDomain: options.baseDomain,
@@ -72,9 +76,9 @@ export function resolveKubernetesOptions(options: KubernetesRuntimeOptions): Res
     ingressNamespace: options.ingressNamespace ?? 'ingress-nginx',
     deployTimeoutMs: options.deployTimeoutMs ?? 180_000,
     deleteTimeoutMs: options.deleteTimeoutMs ?? 300_000,
-    defaultLimits: options.defaultLimits ?? { cpu: '500m', memory: '512Mi' },
+    defaultLimits: options.defaultLimits ?? DEFAULT_LIMITS,
     defaultRequests: options.defaultRequests ?? { cpu: '100m', memory: '128Mi' },
-    maxResources: options.maxResources ?? { cpu: '2', memory: '2Gi' },
+    maxResources: options.maxResources ?? DEFAULT_MAX_RESOURCES,
     quotaMultiplier: options.quotaMultiplier ?? 3,
     maxPods: options.maxPods ?? 10,
     helmPath: options.helmPath ?? 'helm',
