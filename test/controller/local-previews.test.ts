@@ -129,6 +129,26 @@ describe.each(databaseTargets())('previews on the local runtime, end to end (%s)
     await waitFor(() => comments(1)[0]?.body.includes('Deleted'));
   });
 
+  it('fails a preview that crashes three times once running, with the exit code and its log on the PR', async () => {
+    const sha = app.commit('v1-pr6');
+    await harness.pullRequest('opened', { repo, number: 6, sha, updatedAt: '2024-01-01T00:00:00Z' });
+    const running = await harness.waitForPhase(6, 'running');
+    const ref = { namespace: running.namespace, repoFullName: FULL_NAME, prNumber: 6 };
+    for (let crash = 1; crash <= 3; crash++) {
+      // Each crash once the app answers again after the one before.
+      await waitFor(async () => (await getPreview(runtime, 'pr-shop-6', '/crash')).status === 200, 10_000);
+      if (crash < 3) {
+        await waitFor(async () => (await runtime.inspect(ref)).workloads[0]?.restarts === crash, 10_000);
+      }
+    }
+    const env = await harness.waitForPhase(6, 'failed', 15_000);
+    expect(env.error).toContain('code 7');
+    const body = await waitFor(() => comments(6).find((c) => c.body.includes('Failed'))?.body);
+    expect(body).toContain('code 7');
+    expect(body).toContain('crashing on request');
+    expect(await getPreview(runtime, 'pr-shop-6')).toMatchObject({ status: 503 });
+  });
+
   it('fails with a message naming the bad field of an invalid .glimpse.yml, shown on the PR', async () => {
     const sha = app.commit('bad-config', { '.glimpse.yml': 'local:\n  start: 42\n  helth: /\n' });
     await harness.pullRequest('opened', { repo, number: 2, sha, updatedAt: '2024-01-01T00:00:00Z' });

@@ -100,9 +100,17 @@ export async function startGlimpseHarness(
     GLIMPSE_PUBLIC_URL: 'http://glimpse.test',
     ...options.env,
   });
+  // As `glimpse serve` does: a preview that fails by itself reaches the controller, which tells the PR.
+  let app: App | undefined;
   const runtime: Runtime =
     options.runtime ??
     (await createLocalRuntime({
+      onPreviewFailed: (failure) =>
+        void app?.controller?.recordPreviewFailure(
+          failure.ref.namespace,
+          failure.message,
+          failure.logExcerpt,
+        ),
       dataDir,
       proxyPort: 0,
       publicUrl: config.publicUrl,
@@ -121,7 +129,7 @@ export async function startGlimpseHarness(
     minWriteIntervalMs: 0,
   });
   const githubClient = createGithubClient(githubApp);
-  const app = createApp({
+  app = createApp({
     config: { ...config, secrets: [...config.secrets, github.privateKey, HARNESS_SECRET] },
     logger,
     database: database.handle,
