@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RuntimeFailure } from '../../src/runtimes/runtime.ts';
 import {
+  FAST_TIMING,
   type Harness,
   hostOf,
   localConfig,
@@ -82,5 +83,33 @@ describe('local runtime: cancelling and shutting down', () => {
     Object.assign(suite, await startHarness(suite.dataDir));
     expect(await suite.runtime.listManaged()).toEqual([ref]);
     expect((await suite.runtime.inspect(ref)).exists).toBe(false);
+  });
+
+  it('kills a preview that ignores SIGTERM once the stop grace period is over', async () => {
+    const ref = { namespace: 'pr-app-14', repoFullName: 'acme/app', prNumber: 14 };
+    const config = localConfig({ env: { IGNORE_SIGTERM: '1' } });
+    await suite.runtime.deploy(
+      specFor({ cloneUrl: suite.repo.dir, commitSha: suite.sha, prNumber: 14, config }),
+      AbortSignal.timeout(20_000),
+    );
+    const pid = (await suite.runtime.inspect(ref)).workloads[0]?.pid ?? -1;
+    expect(processAlive(pid)).toBe(true);
+    const started = Date.now();
+    await suite.runtime.destroy(ref, AbortSignal.timeout(20_000));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(FAST_TIMING.stopGraceMs);
+    expect(processAlive(pid)).toBe(false);
+    const log = readFileSync(path.join(suite.dataDir, 'local', 'previews', 'pr-app-14', 'final.log'), 'utf8');
+    expect(log).toContain('ignoring SIGTERM');
+  });
+
+  it('counts a health path that answers with a redirect as healthy', async () => {
+    const config = localConfig({ env: { HEALTH_STATUS: '302' } });
+    const deployed = await suite.runtime.deploy(
+      specFor({ cloneUrl: suite.repo.dir, commitSha: suite.sha, prNumber: 15, config }),
+      AbortSignal.timeout(20_000),
+    );
+    const reply = await request(suite.runtime.proxyPort, hostOf(suite.runtime, 'pr-app-15'), '/health');
+    expect(reply).toMatchObject({ status: 302, headers: { location: '/' } });
+    expect(deployed.url).toBe(suite.runtime.urlOf('pr-app-15'));
   });
 });

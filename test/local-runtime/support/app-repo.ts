@@ -5,7 +5,8 @@ import path from 'node:path';
 /**
  * A tiny dependency-free Node app: GET / prints its version and commit, /health answers 200,
  * /env and /headers echo what the process sees, /echo returns the request body, /crash exits with code 7, and any WebSocket
- * upgrade gets an echo server (a minimal RFC 6455 implementation, text frames only).
+ * upgrade gets an echo server (a minimal RFC 6455 implementation, text frames only). HEALTH_STATUS sets the status
+ * /health answers with (a 3xx redirects to /); IGNORE_SIGTERM makes it log SIGTERM and carry on.
  */
 const SERVER = String.raw`
 const http = require('node:http');
@@ -15,7 +16,7 @@ const version = fs.readFileSync(__dirname + '/VERSION', 'utf8').trim();
 if (process.env.CRASH_ON_START) { console.error('boom: refusing to start'); process.exit(3); }
 const delay = Number(process.env.START_DELAY_MS || 0);
 const server = http.createServer((req, res) => {
-  if (req.url === '/health') { res.end('ok'); return; }
+  if (req.url === '/health') { res.writeHead(Number(process.env.HEALTH_STATUS || 200), { location: '/' }); res.end('ok'); return; }
   if (req.url === '/env') { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(process.env)); return; }
   if (req.url === '/headers') { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(req.headers)); return; }
   if (req.url === '/echo') { res.setHeader('content-type', req.headers['content-type'] || 'text/plain'); req.pipe(res); return; }
@@ -45,7 +46,10 @@ server.on('upgrade', (req, socket) => {
   socket.on('error', () => {});
 });
 setTimeout(() => server.listen(Number(process.env.PORT), () => console.log('listening on ' + process.env.PORT + ' version ' + version)), delay);
-process.on('SIGTERM', () => { console.log('stopping'); server.close(); process.exit(0); });
+process.on('SIGTERM', () => {
+  if (process.env.IGNORE_SIGTERM) { console.log('ignoring SIGTERM'); return; }
+  console.log('stopping'); server.close(); process.exit(0);
+});
 `;
 
 export interface AppRepo {
