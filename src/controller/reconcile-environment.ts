@@ -77,7 +77,7 @@ async function converge(
   let attempt: AttemptFeedback | undefined;
   try {
     const config = await readConfig(deps, item);
-    if (!config.ok) return await fail(deps, item, generation, config.message, [], undefined);
+    if (!config.ok) return await failBeforeDeploying(deps, item, generation, config.message);
     // The ttl passed before this push or reopening: its clock starts again, also while it waits for checks.
     if (isExpired(env)) await deps.updates.setPhase(item, env.phase, { expiresAt: expiryOf(config.config) });
     await step();
@@ -90,7 +90,7 @@ async function converge(
     }
     const checks = await waitingForChecks(deps, item, config.config);
     if (checks !== undefined) {
-      if (checks.failed) return await fail(deps, item, generation, checks.detail, [], undefined);
+      if (checks.failed) return await failBeforeDeploying(deps, item, generation, checks.detail);
       await deps.updates.observe(item, generation, 'building', { statusDetail: checks.detail });
       return 'observed';
     }
@@ -241,6 +241,20 @@ async function handleFailure(
     ...attempt?.commentOptions,
     stillServing,
   });
+}
+
+/**
+ * A failure decided before anything was deployed (invalid config, a failed required check). It gets a deployment
+ * row all the same, so the history of the environment says why this commit did not deploy.
+ */
+async function failBeforeDeploying(
+  deps: ReconcileDeps,
+  item: WorkItem,
+  generation: number,
+  reason: string,
+): Promise<Outcome> {
+  const started = await deps.updates.startDeployment(item, generation);
+  return fail(deps, item, generation, reason, [], started.id);
 }
 
 async function fail(

@@ -353,6 +353,10 @@ describe.each(databaseTargets())('previews on Kubernetes, end to end (%s)', (tar
     expect(response.status).toBe(202);
     const env = await harness.waitForPhase(9, 'running', 15_000);
     expect(env.deployedSha).toBe(sha);
+    expect((await harness.deploymentsOf(9)).map((d) => [d.status, d.error])).toEqual([
+      ['failed', 'Required check failed: ci'],
+      ['succeeded', null],
+    ]);
   });
 
   it('removes an expired preview and says on the PR how to bring it back', async () => {
