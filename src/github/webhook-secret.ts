@@ -11,17 +11,27 @@ export interface WebhookSecret {
 
 /** GITHUB_WEBHOOK_SECRET, or one generated on first start and kept in the data dir: never no secret at all. */
 export async function resolveWebhookSecret(config: Config): Promise<WebhookSecret> {
+  const existing = await readWebhookSecret(config);
+  if (existing !== undefined) return existing;
+  const file = webhookSecretFile(config);
+  const value = randomBytes(32).toString('hex');
+  await writeFile(file, `${value}\n`, { mode: 0o600 });
+  return { value, source: { file, generated: true } };
+}
+
+/** GITHUB_WEBHOOK_SECRET, or the one generated into the data dir before; undefined when there is neither. */
+export async function readWebhookSecret(config: Config): Promise<WebhookSecret | undefined> {
   if (config.github.webhookSecret !== undefined) {
     return { value: config.github.webhookSecret, source: 'GITHUB_WEBHOOK_SECRET' };
   }
-  const file = path.join(config.dataDir, 'webhook-secret');
+  const file = webhookSecretFile(config);
   try {
     const value = (await readFile(file, 'utf8')).trim();
     if (value.length >= 16) return { value, source: { file, generated: false } };
   } catch (error) {
     if (!(error instanceof Error && 'code' in error && error.code === 'ENOENT')) throw error;
   }
-  const value = randomBytes(32).toString('hex');
-  await writeFile(file, `${value}\n`, { mode: 0o600 });
-  return { value, source: { file, generated: true } };
+  return undefined;
 }
+
+const webhookSecretFile = (config: Config) => path.join(config.dataDir, 'webhook-secret');

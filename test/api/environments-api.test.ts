@@ -171,6 +171,20 @@ describe.each(databaseTargets())('the environments API on %s', (target) => {
     });
   });
 
+  it('says whether the controller is done with the latest change, and what the environment waits for', async () => {
+    await server.db.execute(
+      sql`update environments set generation = observed_generation + 1, status_detail = 'Queued: waiting for a free deploy slot' where namespace = 'pr-web-13'`,
+    );
+    expect(await (await get('/environments/pr-web-13')).json()).toMatchObject({
+      settled: false,
+      statusDetail: 'Queued: waiting for a free deploy slot',
+    });
+    expect(await (await get('/environments/pr-web-15')).json()).toMatchObject({
+      settled: true,
+      statusDetail: null,
+    });
+  });
+
   it('serves logs as text, and follows them over SSE until the environment is gone', async () => {
     server.runtime.push('pr-web-3', { time: new Date('2026-11-22T01:00:00Z'), source: 'web', text: 'one' });
     server.runtime.push('pr-web-3', { time: new Date('2026-11-22T01:00:01Z'), source: 'web', text: 'two' });

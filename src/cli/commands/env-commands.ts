@@ -1,23 +1,14 @@
 import { type Command, Option } from 'commander';
 import { PHASES } from '../../db/schema.ts';
-import type { Principal } from '../../services/auth/principal.ts';
 import type {
   AcceptedView,
   EnvironmentDetail,
   EnvironmentView,
 } from '../../services/environments/environment-schemas.ts';
-import { createServiceOperations, type PreviewOperations } from '../../services/preview-operations.ts';
+import type { PreviewOperations } from '../../services/preview-operations.ts';
 import { type CliIo, printJson, printTable } from '../cli-io.ts';
+import { withOperatorOperations } from '../operator-operations.ts';
 import { requireServer, type ServerFlags, serverOperations } from '../server-target.ts';
-import { withClientDatabase } from '../with-client-database.ts';
-
-/** The operator at the machine: sees every environment, read-only (no actor to audit changes by). */
-const OPERATOR: Principal = {
-  userId: '00000000-0000-0000-0000-000000000000',
-  login: 'operator',
-  isAdmin: true,
-  tokenId: undefined,
-};
 
 interface Flags extends ServerFlags {
   json?: boolean;
@@ -31,11 +22,7 @@ async function withOperations<T>(
 ) {
   const remote = serverOperations(io, flags);
   if (remote !== undefined) return work(remote);
-  return withClientDatabase(io, (db) =>
-    work(
-      createServiceOperations({ db, runtime: undefined, github: undefined, now: () => new Date() }, OPERATOR),
-    ),
-  );
+  return withOperatorOperations(io, work);
 }
 
 const serverOptions = (command: Command) =>

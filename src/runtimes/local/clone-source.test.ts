@@ -36,8 +36,8 @@ describe('parseCloneSource', () => {
   });
 
   it('accepts file:// and local paths only when allowed', () => {
-    expect(() => parseCloneSource('/srv/repo', false)).toThrow(/GLIMPSE_ALLOW_FILE_REPOS/);
-    expect(() => parseCloneSource('file:///srv/repo', false)).toThrow(/GLIMPSE_ALLOW_FILE_REPOS/);
+    expect(() => parseCloneSource('/srv/repo', false)).toThrow(/GLIMPSE_ALLOW_FILE_REPOS=1/);
+    expect(() => parseCloneSource('file:///srv/repo', false)).toThrow(/GLIMPSE_ALLOW_FILE_REPOS=1/);
     expect(parseCloneSource('file:///srv/repo', true)).toEqual({ url: '/srv/repo', protocol: 'file' });
     expect(parseCloneSource('/srv/../srv/repo', true)).toEqual({ url: '/srv/repo', protocol: 'file' });
   });

@@ -20,7 +20,7 @@ export function parseCloneSource(raw: string, allowFileRepos: boolean): CloneSou
   if (raw.startsWith('/') || raw.startsWith('file:')) {
     if (!allowFileRepos) {
       throw refuse(
-        'the clone URL is a local path or file:// URL, which the local runtime refuses unless GLIMPSE_ALLOW_FILE_REPOS=true',
+        'the clone URL is a local path or file:// URL, which the local runtime refuses unless GLIMPSE_ALLOW_FILE_REPOS=1',
       );
     }
     const file = raw.startsWith('/') ? raw : decodeURIComponent(new URL(raw).pathname);

@@ -31,6 +31,13 @@ export const EnvironmentView = z.object({
   phase: z.enum(PHASES),
   url: z.string().nullable(),
   error: z.string().nullable(),
+  statusDetail: z
+    .string()
+    .nullable()
+    .describe('what the environment waits for, in words (the opt-in label, checks, a retry)'),
+  settled: z
+    .boolean()
+    .describe('the controller is done with the latest change; false while it still has work to do for it'),
   createdAt: z.string(),
   updatedAt: z.string(),
   lastDeployedAt: z.string().nullable(),

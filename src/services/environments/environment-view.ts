@@ -51,6 +51,8 @@ export function environmentView(
     phase: env.phase,
     url: env.url,
     error: env.error,
+    statusDetail: env.statusDetail,
+    settled: env.generation === env.observedGeneration && env.leaseOwner === null,
     createdAt: env.createdAt.toISOString(),
     updatedAt: env.updatedAt.toISOString(),
     lastDeployedAt: iso(env.lastDeployedAt),
