@@ -155,7 +155,9 @@ describe.each(databaseTargets())('previews on the local runtime, end to end (%s)
     const env = await harness.waitForPhase(2, 'failed');
     expect(env.error).toContain('.glimpse.yml is invalid');
     expect(env.error).toContain('local.start');
-    expect(await harness.deploymentsOf(2)).toMatchObject([{ commitSha: sha, status: 'failed', error: env.error }]);
+    expect(await harness.deploymentsOf(2)).toMatchObject([
+      { commitSha: sha, status: 'failed', error: env.error },
+    ]);
     await waitFor(() => comments(2)[0]?.body.includes('local.start'));
   });
 
