@@ -56,7 +56,8 @@ export async function resync(deps: {
   for (const row of rows) {
     if (row.desiredState !== 'active' || row.phase !== 'running' || row.pending) continue;
     const ref = managedByName.get(row.namespace);
-    const present = ref !== undefined && (await runtime.inspect(ref)).exists;
+    const observed = ref === undefined ? undefined : await runtime.inspect(ref);
+    const present = observed?.exists === true && (observed.missing ?? []).length === 0;
     if (!present) report.redeployed.push(row.id);
   }
   if (report.redeployed.length > 0) await requestAgain(db, report.redeployed, 'active');

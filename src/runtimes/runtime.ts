@@ -62,6 +62,8 @@ export interface Observed {
   workloads: ObservedWorkload[];
   /** Said when usage cannot be measured, instead of inventing numbers. */
   usageUnavailableReason?: string;
+  /** What the last deploy applied and is gone (e.g. `Deployment/web` deleted by hand); resync deploys again. */
+  missing?: string[];
 }
 
 export interface ObservedWorkload {

@@ -1,4 +1,4 @@
-import { CoreV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from '../../src/db/drizzle-orm.ts';
 import { auditEvents, environments } from '../../src/db/schema.ts';
@@ -37,12 +37,14 @@ describe.each(databaseTargets())('previews on Kubernetes, end to end (%s)', (tar
   let git: GitRepoFixture;
   let repo: PullRequestFields['repo'];
   let core: CoreV1Api;
+  let apps: AppsV1Api;
   let clock = Date.parse('2024-01-01T00:00:00Z');
 
   beforeAll(async () => {
     sim = await startKubeSimulator({ kubelet: FAST_KUBELET, controllerTickMs: 50 });
     runtime = fastRuntime(sim, { deleteTimeoutMs: 2_000 });
     core = kubeConfigFor(sim).makeApiClient(CoreV1Api);
+    apps = kubeConfigFor(sim).makeApiClient(AppsV1Api);
     git = createGitRepo({ '.glimpse.yml': imageYml(), 'README.md': '# shop\n' });
     harness = await startGlimpseHarness(target, { runtime });
     const id = await harness.connectRepo(FULL_NAME, git.dir);
@@ -283,6 +285,25 @@ describe.each(databaseTargets())('previews on Kubernetes, end to end (%s)', (tar
     }, 15_000);
     expect(env.deployedSha).toBe(before.deployedSha);
     expect(statusOf(previewDeployment('pr-shop-4')).readyReplicas).toBe(1);
+  });
+
+  it('deploys again at resync a preview whose Deployment was deleted by hand', async () => {
+    const before = await harness.environment(4);
+    await apps.deleteNamespacedDeployment({ name: 'preview', namespace: 'pr-shop-4' });
+    await waitFor(() => previewDeployment('pr-shop-4') === undefined, 10_000, 'the Deployment to go');
+    expect(
+      (await runtime.inspect({ namespace: 'pr-shop-4', repoFullName: FULL_NAME, prNumber: 4 })).missing,
+    ).toEqual(['Deployment/preview']);
+    const report = await harness.resync();
+    expect(report.redeployed).toEqual([before.id]);
+    await waitFor(async () => {
+      const e = await harness.environment(4);
+      return (
+        e.generation > before.generation && e.phase === 'running' && e.observedGeneration === e.generation
+      );
+    }, 15_000);
+    expect(statusOf(previewDeployment('pr-shop-4')).readyReplicas).toBe(1);
+    expect((await harness.resync()).redeployed).toEqual([]);
   });
 
   it('cleans up at resync a PR that closed while Glimpse was not listening', async () => {

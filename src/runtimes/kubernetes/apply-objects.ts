@@ -7,7 +7,7 @@ import { apiStatusCode, translateKubeError } from './translate-kube-error.ts';
 /** The ConfigMap in each preview namespace that records what the last render applied (see docs). */
 export const APPLIED_RECORD = 'glimpse-applied';
 
-interface ObjectRef {
+export interface ObjectRef {
   apiVersion: string;
   kind: string;
   name: string;
@@ -62,10 +62,13 @@ export async function applyObjects(manifests: KubeManifest[], ctx: Pick<ApplyCon
  * way it holds both sets, so an interrupted prune is finished by the next deploy.
  */
 export async function applyAndPrune(manifests: KubeManifest[], ctx: ApplyContext): Promise<void> {
-  const [previous] = await Promise.all([readRecord(ctx), applyObjects(manifests, ctx)]);
+  const [previous] = await Promise.all([
+    readAppliedRecord(ctx.core, ctx.namespace),
+    applyObjects(manifests, ctx),
+  ]);
   const current = manifests.map(refOf);
   const keys = new Set(current.map(refKey));
-  const stale = previous.filter((r) => !keys.has(refKey(r)));
+  const stale = (previous ?? []).filter((r) => !keys.has(refKey(r)));
   await writeRecord(ctx, [...current, ...stale]);
   for (const ref of stale) {
     ctx.signal.throwIfAborted();
@@ -98,13 +101,17 @@ function refKey(r: ObjectRef): string {
   return `${r.apiVersion} ${r.kind} ${r.name}`;
 }
 
-async function readRecord(ctx: ApplyContext): Promise<ObjectRef[]> {
+/** What the last render applied in `namespace`; undefined when there is no record (none finished, or it was deleted). */
+export async function readAppliedRecord(
+  core: CoreV1Api,
+  namespace: string,
+): Promise<ObjectRef[] | undefined> {
   try {
-    const cm = await ctx.core.readNamespacedConfigMap({ name: APPLIED_RECORD, namespace: ctx.namespace });
+    const cm = await core.readNamespacedConfigMap({ name: APPLIED_RECORD, namespace });
     const parsed: unknown = JSON.parse(cm.data?.objects ?? '[]');
     return Array.isArray(parsed) ? parsed.filter(isObjectRef) : [];
   } catch (error) {
-    if (apiStatusCode(error) === 404) return [];
+    if (apiStatusCode(error) === 404) return undefined;
     if (error instanceof SyntaxError) return [];
     throw translateKubeError(error, 'reading the record of applied objects');
   }

@@ -1,18 +1,32 @@
-import { type CoreV1Api, type KubeConfig, Metrics, type V1Pod } from '@kubernetes/client-node';
+import {
+  type AppsV1Api,
+  type CoreV1Api,
+  type KubeConfig,
+  Metrics,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import type { Observed, ObservedWorkload } from '../runtime.ts';
+import { APPLIED_RECORD, type ObjectRef, readAppliedRecord } from './apply-objects.ts';
 import { parseQuantity } from './quantity.ts';
 import { apiStatusCode, translateKubeError } from './translate-kube-error.ts';
 
-/** Pods of the namespace with phase, readiness and restarts, and CPU and memory use when metrics.k8s.io answers. */
+/**
+ * Pods of the namespace with phase, readiness and restarts, CPU and memory use when metrics.k8s.io answers, and
+ * the Deployments and StatefulSets the last deploy applied that are gone.
+ */
 export async function inspectEnvironment(
   kc: KubeConfig,
-  core: CoreV1Api,
+  api: { core: CoreV1Api; apps: AppsV1Api },
   namespace: string,
 ): Promise<Observed> {
   let pods: V1Pod[];
+  let missing: string[];
   try {
-    await core.readNamespace({ name: namespace });
-    pods = (await core.listNamespacedPod({ namespace })).items;
+    await api.core.readNamespace({ name: namespace });
+    [pods, missing] = await Promise.all([
+      api.core.listNamespacedPod({ namespace }).then((list) => list.items),
+      missingWorkloads(api, namespace),
+    ]);
   } catch (error) {
     if (apiStatusCode(error) === 404) return { exists: false, workloads: [] };
     throw translateKubeError(error, `inspecting ${namespace}`);
@@ -32,14 +46,40 @@ export async function inspectEnvironment(
       workload.cpuMillicores = Math.round(cpu * 1000);
       workload.memoryBytes = Math.round(memory);
     }
-    return { exists: true, workloads };
+    return { exists: true, workloads, missing };
   } catch (error) {
     const status = statusOf(error);
     const reason =
       status === 404 || status === 503
         ? 'the cluster does not serve metrics.k8s.io (install metrics-server)'
         : `reading metrics.k8s.io failed${status === undefined ? '' : ` (HTTP ${status})`}`;
-    return { exists: true, workloads, usageUnavailableReason: reason };
+    return { exists: true, workloads, missing, usageUnavailableReason: reason };
+  }
+}
+
+async function missingWorkloads(
+  api: { core: CoreV1Api; apps: AppsV1Api },
+  namespace: string,
+): Promise<string[]> {
+  const record = await readAppliedRecord(api.core, namespace);
+  if (record === undefined) return [`ConfigMap/${APPLIED_RECORD}`];
+  const workloads = record.filter((ref) => ref.apiVersion === 'apps/v1' && WORKLOAD_KINDS.has(ref.kind));
+  const gone = await Promise.all(workloads.map((ref) => workloadGone(api.apps, namespace, ref)));
+  return workloads.filter((_, i) => gone[i]).map((ref) => `${ref.kind}/${ref.name}`);
+}
+
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet']);
+
+async function workloadGone(apps: AppsV1Api, namespace: string, ref: ObjectRef): Promise<boolean> {
+  try {
+    const name = ref.name;
+    await (ref.kind === 'Deployment'
+      ? apps.readNamespacedDeployment({ name, namespace })
+      : apps.readNamespacedStatefulSet({ name, namespace }));
+    return false;
+  } catch (error) {
+    if (apiStatusCode(error) === 404) return true;
+    throw error;
   }
 }
 

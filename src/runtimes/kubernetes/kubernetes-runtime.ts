@@ -209,7 +209,7 @@ export class KubernetesRuntime implements Runtime {
   }
 
   inspect(ref: EnvironmentRef): Promise<Observed> {
-    return inspectEnvironment(this.kc, this.core, ref.namespace);
+    return inspectEnvironment(this.kc, { core: this.core, apps: this.apps }, ref.namespace);
   }
 
   listManaged(): Promise<EnvironmentRef[]> {
