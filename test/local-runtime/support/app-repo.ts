@@ -16,7 +16,7 @@ const version = fs.readFileSync(__dirname + '/VERSION', 'utf8').trim();
 if (process.env.CRASH_ON_START) { console.error('boom: refusing to start'); process.exit(3); }
 const delay = Number(process.env.START_DELAY_MS || 0);
 const server = http.createServer((req, res) => {
-  if (req.url === '/health') { res.writeHead(Number(process.env.HEALTH_STATUS || 200), { location: '/' }); res.end('ok'); return; }
+  if (req.url === '/health') { if (process.env.HEALTH_STATUS) res.writeHead(Number(process.env.HEALTH_STATUS), { location: '/' }); res.end('ok'); return; }
   if (req.url === '/env') { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(process.env)); return; }
   if (req.url === '/headers') { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(req.headers)); return; }
   if (req.url === '/echo') { res.setHeader('content-type', req.headers['content-type'] || 'text/plain'); req.pipe(res); return; }
