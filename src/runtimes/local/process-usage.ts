@@ -3,13 +3,12 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { groupMembers } from './process-group.ts';
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ; 100 on every mainstream Linux build
-const PAGE_SIZE = 4096;
 
 export type GroupUsage = { cpuMillicores: number; memoryBytes: number } | { unavailable: string };
 
 /**
  * CPU and resident memory of a whole process group (the shell, npm, node ...), from
- * /proc/<pid>/stat and /proc/<pid>/statm. CPU is measured over `sampleMs`.
+ * /proc/<pid>/stat and /proc/<pid>/status. CPU is measured over `sampleMs`.
  */
 export async function groupUsage(pgid: number, sampleMs: number): Promise<GroupUsage> {
   const before = groupMembers(pgid);
@@ -29,10 +28,11 @@ export async function groupUsage(pgid: number, sampleMs: number): Promise<GroupU
   return { cpuMillicores: Math.max(0, cpuMillicores), memoryBytes };
 }
 
+/** VmRSS from /proc/<pid>/status, in kB whatever the kernel's page size (statm counts pages). */
 function residentBytes(pid: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ');
-    return Number(fields[1] ?? 0) * PAGE_SIZE;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0) * 1024;
   } catch {
     return 0;
   }
