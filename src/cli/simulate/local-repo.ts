@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { InvalidInput } from '../../domain/errors.ts';
 
@@ -31,7 +32,7 @@ export async function describeLocalRepo(repoPath: string): Promise<LocalRepo> {
   return {
     id,
     fullName: `local/${name}`,
-    cloneUrl: `file://${dir}`,
+    cloneUrl: pathToFileURL(dir).href,
     headSha,
     branch: branch === 'HEAD' ? 'main' : branch,
   };

@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RuntimeFailure } from '../runtime.ts';
 import { parseCloneSource } from './clone-source.ts';
@@ -40,5 +41,11 @@ describe('parseCloneSource', () => {
     expect(() => parseCloneSource('file:///srv/repo', false)).toThrow(/GLIMPSE_ALLOW_FILE_REPOS=1/);
     expect(parseCloneSource('file:///srv/repo', true)).toEqual({ url: '/srv/repo', protocol: 'file' });
     expect(parseCloneSource('/srv/../srv/repo', true)).toEqual({ url: '/srv/repo', protocol: 'file' });
+  });
+
+  it('reads back a file:// URL made from a path with %, # or spaces', () => {
+    const dir = '/tmp/my 100% repo#2?';
+    expect(parseCloneSource(pathToFileURL(dir).href, true)).toEqual({ url: dir, protocol: 'file' });
+    expect(() => parseCloneSource('file://elsewhere/repo', true)).toThrow(/not a valid file:\/\/ URL/);
   });
 });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { RuntimeFailure } from '../runtime.ts';
 
 /** A clone URL Glimpse agreed to fetch from, and the git protocol it needs. */
@@ -23,7 +24,12 @@ export function parseCloneSource(raw: string, allowFileRepos: boolean): CloneSou
         'the clone URL is a local path or file:// URL, which the local runtime refuses unless GLIMPSE_ALLOW_FILE_REPOS=1',
       );
     }
-    const file = raw.startsWith('/') ? raw : decodeURIComponent(new URL(raw).pathname);
+    let file: string;
+    try {
+      file = raw.startsWith('/') ? raw : fileURLToPath(raw);
+    } catch {
+      throw refuse('the clone URL is not a valid file:// URL');
+    }
     return { url: path.resolve(file), protocol: 'file' };
   }
   let url: URL;
