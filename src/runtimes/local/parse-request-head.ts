@@ -24,7 +24,8 @@ export interface ClientInfo {
 }
 
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e\x80-\xff]+) HTTP\/1\.([01])$/;
-const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto']);
+const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-proto']);
+const HOST_PORT = /:(\d{1,5})$/;
 const DIGITS = /^\d{1,15}$/;
 
 /**
@@ -91,7 +92,8 @@ export function parseRequestHead(text: string, client: ClientInfo): RequestHead 
   if (upgrade) forward += `${upgradeField}\r\nConnection: Upgrade\r\n`;
   forward +=
     `X-Forwarded-For: ${forwardedFor === undefined ? client.address : `${forwardedFor}, ${client.address}`}\r\n` +
-    `X-Forwarded-Proto: ${client.scheme}\r\nX-Forwarded-Host: ${host ?? ''}\r\n\r\n`;
+    `X-Forwarded-Proto: ${client.scheme}\r\nX-Forwarded-Host: ${host ?? ''}\r\n` +
+    `X-Forwarded-Port: ${forwardedPort(host, client.scheme)}\r\n\r\n`;
   return {
     method,
     host,
@@ -105,6 +107,11 @@ export function parseRequestHead(text: string, client: ClientInfo): RequestHead 
     upgrade,
     forward,
   };
+}
+
+/** The port the client asked for: the Host's, else the scheme's (the proxy may sit behind a TLS terminator). */
+function forwardedPort(host: string | undefined, scheme: string): string {
+  return HOST_PORT.exec(host ?? '')?.[1] ?? (scheme === 'https' ? '443' : '80');
 }
 
 /** RFC 9112 2.2: empty lines before a request line are ignored. */

@@ -102,14 +102,19 @@ describe('ReverseProxy', () => {
     expect(reply).toBe('DELETE first,second');
   });
 
-  it('replaces client-sent forwarding headers it owns, appending to X-Forwarded-For', async () => {
+  it('replaces client-sent forwarding headers it owns (X-Forwarded-Port from the Host), appending to X-Forwarded-For', async () => {
     await get(proxyPort, 'pr-a-1.localhost', {
       'x-forwarded-for': '203.0.113.9',
       'x-forwarded-host': 'evil.example',
+      'x-forwarded-port': '1',
     });
     const headers = seen.at(-1) ?? {};
     expect(headers['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');
     expect(headers['x-forwarded-host']).toBe('pr-a-1.localhost');
+    // No port in the Host: the default of the proxy's scheme (https here, as behind a TLS terminator).
+    expect(headers['x-forwarded-port']).toBe('443');
+    await get(proxyPort, `pr-a-1.localhost:${proxyPort}`);
+    expect(seen.at(-1)?.['x-forwarded-port']).toBe(String(proxyPort));
   });
 
   it('answers 503 with the restarting page when the process does not answer', async () => {
