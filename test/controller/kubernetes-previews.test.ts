@@ -113,6 +113,18 @@ describe.each(databaseTargets())('previews on Kubernetes, end to end (%s)', (tar
     expect(await harness.deploymentsOf(1)).toMatchObject([{ commitSha: sha, status: 'succeeded' }]);
   });
 
+  it('logs each phase change of an environment as one structured line', () => {
+    const changes = harness.logLines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((entry) => entry.msg === 'environment phase changed' && entry.environment === 'pr-shop-1');
+    expect(changes.map((entry) => [entry.from, entry.phase])).toEqual([
+      ['pending', 'building'],
+      ['building', 'deploying'],
+      ['deploying', 'running'],
+    ]);
+    expect(changes[0]).toMatchObject({ repo: FULL_NAME, pr: 1, level: 30 });
+  });
+
   it('rolls a push out as a new image and scales the old ReplicaSet down', async () => {
     const before = commit(1);
     const sha = commit(1);
@@ -333,6 +345,21 @@ describe.each(databaseTargets())('previews on Kubernetes, end to end (%s)', (tar
     expect(response.status).toBe(202);
     const env = await harness.waitForPhase(6, 'running', 15_000);
     expect(env.deployedSha).toBe(sha);
+  });
+
+  it('is woken by a check_suite event as well', async () => {
+    const sha = commit(10, { '.glimpse.yml': imageYml('  waitForChecks: [ci]\n') });
+    harness.github.setCheckRun(FULL_NAME, sha, { name: 'ci', status: 'queued', conclusion: null });
+    await open(10, sha);
+    await harness.waitForPhase(10, 'building');
+    harness.github.setCheckRun(FULL_NAME, sha, { name: 'ci', status: 'completed', conclusion: 'success' });
+    const response = await harness.deliver('check_suite', 'completed', {
+      check_suite: { head_sha: sha, status: 'completed', conclusion: 'success' },
+      repository: { id: repo.id, full_name: FULL_NAME },
+      installation: { id: 4242 },
+    });
+    expect(response.status).toBe(202);
+    expect((await harness.waitForPhase(10, 'running', 15_000)).deployedSha).toBe(sha);
   });
 
   it('does not restart a deploy under way when a check of its commit finishes', async () => {
