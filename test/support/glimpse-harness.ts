@@ -10,7 +10,7 @@ import { type ResyncReport, resync } from '../../src/controller/resync.ts';
 import { eq } from '../../src/db/drizzle-orm.ts';
 import { deployments, environments } from '../../src/db/schema.ts';
 import { createGithubApp } from '../../src/github/create-github-app.ts';
-import { createGithubClient } from '../../src/github/github-client.ts';
+import { createGithubClient, type GithubClient } from '../../src/github/github-client.ts';
 import { WEBHOOK_PATH } from '../../src/http/routes/webhook-route.ts';
 import { createLocalRuntime, type LocalRuntime } from '../../src/runtimes/local/local-runtime.ts';
 import type { Runtime } from '../../src/runtimes/runtime.ts';
@@ -37,6 +37,8 @@ export interface GlimpseHarness {
   url: string;
   database: TestDatabase;
   github: GithubSimulator;
+  /** The GitHub client Glimpse uses, talking to the simulator. */
+  githubClient: GithubClient;
   runtime: Runtime;
   logLines: string[];
   /** Connects `fullName`, served by the simulator from `gitDir`; returns its GitHub id. */
@@ -163,6 +165,7 @@ export async function startGlimpseHarness(
     database,
     github,
     runtime,
+    githubClient,
     logLines,
     async connectRepo(fullName, gitDir) {
       const { id, response } = await connectRepo({
