@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sourceDownloader } from '../../src/controller/source-download.ts';
 import { PR_COMMENT_MARKER } from '../../src/domain/pr-comment.ts';
 import type { KubernetesRuntime } from '../../src/runtimes/kubernetes/kubernetes-runtime.ts';
+import { chartFiles } from '../kubernetes-runtime/chart-fixture.ts';
 import { FAST_KUBELET, fastRuntime, helmPath } from '../kubernetes-runtime/runtime-fixture.ts';
 import { createGitRepo, type GitRepoFixture } from '../support/create-git-repo.ts';
 import {
@@ -13,28 +14,8 @@ import { type KubeSimulator, startKubeSimulator } from '../support/kube-sim/star
 import { waitFor } from '../support/wait-for.ts';
 
 const FULL_NAME = 'acme/charts';
-const DEPLOYMENT = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {{ .Release.Name }}-web
-spec:
-  replicas: {{ .Values.replicaCount }}
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: "ghcr.io/acme/charts:{{ .Values.image.tag }}"
-`;
-const CHART = {
-  '.glimpse.yml': 'kubernetes:\n  chart: deploy/chart\n',
-  'deploy/chart/Chart.yaml': 'apiVersion: v2\nname: web\nversion: 0.1.0\n',
-  'deploy/chart/values.yaml': 'replicaCount: 2\nimage:\n  tag: latest\n',
-  'deploy/chart/templates/deployment.yaml': DEPLOYMENT,
-};
+const CHART = { '.glimpse.yml': 'kubernetes:\n  chart: deploy/chart\n', ...chartFiles };
+const TEMPLATE = 'deploy/chart/templates/deployment.yaml';
 
 /** A chart in the repo, end to end: the controller reads the config, downloads the tarball, helm renders it. */
 describe('chart previews on Kubernetes, end to end', () => {
@@ -81,12 +62,12 @@ describe('chart previews on Kubernetes, end to end', () => {
     expect(env.deployedSha).toBe(sha);
     const spec = sim.get('apps', 'deployments', 'pr-charts-1', 'preview-web')?.spec as { replicas?: number };
     expect(spec.replicas).toBe(1);
-    expect(JSON.stringify(spec)).toContain(`ghcr.io/acme/charts:${sha}`);
+    expect(JSON.stringify(spec)).toContain(`ghcr.io/acme/chart-web:${sha}`);
   });
 
   it("fails a chart that does not render with helm's message, on the PR too", async () => {
-    const broken = DEPLOYMENT.replace('{{ .Values.image.tag }}', '{{ .Values.image.tag.missing }}');
-    const { sent } = open(2, { 'deploy/chart/templates/deployment.yaml': broken });
+    const broken = chartFiles[TEMPLATE].replace('{{ .Values.image.tag }}', '{{ .Values.image.tag.missing }}');
+    const { sent } = open(2, { [TEMPLATE]: broken });
     await sent;
     const env = await harness.waitForPhase(2, 'failed', 20_000);
     expect(env.error).toContain('deployment.yaml');
