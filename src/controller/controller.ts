@@ -95,18 +95,18 @@ export class Controller {
   }
 
   /** Called by a runtime when a running preview fails on its own (not during a deploy). */
-  async recordPreviewFailure(
-    namespace: string,
-    reason: string,
-    logExcerpt: readonly string[],
-  ): Promise<void> {
+  async recordPreviewFailure(failure: {
+    ref: { namespace: string };
+    message: string;
+    logExcerpt: readonly string[];
+  }): Promise<void> {
     const db = this.#database.db;
     const [row] = await db
       .select({ id: environments.id })
       .from(environments)
-      .where(eq(environments.namespace, namespace));
+      .where(eq(environments.namespace, failure.ref.namespace));
     const item = row === undefined ? undefined : await loadWorkItem(db, row.id);
-    if (item !== undefined) await reportPreviewFailure(this.#deps, item, reason, logExcerpt);
+    if (item !== undefined) await reportPreviewFailure(this.#deps, item, failure.message, failure.logExcerpt);
   }
 
   async #pump(): Promise<void> {

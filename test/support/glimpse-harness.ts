@@ -107,12 +107,7 @@ export async function startGlimpseHarness(
   const runtime: Runtime =
     options.runtime ??
     (await createLocalRuntime({
-      onPreviewFailed: (failure) =>
-        void app?.controller?.recordPreviewFailure(
-          failure.ref.namespace,
-          failure.message,
-          failure.logExcerpt,
-        ),
+      onPreviewFailed: (failure) => void app?.controller?.recordPreviewFailure(failure),
       dataDir,
       proxyPort: 0,
       publicUrl: config.publicUrl,

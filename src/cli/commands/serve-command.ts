@@ -47,12 +47,7 @@ async function serve(io: CliIo): Promise<void> {
     const github = connectGithub(config, logger);
     const runtime = await createRuntime(config, logger, {
       downloadSource: github === undefined ? undefined : sourceDownloader(database.db, github.client),
-      onPreviewFailed: (failure) =>
-        void app?.controller?.recordPreviewFailure(
-          failure.ref.namespace,
-          failure.message,
-          failure.logExcerpt,
-        ),
+      onPreviewFailed: (failure) => void app?.controller?.recordPreviewFailure(failure),
     });
     app = createApp({
       config,
