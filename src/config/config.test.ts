@@ -195,4 +195,16 @@ describe('derived defaults', () => {
       controller: { maxConcurrentDeploys: 10, resyncMs: 60_000 },
     });
   });
+
+  it('offers a per-user cache, then the temp dir, for preview worktrees', () => {
+    const uid = process.getuid?.() ?? 'user';
+    expect(loadConfig({ HOME: '/home/ada', TMPDIR: '/var/tmp' }, '/srv').local.spareDirs).toEqual([
+      '/home/ada/.cache/glimpse',
+      `/var/tmp/glimpse-${uid}`,
+    ]);
+    expect(loadConfig({ XDG_CACHE_HOME: '/c', HOME: '/home/ada' }, '/srv').local.spareDirs).toEqual([
+      '/c/glimpse',
+      `/tmp/glimpse-${uid}`,
+    ]);
+  });
 });

@@ -171,7 +171,13 @@ export interface Config {
   logLevel: Values['LOG_LEVEL'];
   github: GithubConfig;
   api: ApiConfig;
-  local: { proxyPort: number; buildTimeoutMs: number; allowFileRepos: boolean };
+  local: {
+    proxyPort: number;
+    buildTimeoutMs: number;
+    allowFileRepos: boolean;
+    /** Where preview worktrees go when the data dir lies inside a project: a per-user cache, then the temp dir. */
+    spareDirs: string[];
+  };
   /** Host names of previews are `<environment>.<baseDomain>`. */
   baseDomain: string;
   controller: { maxConcurrentDeploys: number; resyncMs: number };
@@ -268,6 +274,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): Config {
       proxyPort: v.GLIMPSE_PROXY_PORT,
       buildTimeoutMs: v.GLIMPSE_BUILD_TIMEOUT_SECONDS * 1000,
       allowFileRepos: v.GLIMPSE_ALLOW_FILE_REPOS,
+      spareDirs: spareDirs(env),
     },
     baseDomain: v.GLIMPSE_BASE_DOMAIN.toLowerCase(),
     kubernetes: {
@@ -302,6 +309,18 @@ export function loadConfig(env: Environment, cwd = process.cwd()): Config {
       v.GLIMPSE_SESSION_SECRET,
     ].filter((s): s is string => s !== undefined),
   };
+}
+
+/** `$XDG_CACHE_HOME/glimpse` (or `~/.cache/glimpse`), then `<temp dir>/glimpse-<uid>`. */
+function spareDirs(env: Environment): string[] {
+  const cache = env.XDG_CACHE_HOME?.startsWith('/')
+    ? env.XDG_CACHE_HOME
+    : env.HOME?.startsWith('/')
+      ? path.join(env.HOME, '.cache')
+      : undefined;
+  const temp = env.TMPDIR?.startsWith('/') ? env.TMPDIR : '/tmp';
+  const user = process.getuid?.() ?? 'user';
+  return [...(cache === undefined ? [] : [path.join(cache, 'glimpse')]), path.join(temp, `glimpse-${user}`)];
 }
 
 function readPrivateKeyFile(file: string | undefined, cwd: string, problems: string[]): string | undefined {

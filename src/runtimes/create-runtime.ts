@@ -54,6 +54,7 @@ export async function createRuntime(
   const { createLocalRuntime } = await import('./local/local-runtime.ts');
   const local = await createLocalRuntime({
     dataDir: config.dataDir,
+    spareDirs: config.local.spareDirs,
     publicUrl: config.publicUrl,
     proxyHost: config.host,
     proxyPort: config.local.proxyPort,

@@ -33,8 +33,13 @@ export interface LocalRuntimeTiming {
 }
 
 export interface LocalRuntimeOptions {
-  /** Glimpse's data directory; the runtime keeps everything under `<dataDir>/local`. */
+  /**
+   * Glimpse's data directory; the runtime keeps everything under `<dataDir>/local`, unless project files
+   * lie above it (a data dir inside a checkout): then under the first clean folder of `spareDirs`.
+   */
   dataDir: string;
+  /** Where worktrees may go instead of the data dir (a per-user cache, the temp dir), in order. */
+  spareDirs?: readonly string[];
   /** Address and port of the preview reverse proxy (GLIMPSE_PROXY_PORT, default 8080; 0 picks one). */
   proxyHost?: string;
   proxyPort?: number;

@@ -23,6 +23,7 @@ import { observePreview } from './observe-preview.ts';
 import { isNamespace } from './preview-host.ts';
 import type { Deployment, PreviewRecord } from './preview-record.ts';
 import { toPreviewState } from './preview-record.ts';
+import { choosePreviewRoot } from './preview-root.ts';
 import { removePreviewState, writePreviewState } from './preview-state.ts';
 import { recoverPreviews } from './recover-previews.ts';
 import { ReverseProxy } from './reverse-proxy.ts';
@@ -51,8 +52,8 @@ export class LocalRuntime implements Runtime {
   readonly #context: DeployContext;
   #proxyPort = 0;
 
-  constructor(options: LocalRuntimeOptions) {
-    const root = path.resolve(options.dataDir, 'local');
+  /** `root` is where clones, worktrees, logs and the previews' HOME go (see `choosePreviewRoot`). */
+  constructor(options: LocalRuntimeOptions, root: string) {
     this.#options = resolveOptions(options, root);
     const o = this.#options;
     this.#proxy = new ReverseProxy({
@@ -358,7 +359,17 @@ export class LocalRuntime implements Runtime {
 
 /** Creates the local runtime, recovers previews left by an earlier process, and starts the proxy. */
 export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
-  const runtime = new LocalRuntime(options);
+  const { root, skipped } = await choosePreviewRoot({
+    dataDir: options.dataDir,
+    spareDirs: options.spareDirs ?? [],
+  });
+  for (const { dir, found } of skipped) {
+    options.logger.info(
+      { passedOver: dir, found: found.slice(0, 3), root },
+      'preview worktrees kept outside the data dir: previews would pick up files above it',
+    );
+  }
+  const runtime = new LocalRuntime(options, root);
   await runtime.start();
   return runtime;
 }
