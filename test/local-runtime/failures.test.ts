@@ -131,8 +131,35 @@ describe('local runtime: failures', () => {
       specFor({ cloneUrl: suite.repo.dir, commitSha: suite.sha, prNumber: 5, config }),
     );
     expect(failure.message).toContain('did not answer GET /health');
-    expect(failure.message).toContain('$PORT');
+    expect(failure.message).toContain('nothing listened on port');
+    expect(failure.message).toContain('must listen on the port in $PORT');
     expect(failure.logExcerpt).toContain('app: not listening');
+  });
+
+  it('an app that answers its health path with an error status fails saying which status', async () => {
+    const config = localConfig({ env: { HEALTH_STATUS: '503' } });
+    const failure = await deployError(
+      suite,
+      specFor({ cloneUrl: suite.repo.dir, commitSha: suite.sha, prNumber: 15, config }),
+    );
+    expect(failure.message).toContain('did not answer GET /health with 2xx or 3xx');
+    expect(failure.message).toContain('it answered 503');
+    expect(failure.message).toContain('set local.health in .glimpse.yml');
+    expect(failure.message).not.toContain('must listen on the port');
+  });
+
+  it('an app that accepts connections but never answers fails saying so', async () => {
+    const silent = `node -e "require('net').createServer(() => {}).listen(process.env.PORT)"`;
+    const failure = await deployError(
+      suite,
+      specFor({
+        cloneUrl: suite.repo.dir,
+        commitSha: suite.sha,
+        prNumber: 16,
+        config: localConfig({ start: silent }),
+      }),
+    );
+    expect(failure.message).toMatch(/accepted the connection but sent no answer|no probe could be made/);
   });
 
   it('a running app that crashes 3 times is given up: callback, inspect and proxy all report it', async () => {

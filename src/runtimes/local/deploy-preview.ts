@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Deployed, EnvironmentSpec } from '../runtime.ts';
 import { RuntimeFailure } from '../runtime.ts';
 import { childEnvironment } from './child-env.ts';
-import { waitHealthy } from './health-check.ts';
+import { type HealthProbe, waitHealthy } from './health-check.ts';
 import type { PreviewFailure, ResolvedOptions } from './local-runtime-options.ts';
 import { LogWriter } from './log-writer.ts';
 import type { Deployment, PreviewRecord } from './preview-record.ts';
@@ -139,7 +139,7 @@ export async function deployPreview(
     deployment.supervisor = supervisor;
     supervisor.start();
     const healthPath = local?.health ?? '/';
-    const outcome = await waitHealthy({
+    const health = await waitHealthy({
       port,
       healthPath,
       timeoutMs: ctx.options.healthTimeoutMs,
@@ -147,8 +147,8 @@ export async function deployPreview(
       isDead: () => supervisor.state === 'failed',
       signal,
     });
-    if (outcome === 'aborted') throw signal.reason;
-    if (outcome === 'dead') {
+    if (health.outcome === 'aborted') throw signal.reason;
+    if (health.outcome === 'dead') {
       const crash = supervisor.lastCrash;
       const how = describeExit(crash?.exitCode ?? null, crash?.signal ?? null);
       throw failure(
@@ -156,10 +156,10 @@ export async function deployPreview(
         log,
       );
     }
-    if (outcome === 'timeout') {
+    if (health.outcome === 'timeout') {
       const seconds = Math.round(ctx.options.healthTimeoutMs / 1000);
       throw failure(
-        `The app did not answer GET ${healthPath} with 2xx or 3xx within ${seconds} s; it must listen on the port in $${local?.port_env ?? 'PORT'} (${start})`,
+        `The app did not answer GET ${healthPath} with 2xx or 3xx within ${seconds} s: ${health.last.seen}. ${healthAdvice(health.last, healthPath, local?.port_env ?? 'PORT')} (${start})`,
         log,
       );
     }
@@ -303,4 +303,12 @@ export function crashFailure(
     logExcerpt: deployment.log.excerpt(20),
     at: new Date(),
   };
+}
+
+/** The next step after a health timeout, from what the last probe saw. */
+function healthAdvice(last: HealthProbe, healthPath: string, portEnv: string): string {
+  if (last.kind === 'answered')
+    return `Make ${healthPath} answer 2xx, or set local.health in .glimpse.yml to a path that does.`;
+  if (last.kind === 'refused') return `The app must listen on the port in $${portEnv}.`;
+  return `The app must answer HTTP on the port in $${portEnv} within a few seconds.`;
 }
