@@ -1,5 +1,6 @@
 import { decideDeployGate } from '../domain/deploy-gate.ts';
 import { Unavailable } from '../domain/errors.ts';
+import { failureWithOutput } from '../domain/failure-text.ts';
 import { type GlimpseConfig, parseGlimpseConfig, ttlMilliseconds } from '../domain/glimpse-config.ts';
 import { REQUIRED_CHECK_FAILED } from '../domain/required-checks.ts';
 import { sanitize } from '../domain/sanitize.ts';
@@ -270,7 +271,7 @@ async function fail(
   const log = logExcerpt.map((line) => sanitize(line, deps.secrets));
   const { stillServing, ...commentOptions } = options;
   await deps.updates.observe(item, generation, 'failed', {
-    error: message,
+    error: failureWithOutput(message, log),
     statusDetail:
       stillServing === undefined
         ? null

@@ -36,6 +36,16 @@ describe('parseGlimpseConfig', () => {
     expect(result).toEqual({ ok: false, message: expect.stringContaining('not valid YAML') });
   });
 
+  it('shows the whole YAML error: line, column and the offending line with a caret', () => {
+    const result = parseGlimpseConfig('local:\n  start: node server.js\n   env: x\n');
+    expect(result).toEqual({
+      ok: false,
+      message:
+        '.glimpse.yml is not valid YAML: Nested mappings are not allowed in compact mappings at line 2, column 10:\n\n' +
+        '  start: node server.js\n         ^',
+    });
+  });
+
   it('requires exactly one of kubernetes.chart and kubernetes.image', () => {
     expect(parseGlimpseConfig('kubernetes:\n  port: 80\n')).toMatchObject({ ok: false });
     expect(parseGlimpseConfig('kubernetes:\n  chart: c\n  image: i\n')).toMatchObject({ ok: false });

@@ -71,7 +71,8 @@ export function parseGlimpseConfig(text: string): GlimpseConfigResult {
   try {
     document = parseYaml(text);
   } catch (error) {
-    const detail = error instanceof YAMLParseError ? error.message.split('\n')[0] : String(error);
+    // The parser's whole message: what is wrong, at which line and column, and the offending lines.
+    const detail = error instanceof YAMLParseError ? error.message.trimEnd() : String(error);
     return { ok: false, message: `${GLIMPSE_CONFIG_FILE} is not valid YAML: ${detail}` };
   }
   const parsed = GlimpseConfig.safeParse(document ?? {});

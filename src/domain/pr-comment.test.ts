@@ -48,6 +48,17 @@ describe('renderPrComment', () => {
     expect(body).toMatch(/````\nline/);
   });
 
+  it('keeps the lines of a reason of several lines, such as a YAML error, as a block', () => {
+    const reason =
+      '.glimpse.yml is not valid YAML: Nested mappings are not allowed at line 2, column 10:\n\n' +
+      '  start: node server.js\n         ^';
+    const body = renderPrComment({ ...base, status: 'failed', failure: { reason, logLines: [] } });
+    expect(body).toContain(
+      '**Reason:** .glimpse.yml is not valid YAML: Nested mappings are not allowed at line 2, column 10:\n',
+    );
+    expect(body).toContain('```\n  start: node server.js\n         ^\n```');
+  });
+
   it('on a failed redeploy says which version still serves, and where', () => {
     const failure = {
       reason: 'build exited with code 4',

@@ -58,7 +58,11 @@ export function renderPrComment(input: PrCommentInput): string {
   lines.push('| | |', '|---|---|', ...rows, '');
 
   if (input.status === 'failed' && input.failure) {
-    lines.push(`**Reason:** ${oneLine(input.failure.reason)}`, '');
+    // A reason of several lines (a YAML error with the offending lines) keeps them, as a block.
+    const [head = '', ...detail] = input.failure.reason.trimEnd().split('\n');
+    lines.push(`**Reason:** ${oneLine(head)}`, '');
+    while (detail[0]?.trim() === '') detail.shift();
+    if (detail.length > 0) lines.push(fenceFor(detail), ...detail, fenceFor(detail), '');
     const serving = input.failure.stillServing;
     if (serving !== undefined) {
       lines.push(

@@ -127,6 +127,24 @@ describe('glimpse simulate against a real server, and a server killed with SIGKI
     );
     expect(noServer.exitCode).toBe(1);
     expect(noServer.stderr).toContain('Cannot reach Glimpse');
+    expect(noServer.stderr).toContain('GLIMPSE_PORT');
+    expect(noServer.stderr).toContain('--server <url>');
+  });
+
+  it('shows the last lines of a crashing app in simulate and env show', async () => {
+    app.commit('crash', {
+      '.glimpse.yml':
+        'local:\n  start: node server.cjs\n  health: /health\n  env:\n    CRASH_ON_START: "yes"\n',
+    });
+    const result = await cli(env, 'simulate', 'pull-request', 'opened', '--repo', repoDir, '--number', '43');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('The preview failed: The app exited with exit code 3');
+    expect(result.stderr).toContain('Last lines of its output:\n');
+    expect(result.stderr).toContain('  app: boom: refusing to start');
+    const shown = await cli(env, 'env', 'show', 'pr-my-shop-43');
+    expect(shown.exitCode).toBe(0);
+    expect(shown.stdout).toMatch(/^error {8}The app exited with exit code 3/m);
+    expect(shown.stdout).toContain(`\n${' '.repeat(13)}  app: boom: refusing to start\n`);
   });
 });
 

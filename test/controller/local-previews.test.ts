@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PR_COMMENT_MARKER } from '../../src/domain/pr-comment.ts';
 import type { LocalRuntime } from '../../src/runtimes/local/local-runtime.ts';
+import { createServiceOperations } from '../../src/services/preview-operations.ts';
 import { type AppRepo, createAppRepo } from '../local-runtime/support/app-repo.ts';
 import {
   type GlimpseHarness,
@@ -143,6 +145,9 @@ describe.each(databaseTargets())('previews on the local runtime, end to end (%s)
     }
     const env = await harness.waitForPhase(6, 'failed', 15_000);
     expect(env.error).toContain('code 7');
+    // The environment's error (env show, simulate, the API) carries the app's last lines too.
+    expect(env.error).toContain('\nLast lines of its output:\n');
+    expect(env.error).toContain('\n  app: crashing on request\n');
     const body = await waitFor(() => comments(6).find((c) => c.body.includes('Failed'))?.body);
     expect(body).toContain('code 7');
     expect(body).toContain('crashing on request');
@@ -159,6 +164,26 @@ describe.each(databaseTargets())('previews on the local runtime, end to end (%s)
       { commitSha: sha, status: 'failed', error: env.error },
     ]);
     await waitFor(() => comments(2)[0]?.body.includes('local.start'));
+  });
+
+  it('shows a YAML error whole (line, column, offending line) in the error, the logs and on the PR', async () => {
+    const sha = app.commit('bad-yaml', {
+      '.glimpse.yml': 'local:\n  start: node server.cjs\n   health: /health\n',
+    });
+    await harness.pullRequest('opened', { repo, number: 7, sha, updatedAt: '2024-01-01T00:00:00Z' });
+    const env = await harness.waitForPhase(7, 'failed');
+    expect(env.error).toContain('.glimpse.yml is not valid YAML');
+    expect(env.error).toContain('at line 2, column 10:\n\n  start: node server.cjs\n         ^');
+    const ops = createServiceOperations(
+      { db: harness.database.handle.db, runtime: harness.runtime, github: undefined, now: () => new Date() },
+      { userId: randomUUID(), login: 'admin', isAdmin: true, tokenId: undefined },
+    );
+    expect((await ops.getEnvironment('pr-shop-7')).error).toBe(env.error);
+    const logs = await ops.readLogs('pr-shop-7', { tailLines: 100, timestamps: false });
+    expect(logs).toContain(`preview failed: ${env.error?.split('\n')[0]}\n`);
+    expect(logs).toContain('  start: node server.cjs\n');
+    await waitFor(() => comments(7)[0]?.body.includes('column 10'));
+    app.commit('restore', { '.glimpse.yml': GLIMPSE_YML });
   });
 
   it('fails a repo without local.start with what to add', async () => {

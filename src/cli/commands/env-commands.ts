@@ -146,7 +146,10 @@ function printDetail(io: CliIo, e: EnvironmentDetail): void {
     ],
     ...e.warnings.map((w): [string, string] => ['warning', w]),
   ];
-  io.stdout(`${rows.map(([k, v]) => `${k.padEnd(13)}${v}`).join('\n')}\n\n`);
+  // A value of several lines (an error with the app's last output) stays under its column.
+  io.stdout(
+    `${rows.map(([k, v]) => `${k.padEnd(13)}${v.replaceAll('\n', `\n${' '.repeat(13)}`)}`).join('\n')}\n\n`,
+  );
   printTable(
     io,
     ['DEPLOYMENT', 'COMMIT', 'STATUS', 'TRIGGER', 'BY', 'CREATED'],

@@ -138,7 +138,8 @@ async function deliver(
     });
   } catch (error) {
     throw new Unavailable(
-      `Cannot reach Glimpse at ${url} (${(error as Error).message}): is "npm start" running?`,
+      `Cannot reach Glimpse at ${url} (${describeFetchError(error)}): is "npm start" running? ` +
+        'If it listens on another port, run this command with the same GLIMPSE_PORT, or name it with --server <url>.',
     );
   }
   const answer = (await response.json().catch(() => ({}))) as {
@@ -153,6 +154,13 @@ async function deliver(
     );
   }
   return answer;
+}
+
+/** fetch's own message is "fetch failed"; the reason (ECONNREFUSED …) is its cause. */
+function describeFetchError(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined;
+  const code = cause instanceof Error && 'code' in cause ? String(cause.code) : undefined;
+  return code ?? (error instanceof Error ? error.message : String(error));
 }
 
 /** Polls the environment until the controller is done with it, printing each phase it passes. */

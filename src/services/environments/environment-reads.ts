@@ -1,6 +1,7 @@
 import { desc, eq } from '../../db/drizzle-orm.ts';
 import { deployments, environments } from '../../db/schema.ts';
 import { Unavailable } from '../../domain/errors.ts';
+import { failureReason } from '../../domain/failure-text.ts';
 import type { EnvironmentRef, LogLine, Observed, Runtime } from '../../runtimes/runtime.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { EnvironmentDetail } from './environment-schemas.ts';
@@ -74,7 +75,7 @@ export async function environmentLogs(
     follow: request.follow,
     signal,
   });
-  if (!request.follow) return lines;
+  if (!request.follow) return withFailureReason(lines, located.env);
   const timer = setInterval(() => {
     void isGone(deps, located.env.id).then(
       (gone) => {
@@ -84,6 +85,22 @@ export async function environmentLogs(
     );
   }, deps.logsGoneCheckMs ?? 2_000);
   return endWhenAborted(lines, signal, () => clearInterval(timer));
+}
+
+/**
+ * A failed environment's log ends with why it failed, so that a failure decided before anything ran (an
+ * invalid .glimpse.yml, a failed required check) shows in the logs too. The reason is already sanitised.
+ */
+async function* withFailureReason(
+  lines: AsyncIterable<LogLine>,
+  env: LocatedEnvironment['env'],
+): AsyncIterable<LogLine> {
+  yield* lines;
+  if (env.phase !== 'failed' || env.error === null) return;
+  // The output lines the error may carry are in the log already.
+  const [first = '', ...rest] = failureReason(env.error).trimEnd().split('\n');
+  for (const text of [`preview failed: ${first}`, ...rest])
+    yield { time: env.updatedAt, source: 'glimpse', text };
 }
 
 async function isGone(deps: ServiceDeps, id: string): Promise<boolean> {
