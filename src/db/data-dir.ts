@@ -11,8 +11,11 @@ export function embeddedDatabaseDir(dataDir: string): string {
   return path.join(dataDir, 'pgdata');
 }
 
-/** Creates the data dir if needed and checks that this process can use it and the database in it. */
-export async function prepareDataDir(dataDir: string): Promise<void> {
+/**
+ * Creates the data dir if needed and checks that this process can use it. The server needs it whatever the
+ * database: its generated secrets live there.
+ */
+export async function ensureDataDir(dataDir: string): Promise<void> {
   try {
     await mkdir(dataDir, { recursive: true });
     await access(dataDir, constants.R_OK | constants.W_OK | constants.X_OK);
@@ -22,6 +25,11 @@ export async function prepareDataDir(dataDir: string): Promise<void> {
         'give this user read and write access to it, or set GLIMPSE_DATA_DIR to another directory.',
     );
   }
+}
+
+/** Creates the data dir if needed and checks that this process can use it and the database in it. */
+export async function prepareDataDir(dataDir: string): Promise<void> {
+  await ensureDataDir(dataDir);
   const versionFile = path.join(embeddedDatabaseDir(dataDir), 'PG_VERSION');
   let version: string;
   try {

@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +49,15 @@ describe.each(databaseTargets())('glimpse serve on %s', (target) => {
     const [, url] = await glimpse.waitForOutput(BANNER);
     return { glimpse, url: url ?? '' };
   }
+
+  it('creates a data dir that does not exist yet, whatever the database', { timeout: 90_000 }, async () => {
+    const port = await freePort();
+    const fresh = path.join(dataDir, 'not', 'yet');
+    const glimpse = startGlimpse(['serve'], { ...env(port), GLIMPSE_DATA_DIR: fresh });
+    running.push(glimpse);
+    await glimpse.waitForOutput(BANNER, 60_000);
+    expect((await stat(path.join(fresh, 'session-secret'))).isFile()).toBe(true);
+  });
 
   it('prints a banner and answers health, readiness and unknown routes', async () => {
     const port = await freePort();
@@ -134,7 +144,7 @@ describe('glimpse serve with a bad configuration', () => {
     expect(glimpse.output()).not.toMatch(/\s+at .*:\d+:\d+/);
   });
 
-  it('exits 1 with a clear message when the port is taken', async () => {
+  it('exits 1 with a clear message when the port is taken', { timeout: 90_000 }, async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'glimpse-port-'));
     const { createServer } = await import('node:net');
     const blocker = createServer().listen(0, '127.0.0.1');
@@ -146,9 +156,40 @@ describe('glimpse serve with a bad configuration', () => {
       GLIMPSE_DATA_DIR: dataDir,
       GLIMPSE_PROXY_PORT: '0',
     });
-    expect(await glimpse.exited()).toBe(1);
+    expect(await glimpse.exited(60_000)).toBe(1);
     expect(glimpse.output()).toContain(`127.0.0.1:${port} is already in use`);
     blocker.close();
     await rm(dataDir, { recursive: true, force: true });
   });
+
+  it('exits 1 with one line when the proxy port is taken, and shows the admin token on the next start', {
+    timeout: 150_000,
+  }, async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'glimpse-proxy-port-'));
+    const blocker = await listenAnywhere();
+    const address = blocker.address();
+    const proxyPort = typeof address === 'object' && address !== null ? address.port : 0;
+    const settings = { GLIMPSE_PORT: String(await freePort()), GLIMPSE_DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+    const failed = startGlimpse(['serve'], { ...settings, GLIMPSE_PROXY_PORT: String(proxyPort) });
+    expect(await failed.exited(60_000)).toBe(1);
+    expect(failed.output().trim()).toBe(
+      `Error: The preview proxy cannot listen on 127.0.0.1:${proxyPort} (the port is in use): stop what listens there, or set GLIMPSE_PROXY_PORT to a free port.`,
+    );
+    blocker.close();
+    const started = startGlimpse(['serve'], { ...settings, GLIMPSE_PROXY_PORT: '0' });
+    try {
+      await started.waitForOutput(BANNER, 60_000);
+      expect(started.output()).toMatch(/one-time login token \(shown only now\):\n\s+glp_\S+/);
+    } finally {
+      started.kill('SIGTERM');
+      await started.exited().catch(() => undefined);
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
 });
+
+async function listenAnywhere(): Promise<Server> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return server;
+}

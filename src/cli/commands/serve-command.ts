@@ -3,6 +3,7 @@ import { type App, createApp } from '../../app.ts';
 import { type Config, loadConfig } from '../../config/config.ts';
 import { sourceDownloader } from '../../controller/source-download.ts';
 import { openServerDatabase } from '../../db/connect-database.ts';
+import { ensureDataDir } from '../../db/data-dir.ts';
 import { migrateDatabase } from '../../db/migrate.ts';
 import { InvalidInput } from '../../domain/errors.ts';
 import { createGithubApp } from '../../github/create-github-app.ts';
@@ -36,12 +37,12 @@ async function serve(io: CliIo): Promise<void> {
     process.once('SIGTERM', resolve);
   });
   const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY === true });
+  await ensureDataDir(config.dataDir);
   const database = await openServerDatabase(config);
   let app: App | undefined;
   try {
     const { applied } = await migrateDatabase(database);
     if (applied > 0) logger.info({ applied }, 'database migrated');
-    const bootstrapToken = await ensureBootstrapAdmin(database.db);
     const webhookSecret = await resolveWebhookSecret(config);
     const sessionSecret = await resolveSessionSecret(config);
     const github = connectGithub(config, logger);
@@ -61,6 +62,8 @@ async function serve(io: CliIo): Promise<void> {
     });
     const listenUrl = await listen(app, config);
     await app.start();
+    // Only now: a first start that fails before this point (a port in use) must not use up the one-time token.
+    const bootstrapToken = await ensureBootstrapAdmin(database.db);
     io.stdout(
       renderBanner({
         version: GLIMPSE_VERSION,

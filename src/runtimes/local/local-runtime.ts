@@ -1,5 +1,6 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { InvalidInput } from '../../domain/errors.ts';
 import { pathExists } from '../../path-exists.ts';
 import type {
   Deployed,
@@ -110,9 +111,8 @@ export class LocalRuntime implements Runtime {
           : code === 'EACCES'
             ? 'permission denied'
             : String(error);
-      throw new Error(
-        `The preview proxy cannot listen on ${proxyHost}:${proxyPort} (${why}): set GLIMPSE_PROXY_PORT to a free port`,
-        { cause: error },
+      throw new InvalidInput(
+        `The preview proxy cannot listen on ${proxyHost}:${proxyPort} (${why}): stop what listens there, or set GLIMPSE_PROXY_PORT to a free port.`,
       );
     }
     this.#options.logger.info(
