@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.ts';
-import { and, eq, isNull } from '../db/drizzle-orm.ts';
-import { type API_TOKEN_KINDS, apiTokens } from '../db/schema.ts';
+import { and, asc, eq, isNull } from '../db/drizzle-orm.ts';
+import { type API_TOKEN_KINDS, apiTokens, users } from '../db/schema.ts';
 import { InvalidInput, NotFound } from '../domain/errors.ts';
 import { findUserByLogin } from './users.ts';
 
@@ -55,4 +55,36 @@ export async function revokeApiToken(db: Database, id: string): Promise<{ id: st
     .returning({ id: apiTokens.id });
   if (row === undefined) throw new NotFound(`No active token with id ${id}.`);
   return row;
+}
+
+export interface TokenSummary {
+  id: string;
+  login: string;
+  name: string;
+  kind: (typeof API_TOKEN_KINDS)[number];
+  /** The first characters of the token, to tell tokens apart; never the token. */
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** Every API token (revoked ones too, marked), oldest first; one user's with `login`. */
+export async function listApiTokens(db: Database, filter: { login?: string } = {}): Promise<TokenSummary[]> {
+  const user = filter.login === undefined ? undefined : await findUserByLogin(db, filter.login);
+  return db
+    .select({
+      id: apiTokens.id,
+      login: users.githubLogin,
+      name: apiTokens.name,
+      kind: apiTokens.kind,
+      prefix: apiTokens.displayPrefix,
+      createdAt: apiTokens.createdAt,
+      lastUsedAt: apiTokens.lastUsedAt,
+      revokedAt: apiTokens.revokedAt,
+    })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(user === undefined ? undefined : eq(apiTokens.userId, user.id))
+    .orderBy(asc(apiTokens.createdAt), asc(apiTokens.id));
 }

@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.ts';
-import { eq } from '../db/drizzle-orm.ts';
-import { type TeamRole, teamMemberships, users } from '../db/schema.ts';
+import { asc, eq } from '../db/drizzle-orm.ts';
+import { type TeamRole, teamMemberships, teams, users } from '../db/schema.ts';
 import { NotFound } from '../domain/errors.ts';
 import { findTeamBySlug, parseSlug } from './teams.ts';
 
@@ -58,4 +58,40 @@ export async function setGlimpseAdmin(
   const user = await findUserByLogin(db, login);
   await db.update(users).set({ isAdmin }).where(eq(users.id, user.id));
   return { login: user.githubLogin, isAdmin };
+}
+
+export interface UserSummary {
+  login: string;
+  name: string | null;
+  isAdmin: boolean;
+  teams: { team: string; role: TeamRole }[];
+  createdAt: Date;
+}
+
+/** Every user with their teams and roles, by login. */
+export async function listUsers(db: Database): Promise<UserSummary[]> {
+  const rows = await db
+    .select({
+      id: users.id,
+      login: users.githubLogin,
+      name: users.name,
+      isAdmin: users.isAdmin,
+      createdAt: users.createdAt,
+      team: teams.slug,
+      role: teamMemberships.role,
+    })
+    .from(users)
+    .leftJoin(teamMemberships, eq(teamMemberships.userId, users.id))
+    .leftJoin(teams, eq(teams.id, teamMemberships.teamId))
+    .orderBy(asc(users.githubLogin), asc(teams.slug));
+  const byId = new Map<string, UserSummary>();
+  for (const row of rows) {
+    let user = byId.get(row.id);
+    if (user === undefined) {
+      user = { login: row.login, name: row.name, isAdmin: row.isAdmin, teams: [], createdAt: row.createdAt };
+      byId.set(row.id, user);
+    }
+    if (row.team !== null && row.role !== null) user.teams.push({ team: row.team, role: row.role });
+  }
+  return [...byId.values()];
 }

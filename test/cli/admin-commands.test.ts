@@ -114,6 +114,45 @@ describe.each(databaseTargets())('glimpse administration commands on %s', (targe
     expect((await cli(env, 'tokens', 'revoke', 'not-an-id')).exitCode).toBe(1);
   });
 
+  it('lists users with their teams, and tokens without the tokens themselves, as text and JSON', async () => {
+    await cli(env, 'teams', 'create', 'listing');
+    await cli(env, 'users', 'add', 'lister', '--team', 'listing', '--role', 'admin');
+    const { id, token } = JSON.parse(
+      (await cli(env, 'tokens', 'create', 'lister', '--name', 'ci', '--json')).stdout,
+    ) as { id: string; token: string };
+    const revoked = JSON.parse((await cli(env, 'tokens', 'create', 'lister', '--json')).stdout) as {
+      id: string;
+    };
+    await cli(env, 'tokens', 'revoke', revoked.id);
+
+    const usersJson = await cli(env, 'users', 'ls', '--json');
+    expect(usersJson.exitCode).toBe(0);
+    const listed = JSON.parse(usersJson.stdout) as { login: string; teams: unknown[]; isAdmin: boolean }[];
+    expect(listed.find((u) => u.login === 'lister')).toMatchObject({
+      isAdmin: false,
+      teams: [{ team: 'listing', role: 'admin' }],
+    });
+    const usersText = await cli(env, 'users', 'ls');
+    expect(usersText.stdout).toMatch(/^LOGIN\s+ADMIN\s+TEAMS\s+CREATED$/m);
+    expect(usersText.stdout).toMatch(/^lister\s+no\s+listing \(admin\)\s+\d{4}-/m);
+
+    const tokensJson = await cli(env, 'tokens', 'ls', '--user', 'lister', '--json');
+    expect(tokensJson.exitCode).toBe(0);
+    expect(tokensJson.stdout).not.toContain(token);
+    const tokens = JSON.parse(tokensJson.stdout) as { id: string; revokedAt: string | null }[];
+    expect(tokens.map((t) => t.id)).toEqual([id, revoked.id]);
+    expect(tokens[0]).toMatchObject({ login: 'lister', name: 'ci', kind: 'api', prefix: token.slice(0, 8) });
+    expect(tokens[0]?.revokedAt).toBeNull();
+    expect(tokens[1]?.revokedAt).not.toBeNull();
+    const tokensText = await cli(env, 'tokens', 'ls');
+    expect(tokensText.stdout).toContain(`${id}  lister`);
+    expect(tokensText.stdout).toMatch(new RegExp(`${revoked.id}\\s+lister.*revoked`));
+    expect(tokensText.stdout).not.toContain(token);
+    const nobody = await cli(env, 'tokens', 'ls', '--user', 'nobody');
+    expect(nobody.exitCode).toBe(1);
+    expect(nobody.stderr).toContain('User "nobody" does not exist');
+  });
+
   it('reports a bad configuration by variable name, without a stack trace', async () => {
     const result = await cli({ ...env, DATABASE_URL: 'mysql://x', GLIMPSE_PORT: 'abc' }, 'teams', 'ls');
     expect(result.exitCode).toBe(1);

@@ -1,8 +1,8 @@
 import { type Command, Option } from 'commander';
 import { TEAM_ROLES, type TeamRole } from '../../db/schema.ts';
-import { createApiToken, revokeApiToken } from '../../services/api-tokens.ts';
+import { createApiToken, listApiTokens, revokeApiToken } from '../../services/api-tokens.ts';
 import { createTeam, listTeams } from '../../services/teams.ts';
-import { addUserToTeam } from '../../services/users.ts';
+import { addUserToTeam, listUsers } from '../../services/users.ts';
 import { type CliIo, printJson, printTable } from '../cli-io.ts';
 import { withClientDatabase } from '../with-client-database.ts';
 import { registerAdminGrants } from './admin-grant-commands.ts';
@@ -56,7 +56,54 @@ export function registerAdminCommands(program: Command, io: CliIo): void {
       else io.stdout(`${membership.login} is now ${membership.role} of team ${membership.team}.\n`);
     });
 
+  users
+    .command('ls')
+    .description('list users with their teams and roles')
+    .option('--json', 'print JSON')
+    .action(async (options: JsonFlag) => {
+      const list = await withClientDatabase(io, (db) => listUsers(db));
+      if (options.json) printJson(io, list);
+      else
+        printTable(
+          io,
+          ['LOGIN', 'ADMIN', 'TEAMS', 'CREATED'],
+          list.map((u) => [
+            u.login,
+            u.isAdmin ? 'yes' : 'no',
+            u.teams.map((t) => `${t.team} (${t.role})`).join(', ') || '-',
+            u.createdAt.toISOString(),
+          ]),
+          'No users yet: add one with "glimpse users add <github-login> --team <slug>".',
+        );
+    });
+
   const tokens = program.command('tokens').description('manage API tokens');
+  tokens
+    .command('ls')
+    .description('list API tokens (never the tokens themselves: their first characters)')
+    .option('--user <github-login>', "only this user's tokens")
+    .option('--json', 'print JSON')
+    .action(async (options: JsonFlag & { user?: string }) => {
+      const list = await withClientDatabase(io, (db) =>
+        listApiTokens(db, options.user === undefined ? {} : { login: options.user }),
+      );
+      if (options.json) printJson(io, list);
+      else
+        printTable(
+          io,
+          ['ID', 'USER', 'NAME', 'PREFIX', 'STATUS', 'LAST USED', 'CREATED'],
+          list.map((t) => [
+            t.id,
+            t.login,
+            t.kind === 'bootstrap' ? `${t.name} (one-time)` : t.name,
+            `${t.prefix}…`,
+            t.revokedAt === null ? 'active' : 'revoked',
+            t.lastUsedAt?.toISOString() ?? 'never',
+            t.createdAt.toISOString(),
+          ]),
+          'No tokens yet: create one with "glimpse tokens create <github-login>".',
+        );
+    });
   tokens
     .command('create <github-login>')
     .description('create an API token for a user; it is printed once and only its hash is kept')
