@@ -31,6 +31,22 @@ const serverOptions = (command: Command) =>
     .option('--token <token>', 'API token for --server (default: GLIMPSE_TOKEN)')
     .option('--json', 'print JSON');
 
+/**
+ * For commands that only a running server can answer (logs live with the server's runtime; changes are
+ * made as a user): the help says so, and what to pass.
+ */
+const requiredServerOptions = (command: Command) =>
+  command
+    .option(
+      '--server <url>',
+      'the running Glimpse server, e.g. http://localhost:3000 (required; default: GLIMPSE_URL)',
+    )
+    .option(
+      '--token <token>',
+      'API token of a user who sees the environment (required; default: GLIMPSE_TOKEN; make one with "glimpse tokens create <login>")',
+    )
+    .option('--json', 'print JSON');
+
 /** `glimpse env ls|show|logs|retry|redeploy|delete`: the same operations as the API and MCP tools. */
 export function registerEnvCommands(program: Command, io: CliIo): void {
   const env = program.command('env').description('preview environments');
@@ -73,7 +89,13 @@ export function registerEnvCommands(program: Command, io: CliIo): void {
     else printDetail(io, detail);
   });
 
-  serverOptions(env.command('logs <ref>').description('log lines of an environment (needs a server)'))
+  requiredServerOptions(
+    env
+      .command('logs <ref>')
+      .description(
+        'log lines of an environment (id or namespace), read from the running server that runs it: needs --server and --token, or GLIMPSE_URL and GLIMPSE_TOKEN',
+      ),
+  )
     .option('-f, --follow', 'keep printing new lines until the environment is gone')
     .option('--tail <lines>', 'lines from the end (1-10000)', '500')
     .option('--no-timestamps', 'without times')
@@ -93,19 +115,23 @@ export function registerEnvCommands(program: Command, io: CliIo): void {
       redeploy: 'deploy the head commit of an environment again',
       delete: 'delete an environment (team admins and owners)',
     }[action];
-    serverOptions(env.command(`${action} <ref>`).description(`${description} (needs a server)`)).action(
-      async (ref: string, flags: Flags) => {
-        const accepted = await requireServer(io, flags, `env ${action}`)[action](ref);
-        if (flags.json) printJson(io, accepted);
-        else io.stdout(acceptedText(accepted));
-      },
-    );
+    requiredServerOptions(
+      env
+        .command(`${action} <ref>`)
+        .description(`${description} (through a running server: --server and --token)`),
+    ).action(async (ref: string, flags: Flags) => {
+      const accepted = await requireServer(io, flags, `env ${action}`)[action](ref);
+      if (flags.json) printJson(io, accepted);
+      else io.stdout(acceptedText(accepted));
+    });
   }
 
-  serverOptions(
+  requiredServerOptions(
     env
       .command('deploy <owner/repo> <pr>')
-      .description('deploy a pull request without the opt-in label (needs a server)'),
+      .description(
+        'deploy a pull request without the opt-in label (through a running server: --server and --token)',
+      ),
   ).action(async (repoFullName: string, pr: string, flags: Flags) => {
     const accepted = await requireServer(io, flags, 'env deploy').deploy({
       repoFullName,
