@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +105,29 @@ describe('glimpse doctor', () => {
     } finally {
       rmSync(freshDir, { recursive: true, force: true });
     }
+  });
+
+  it('explains in words a kubeconfig whose cluster is plain http://', async () => {
+    const kubeconfig = path.join(dataDir, 'http-kubeconfig.yaml');
+    writeFileSync(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{ name: plain, cluster: { server: "http://127.0.0.1:8001" } }]',
+        'users: [{ name: me, user: { token: abc } }]',
+        'contexts: [{ name: here, context: { cluster: plain, user: me } }]',
+        'current-context: here',
+        '',
+      ].join('\n'),
+    );
+    const result = await cli({ ...env, KUBECONFIG: kubeconfig }, 'doctor', '--json');
+    expect(result.exitCode).toBe(1);
+    const report = JSON.parse(result.stdout) as { checks: { name: string; detail: string }[] };
+    const detail = report.checks.find((c) => c.name === 'kubernetes')?.detail ?? '';
+    expect(detail).toContain('cluster "plain" has a plain http:// server (http://127.0.0.1:8001)');
+    expect(detail).toContain("use the API server's https:// address");
+    expect(detail).not.toContain('skipTLSVerify');
   });
 
   it('skips helm and Kubernetes on the local runtime, and the App when none is configured', async () => {

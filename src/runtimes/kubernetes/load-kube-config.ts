@@ -16,12 +16,23 @@ export function loadKubeConfig(path: string | undefined): PooledKubeConfig {
       transient: false,
     });
   }
-  if (kc.getCurrentCluster() === null) {
+  const cluster = kc.getCurrentCluster();
+  if (cluster === null) {
     throw new RuntimeFailure(
       'the kubeconfig names no current cluster: set current-context or the kubeconfig path',
       {
         transient: false,
       },
+    );
+  }
+  // The client refuses plain http unless TLS checks are off, with a message that names neither the cause nor
+  // the remedy; say both before it is asked anything.
+  if (cluster.server.startsWith('http://') && cluster.skipTLSVerify !== true) {
+    throw new RuntimeFailure(
+      `the kubeconfig's cluster "${cluster.name}" has a plain http:// server (${cluster.server}), and the Kubernetes ` +
+        "client speaks https only: use the API server's https:// address (with its certificate-authority-data), " +
+        'or, for a test cluster only, set insecure-skip-tls-verify: true on that cluster',
+      { transient: false },
     );
   }
   return kc;
