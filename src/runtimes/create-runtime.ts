@@ -1,9 +1,10 @@
 import type { Config } from '../config/config.ts';
 import type { ConfigSource } from '../controller/config-source.ts';
+import { InvalidInput } from '../domain/errors.ts';
 import { GLIMPSE_CONFIG_FILE } from '../domain/glimpse-config.ts';
 import type { Logger } from '../logger.ts';
 import type { PreviewFailure } from './local/local-runtime-options.ts';
-import type { EnvironmentSpec, Runtime } from './runtime.ts';
+import { type EnvironmentSpec, type Runtime, RuntimeFailure } from './runtime.ts';
 
 export interface CreatedRuntime {
   runtime: Runtime;
@@ -30,21 +31,24 @@ export async function createRuntime(
     const k = config.kubernetes;
     const downloadSource = hooks.downloadSource;
     const { KubernetesRuntime } = await import('./kubernetes/kubernetes-runtime.ts');
-    const runtime = new KubernetesRuntime({
-      kubeconfig: k.kubeconfig,
-      baseDomain: config.baseDomain,
-      urlScheme: config.previewUrlScheme ?? 'https',
-      ingressClass: k.ingressClass,
-      ingressNamespace: k.ingressNamespace,
-      deployTimeoutMs: k.deployTimeoutMs,
-      deleteTimeoutMs: k.deleteTimeoutMs,
-      helmPath: k.helmPath,
-      maxResources: k.maxResources,
-      ...(downloadSource === undefined
-        ? {}
-        : { fetchSource: (spec: EnvironmentSpec) => downloadSource(spec.repoFullName, spec.commitSha) }),
-      logger: logger.child({ component: 'kubernetes-runtime' }),
-    });
+    const runtime = kubernetesSetting(
+      () =>
+        new KubernetesRuntime({
+          kubeconfig: k.kubeconfig,
+          baseDomain: config.baseDomain,
+          urlScheme: config.previewUrlScheme ?? 'https',
+          ingressClass: k.ingressClass,
+          ingressNamespace: k.ingressNamespace,
+          deployTimeoutMs: k.deployTimeoutMs,
+          deleteTimeoutMs: k.deleteTimeoutMs,
+          helmPath: k.helmPath,
+          maxResources: k.maxResources,
+          ...(downloadSource === undefined
+            ? {}
+            : { fetchSource: (spec: EnvironmentSpec) => downloadSource(spec.repoFullName, spec.commitSha) }),
+          logger: logger.child({ component: 'kubernetes-runtime' }),
+        }),
+    );
     return {
       runtime,
       configSource: undefined,
@@ -80,4 +84,15 @@ export async function createRuntime(
     },
     description: `local processes, served at ${local.urlOf('pr-<repo>-<number>')}`,
   };
+}
+
+/** A kubeconfig that cannot be used (missing, no cluster, plain http) is a setting to fix, not a crash. */
+function kubernetesSetting<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof RuntimeFailure && !error.transient)
+      throw new InvalidInput(`GLIMPSE_RUNTIME=kubernetes cannot start: ${error.message}.`);
+    throw error;
+  }
 }

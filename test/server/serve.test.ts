@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -143,6 +143,31 @@ describe('glimpse serve with a bad configuration', () => {
     expect(glimpse.output()).toContain('GLIMPSE_PORT: got "abc", expected a whole number from 1 to 65535');
     expect(glimpse.output()).toContain('GLIMPSE_RUNTIME: got "docker"');
     expect(glimpse.output()).not.toMatch(/\s+at .*:\d+:\d+/);
+  });
+
+  it('exits 1 with one line when the kubeconfig cannot be used (a plain http:// cluster)', {
+    timeout: 90_000,
+  }, async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'glimpse-kubeconfig-'));
+    const kubeconfig = path.join(dataDir, 'kubeconfig.yaml');
+    await writeFile(
+      kubeconfig,
+      'apiVersion: v1\nkind: Config\nclusters: [{ name: plain, cluster: { server: "http://127.0.0.1:8001" } }]\n' +
+        'users: [{ name: me, user: { token: abc } }]\ncontexts: [{ name: here, context: { cluster: plain, user: me } }]\n' +
+        'current-context: here\n',
+    );
+    const glimpse = startGlimpse(['serve'], {
+      GLIMPSE_PORT: String(await freePort()),
+      GLIMPSE_DATA_DIR: dataDir,
+      GLIMPSE_RUNTIME: 'kubernetes',
+      KUBECONFIG: kubeconfig,
+      LOG_LEVEL: 'warn',
+    });
+    expect(await glimpse.exited(60_000)).toBe(1);
+    expect(glimpse.output().trim()).toMatch(
+      /^Error: GLIMPSE_RUNTIME=kubernetes cannot start: the kubeconfig's cluster "plain" has a plain http:\/\/ server .*insecure-skip-tls-verify: true on that cluster\.$/,
+    );
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   it('exits 1 with a clear message when the port is taken', { timeout: 90_000 }, async () => {
