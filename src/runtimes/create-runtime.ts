@@ -82,7 +82,7 @@ export async function createRuntime(
           path: GLIMPSE_CONFIG_FILE,
         }),
     },
-    description: `local processes, served at ${local.urlOf('pr-<repo>-<number>')}`,
+    description: `local processes, served at ${local.urlOf('pr-<repo>-<number>')} (worktrees in ${local.workDir})`,
   };
 }
 

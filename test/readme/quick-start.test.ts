@@ -100,6 +100,8 @@ describe('README quick start', () => {
       'the banner',
     );
     expect(server.exitCode, serverOutput).toBeNull();
+    // The banner says where previews run: outside the checkout, whose package.json they must not see.
+    expect(serverOutput).toContain(`(worktrees in ${path.join(env.HOME ?? '', '.cache', 'glimpse')}/`);
 
     await shell(makeApp, base);
 

@@ -78,6 +78,11 @@ export class LocalRuntime implements Runtime {
     };
   }
 
+  /** Where clones, worktrees, logs and the previews' HOME are kept (see `choosePreviewRoot`). */
+  get workDir(): string {
+    return this.#options.root;
+  }
+
   /** The port the reverse proxy listens on (useful when `proxyPort` was 0). */
   get proxyPort(): number {
     return this.#proxyPort;
