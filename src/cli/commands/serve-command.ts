@@ -55,6 +55,7 @@ async function serve(io: CliIo): Promise<void> {
       database,
       webhookSecret: webhookSecret.value,
       sessionSecret,
+      heldSecrets: bootstrapToken === undefined ? [] : [bootstrapToken],
       runtime: runtime.runtime,
       ...(github === undefined ? {} : { github }),
       ...(runtime.configSource === undefined ? {} : { fallbackConfigSource: runtime.configSource }),

@@ -1,6 +1,7 @@
 import { desc, eq } from '../../db/drizzle-orm.ts';
 import { deployments, environments } from '../../db/schema.ts';
 import { Unavailable } from '../../domain/errors.ts';
+import type { Redactor } from '../../domain/redactor.ts';
 import type { EnvironmentRef, LogLine, Observed, Runtime } from '../../runtimes/runtime.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { EnvironmentDetail } from './environment-schemas.ts';
@@ -68,12 +69,15 @@ export async function environmentLogs(
   const stop = new AbortController();
   const signals = [stop.signal, ...(request.signal === undefined ? [] : [request.signal])];
   const signal = AbortSignal.any(signals);
-  const lines = runtime.logs(refOf(located), {
-    tailLines: request.tailLines,
-    timestamps: request.timestamps,
-    follow: request.follow,
-    signal,
-  });
+  const lines = redactLines(
+    runtime.logs(refOf(located), {
+      tailLines: request.tailLines,
+      timestamps: request.timestamps,
+      follow: request.follow,
+      signal,
+    }),
+    deps.redactor,
+  );
   if (!request.follow) return lines;
   const timer = setInterval(() => {
     void isGone(deps, located.env.id).then(
@@ -84,6 +88,10 @@ export async function environmentLogs(
     );
   }, deps.logsGoneCheckMs ?? 2_000);
   return endWhenAborted(lines, signal, () => clearInterval(timer));
+}
+
+async function* redactLines(lines: AsyncIterable<LogLine>, redactor: Redactor): AsyncIterable<LogLine> {
+  for await (const line of lines) yield { ...line, text: redactor.redact(line.text) };
 }
 
 async function isGone(deps: ServiceDeps, id: string): Promise<boolean> {
