@@ -20,6 +20,8 @@
  * `BENCH_LOCAL=first,throughput,many` picks the parts (default: all).
  */
 
+import { existsSync } from 'node:fs';
+import { pgdataTemplateDir } from '../../src/db/create-pgdata.ts';
 import { POSTGRES_URL, postgresUnreachable } from '../webhook-ingest/targets.ts';
 import { type FirstResponse, measureFirstResponses } from './first-response.ts';
 import {
@@ -63,6 +65,10 @@ async function measureMany(): Promise<void> {
   console.log(
     `\nMany previews at once: glimpse serve on a fresh data dir, ${MANY_PRS} pull requests opened together`,
   );
+  const template = existsSync(pgdataTemplateDir())
+    ? 'copied from the prepared template'
+    : 'initialised by this run (it also prepares the template)';
+  console.log(`The embedded database of the fresh start is ${template}.`);
   const results: ManyPreviewsResult[] = [await measureManyPreviews(MANY_PRS)];
   process.env.TEST_DATABASE_URL ??= POSTGRES_URL;
   const unreachable = await postgresUnreachable();

@@ -14,7 +14,7 @@ const { migrate } = requireDrizzle(
  * PGlite's WebAssembly memory, for a database of a few MB. See docs/decisions/0015-embedded-database-memory.md.
  */
 const SETTINGS: Record<string, string> = {
-  shared_buffers: '16MB',
+  shared_buffers: '8MB',
   max_connections: '10',
 };
 
