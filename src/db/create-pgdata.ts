@@ -6,7 +6,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const INIT_PROCESS = fileURLToPath(new URL('./init-pgdata-process.ts', import.meta.url));
+/** The child's script, beside this module (`.ts` from the sources, `.js` from a build). */
+const INIT_PROCESS = fileURLToPath(
+  new URL(`./init-pgdata-process${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url),
+);
 
 /**
  * Where an initialised, empty embedded database is kept for new data dirs: in the checkout's (or the
@@ -26,20 +29,26 @@ export function pgdataTemplateDir(): string {
 /**
  * Creates the embedded database in `pgdata` unless it holds one: a copy of the prepared template when there
  * is one, else PGlite's initdb, run in a process of its own so its two extra database instances never weigh
- * on the server (it would hold ~250 MB more afterwards), and kept as the template for the next data dir.
+ * on the server (it held ~110 MB more afterwards), and kept as the template for the next data dir.
  * See docs/decisions/0015-embedded-database-memory.md.
  */
 export async function createPgdata(pgdata: string): Promise<void> {
   if (existsSync(path.join(pgdata, 'PG_VERSION'))) return;
-  const template = pgdataTemplateDir();
-  if (!existsSync(path.join(template, 'PG_VERSION'))) await prepareTemplate(template);
   await mkdir(path.dirname(pgdata), { recursive: true });
-  if (existsSync(path.join(template, 'PG_VERSION'))) {
+  if (await preparePgdataTemplate()) {
+    const template = pgdataTemplateDir();
     await cp(template, pgdata, { recursive: true, errorOnExist: true, force: false });
     return;
   }
   // No template could be kept (a read-only installation): initialise the data dir itself.
   await initPgdata(pgdata);
+}
+
+/** Prepares the template now unless there is one (`npm install` does, so a first start copies it). */
+export async function preparePgdataTemplate(): Promise<boolean> {
+  const template = pgdataTemplateDir();
+  if (!existsSync(path.join(template, 'PG_VERSION'))) await prepareTemplate(template);
+  return existsSync(path.join(template, 'PG_VERSION'));
 }
 
 /** Initialises a template beside its final place and moves it there; another process may win the race. */
