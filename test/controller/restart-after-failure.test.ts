@@ -54,6 +54,8 @@ describe.each(databaseTargets())('a failed redeploy across a Glimpse restart (%s
     const comment = () =>
       github.comments(FULL_NAME, 1).find((c) => c.body.includes(PR_COMMENT_MARKER))?.body ?? '';
     await waitFor(() => comment().includes('is still serving at'));
+    // While the previous version serves, resync leaves the failure alone.
+    expect((await first.resync()).redeployed).toEqual([]);
 
     // Glimpse stops (its previews with it) and starts again on the same data dir and database.
     await first.close();
@@ -72,6 +74,8 @@ describe.each(databaseTargets())('a failed redeploy across a Glimpse restart (%s
     expect(await second.deploymentsOf(1)).toContainEqual(
       expect.objectContaining({ commitSha: broken, status: 'failed', trigger: 'resync' }),
     );
+    // Once said, it is not tried again at every resync.
+    expect((await second.resync()).redeployed).toEqual([]);
     const page = await getPreview(second.runtime as LocalRuntime, serving.namespace);
     expect(page.status).toBe(503);
   }, 120_000);
