@@ -7,6 +7,7 @@ import { GithubFeedback } from './controller/github-feedback.ts';
 import { resync } from './controller/resync.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import { migrationState } from './db/migrate.ts';
+import { createRedactor, type Redactor } from './domain/redactor.ts';
 import type { GithubApp } from './github/create-github-app.ts';
 import type { GithubClient } from './github/github-client.ts';
 import { createHttpServer } from './http/create-http-server.ts';
@@ -41,6 +42,8 @@ export interface AppDeps {
 export interface App {
   http: FastifyInstance;
   controller: Controller | undefined;
+  /** What removes secrets from preview output; secrets made after the app (the admin token) join it. */
+  redactor: Redactor;
   /** Starts background work: the controller and the periodic resync. */
   start(): Promise<void>;
   /** Stops accepting connections, lets requests in flight finish, and stops background work. */
@@ -51,6 +54,7 @@ const NO_CONFIG: ConfigSource = { read: async () => undefined };
 
 /** Builds Glimpse from its dependencies; tests hand in their own database, runtime and simulators. */
 export function createApp(deps: AppDeps): App {
+  const redactor = createRedactor([...deps.config.secrets, deps.webhookSecret, deps.sessionSecret]);
   const http = createHttpServer({ logger: deps.logger });
   registerHealthRoutes(http, () => checkReadiness(deps));
   registerWebhookRoute(http, {
@@ -60,12 +64,13 @@ export function createApp(deps: AppDeps): App {
   const previewApi = registerPreviewApi(http, {
     config: deps.config,
     database: deps.database,
+    redactor,
     ...(deps.runtime === undefined ? {} : { runtime: deps.runtime }),
     ...(deps.github === undefined ? {} : { github: deps.github.client }),
     ...(deps.sessionSecret === undefined ? {} : { sessionSecret: deps.sessionSecret }),
     ...(deps.now === undefined ? {} : { now: deps.now }),
   });
-  const controller = deps.runtime === undefined ? undefined : createController(deps, deps.runtime);
+  const controller = deps.runtime === undefined ? undefined : createController(deps, deps.runtime, redactor);
   let resyncTimer: NodeJS.Timeout | undefined;
   // A pass can outlast the interval (it waits for stuck namespaces): the next tick then skips, not overlaps.
   let resyncRunning = false;
@@ -88,6 +93,7 @@ export function createApp(deps: AppDeps): App {
   return {
     http,
     controller,
+    redactor,
     async start() {
       if (controller === undefined) return;
       await controller.start();
@@ -104,7 +110,7 @@ export function createApp(deps: AppDeps): App {
   };
 }
 
-function createController(deps: AppDeps, runtime: Runtime): Controller {
+function createController(deps: AppDeps, runtime: Runtime, redactor: Redactor): Controller {
   const logger = deps.logger;
   const updates = new EnvironmentUpdates(deps.database.db, logger);
   const github = deps.github;
@@ -112,7 +118,7 @@ function createController(deps: AppDeps, runtime: Runtime): Controller {
     github: github?.client,
     updates,
     publicUrl: deps.config.publicUrl,
-    secrets: deps.config.secrets,
+    redactor,
     logger,
   });
   const options = deps.controller ?? {};
@@ -127,7 +133,7 @@ function createController(deps: AppDeps, runtime: Runtime): Controller {
       github: github?.client,
       fetchToken: async (installationId) =>
         github === undefined ? undefined : github.app.installationToken(installationId),
-      secrets: deps.config.secrets,
+      redactor,
       logger,
       retryDelaysMs: options.retryDelaysMs ?? [1000, 2000, 4000],
       maxAttempts: options.maxAttempts ?? 3,

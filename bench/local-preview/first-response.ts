@@ -102,13 +102,14 @@ async function measureIn(temp: string, prNumbers: readonly number[]): Promise<Fi
 }
 
 /** GETs `/` with `host` every POLL_MS until a 2xx; returns when it came and what came before. */
-async function pollUntil2xx(
+export async function pollUntil2xx(
   port: number,
   host: string,
+  timeoutMs = FIRST_2XX_TIMEOUT_MS,
 ): Promise<{ at: number; earlier: Record<string, number> }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const earlier: Record<string, number> = {};
-  const deadline = performance.now() + FIRST_2XX_TIMEOUT_MS;
+  const deadline = performance.now() + timeoutMs;
   try {
     while (performance.now() < deadline) {
       const sentAt = performance.now();
@@ -121,7 +122,7 @@ async function pollUntil2xx(
   } finally {
     agent.destroy();
   }
-  throw new Error(`${host} did not answer 2xx through the proxy within ${FIRST_2XX_TIMEOUT_MS} ms`);
+  throw new Error(`${host} did not answer 2xx through the proxy within ${timeoutMs} ms`);
 }
 
 function get(agent: http.Agent, port: number, host: string): Promise<number | string> {

@@ -19,6 +19,7 @@ import { startGithubSimulator } from '../../test/support/github-sim/start-github
 import { startKubeSimulator } from '../../test/support/kube-sim/start-kube-simulator.ts';
 import { createScratchPostgres } from '../../test/support/test-database.ts';
 import { sendWebhook } from '../../test/support/webhook-sender.ts';
+import { processMemoryMb } from '../local-preview/process-memory.ts';
 import { POSTGRES_URL, postgresUnreachable } from '../webhook-ingest/targets.ts';
 
 const PRS = Number(process.env.BENCH_PRS ?? 500);
@@ -264,9 +265,7 @@ function cpuSeconds(child: ChildProcess): number {
 
 /** The process's high-water mark of resident memory (VmHWM), in MB. */
 function peakRssMb(child: ChildProcess): number {
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
+  return processMemoryMb(child.pid ?? 0).peak;
 }
 
 function startGlimpse() {

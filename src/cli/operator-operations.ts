@@ -1,3 +1,4 @@
+import { createRedactor } from '../domain/redactor.ts';
 import type { Principal } from '../services/auth/principal.ts';
 import { createServiceOperations, type PreviewOperations } from '../services/preview-operations.ts';
 import type { CliIo } from './cli-io.ts';
@@ -16,9 +17,18 @@ export function withOperatorOperations<T>(
   io: CliIo,
   work: (ops: PreviewOperations) => Promise<T>,
 ): Promise<T> {
-  return withClientDatabase(io, (db) =>
+  return withClientDatabase(io, (db, config) =>
     work(
-      createServiceOperations({ db, runtime: undefined, github: undefined, now: () => new Date() }, OPERATOR),
+      createServiceOperations(
+        {
+          db,
+          runtime: undefined,
+          github: undefined,
+          redactor: createRedactor(config.secrets),
+          now: () => new Date(),
+        },
+        OPERATOR,
+      ),
     ),
   );
 }

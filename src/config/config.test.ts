@@ -47,7 +47,15 @@ describe('loadConfig', () => {
       runtime: 'kubernetes',
       logLevel: 'debug',
     });
-    expect(config.secrets).toContain('postgres://glimpse@db/glimpse');
+    expect(config.secrets).toEqual([]);
+  });
+
+  it('keeps the database password (as written and decoded) and GLIMPSE_TOKEN as secrets, not the whole URL', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://glimpse:p%40ss-word@db:5432/glimpse',
+      GLIMPSE_TOKEN: 'glimpse_cli-token-value',
+    });
+    expect(config.secrets).toEqual(['p%40ss-word', 'p@ss-word', 'glimpse_cli-token-value']);
   });
 
   it('reports each bad variable by name, with what was given and what is expected', () => {

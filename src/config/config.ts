@@ -151,6 +151,11 @@ const variables = {
     quantityFrom(DEFAULT_LIMITS.memory, DEFAULT_MAX_RESOURCES.memory),
     `a memory quantity of at least the default limit ${DEFAULT_LIMITS.memory}, e.g. 2Gi`,
   ),
+  GLIMPSE_TOKEN: variable(
+    z.string().min(1).optional(),
+    'an API token for the CLI (only redacted by the server: preview output never shows it)',
+    true,
+  ),
   LOG_LEVEL: variable(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     'one of fatal, error, warn, info, debug, trace, silent',
@@ -193,7 +198,10 @@ export interface Config {
   };
   /** Scheme of preview URLs; unset: https on Kubernetes, http for the local proxy. */
   previewUrlScheme: 'http' | 'https' | undefined;
-  /** Values that must never appear in logs, errors or anything posted to GitHub. */
+  /**
+   * Values that must never appear in logs, errors or anything posted to GitHub: the App's private key, the
+   * webhook, client and session secrets, the database password, and an API token in GLIMPSE_TOKEN.
+   */
   secrets: string[];
 }
 
@@ -302,11 +310,12 @@ export function loadConfig(env: Environment, cwd = process.cwd()): Config {
     },
     api: { rateLimitPerMinute: v.GLIMPSE_API_RATE_LIMIT, sessionSecret: v.GLIMPSE_SESSION_SECRET },
     secrets: [
-      v.DATABASE_URL,
+      ...databasePassword(v.DATABASE_URL),
       privateKey,
       v.GITHUB_WEBHOOK_SECRET,
       v.GITHUB_CLIENT_SECRET,
       v.GLIMPSE_SESSION_SECRET,
+      v.GLIMPSE_TOKEN,
     ].filter((s): s is string => s !== undefined),
   };
 }
@@ -321,6 +330,23 @@ function spareDirs(env: Environment): string[] {
   const temp = env.TMPDIR?.startsWith('/') ? env.TMPDIR : '/tmp';
   const user = process.getuid?.() ?? 'user';
   return [...(cache === undefined ? [] : [path.join(cache, 'glimpse')]), path.join(temp, `glimpse-${user}`)];
+}
+
+/**
+ * The password of a database URL, as written and decoded. The rest of the URL is no secret, and whole-URL
+ * matching would redact every mention of its host.
+ */
+function databasePassword(databaseUrl: string | undefined): string[] {
+  if (databaseUrl === undefined) return [];
+  const password = URL.parse(databaseUrl)?.password ?? '';
+  if (password === '') return [];
+  let decoded = password;
+  try {
+    decoded = decodeURIComponent(password);
+  } catch {
+    // Not valid percent-encoding: postgres takes it as written.
+  }
+  return [password, decoded];
 }
 
 function readPrivateKeyFile(file: string | undefined, cwd: string, problems: string[]): string | undefined {

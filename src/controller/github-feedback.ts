@@ -1,4 +1,5 @@
 import { type PrCommentFailure, type PrCommentStatus, renderPrComment } from '../domain/pr-comment.ts';
+import type { Redactor } from '../domain/redactor.ts';
 import { createPreviewDeployment, reportDeploymentStatus } from '../github/deployment-feedback.ts';
 import type { GithubClient } from '../github/github-client.ts';
 import { upsertPrComment } from '../github/pr-feedback.ts';
@@ -21,20 +22,20 @@ export class GithubFeedback {
   readonly #github: GithubClient | undefined;
   readonly #updates: EnvironmentUpdates;
   readonly #publicUrl: string;
-  readonly #secrets: readonly string[];
+  readonly #redactor: Redactor;
   readonly #log: Logger;
 
   constructor(deps: {
     github: GithubClient | undefined;
     updates: EnvironmentUpdates;
     publicUrl: string;
-    secrets: readonly string[];
+    redactor: Redactor;
     logger: Logger;
   }) {
     this.#github = deps.github;
     this.#updates = deps.updates;
     this.#publicUrl = deps.publicUrl;
-    this.#secrets = deps.secrets;
+    this.#redactor = deps.redactor;
     this.#log = deps.logger;
   }
 
@@ -62,7 +63,7 @@ export class GithubFeedback {
         body,
         commentId: item.env.commentId,
         lastBodyHash: item.env.commentHash,
-        secrets: this.#secrets,
+        redactor: this.#redactor,
         mayExist: options.mayExist ?? true,
       });
       if (result.action !== 'unchanged')
@@ -88,7 +89,7 @@ export class GithubFeedback {
         repo,
         id,
         { state: 'in_progress', logUrl: this.environmentPage(item) },
-        this.#secrets,
+        this.#redactor,
       );
     });
   }
@@ -115,7 +116,7 @@ export class GithubFeedback {
     const id = item.env.githubDeploymentId;
     if (github === undefined || id === null) return;
     await this.#bestEffort(item, `report deployment ${status.state}`, () =>
-      reportDeploymentStatus(github, repoRef(item.repo), id, status, this.#secrets),
+      reportDeploymentStatus(github, repoRef(item.repo), id, status, this.#redactor),
     );
   }
 

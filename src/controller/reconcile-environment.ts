@@ -2,8 +2,8 @@ import { decideDeployGate } from '../domain/deploy-gate.ts';
 import { Unavailable } from '../domain/errors.ts';
 import { failureWithOutput } from '../domain/failure-text.ts';
 import { type GlimpseConfig, parseGlimpseConfig, ttlMilliseconds } from '../domain/glimpse-config.ts';
+import type { Redactor } from '../domain/redactor.ts';
 import { REQUIRED_CHECK_FAILED } from '../domain/required-checks.ts';
-import { sanitize } from '../domain/sanitize.ts';
 import type { GithubClient } from '../github/github-client.ts';
 import type { Logger } from '../logger.ts';
 import { type Runtime, RuntimeFailure } from '../runtimes/runtime.ts';
@@ -22,7 +22,7 @@ export interface ReconcileDeps {
   github: GithubClient | undefined;
   /** Token for fetching a repo's source over HTTPS (local runtime); undefined without a GitHub App. */
   fetchToken: (installationId: number) => Promise<string | undefined>;
-  secrets: readonly string[];
+  redactor: Redactor;
   logger: Logger;
   /** Waits before the 2nd, 3rd, … attempt after a transient failure. */
   retryDelaysMs: readonly number[];
@@ -217,7 +217,7 @@ async function handleFailure(
   attempt?: AttemptFeedback,
 ): Promise<Outcome> {
   const transient = isTransient(error);
-  const message = sanitize(error instanceof Error ? error.message : String(error), deps.secrets);
+  const message = deps.redactor.redact(error instanceof Error ? error.message : String(error));
   const logExcerpt = error instanceof RuntimeFailure ? error.logExcerpt : [];
   const attempts = item.env.attempts + 1;
   if (transient && attempts < deps.maxAttempts) {
@@ -267,8 +267,8 @@ async function fail(
   deploymentId: string | undefined,
   options: { mayExist?: boolean; stillServing?: { sha: string; url: string } | undefined } = {},
 ): Promise<Outcome> {
-  const message = sanitize(reason, deps.secrets);
-  const log = logExcerpt.map((line) => sanitize(line, deps.secrets));
+  const message = deps.redactor.redact(reason);
+  const log = logExcerpt.map((line) => deps.redactor.redact(line));
   const { stillServing, ...commentOptions } = options;
   await deps.updates.observe(item, generation, 'failed', {
     error: failureWithOutput(message, log),

@@ -16,6 +16,8 @@ export interface ResyncReport {
 /**
  * Catches what events missed: resources no open environment owns are removed, running environments whose
  * resources vanished are deployed again, and environments of PRs that closed while Glimpse was down close.
+ * A failed environment whose previous version was still serving is deployed again when that version is gone
+ * (a Glimpse restart stops local previews), so its PR and status say what serves now, not what did.
  */
 export async function resync(deps: {
   db: Database;
@@ -32,6 +34,7 @@ export async function resync(deps: {
       namespace: environments.namespace,
       desiredState: environments.desiredState,
       phase: environments.phase,
+      statusDetail: environments.statusDetail,
       pending: sql<boolean>`${environments.generation} > ${environments.observedGeneration}`,
     })
     .from(environments)
@@ -54,7 +57,8 @@ export async function resync(deps: {
 
   const managedByName = new Map(managed.map((r) => [r.namespace, r]));
   for (const row of rows) {
-    if (row.desiredState !== 'active' || row.phase !== 'running' || row.pending) continue;
+    if (row.desiredState !== 'active' || row.pending || !(row.phase === 'running' || keptServing(row)))
+      continue;
     const ref = managedByName.get(row.namespace);
     const observed = ref === undefined ? undefined : await runtime.inspect(ref);
     const present = observed?.exists === true && (observed.missing ?? []).length === 0;
@@ -68,6 +72,14 @@ export async function resync(deps: {
     deps.logger.info(report, 'resync found drift');
   }
   return report;
+}
+
+/**
+ * A failure that left the previous version serving: the only failed phase with a status detail (`fail` in
+ * reconcile-environment.ts sets it only then).
+ */
+function keptServing(row: { phase: string; statusDetail: string | null }): boolean {
+  return row.phase === 'failed' && row.statusDetail !== null;
 }
 
 async function closeFinishedPullRequests(

@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Config } from '../config/config.ts';
+import { createPgdata } from './create-pgdata.ts';
 import { embeddedDatabaseDir, prepareDataDir } from './data-dir.ts';
 import { DataDirInUse, liveDataDirOwner, lockDataDir } from './data-dir-lock.ts';
 import type { DatabaseHandle } from './database.ts';
@@ -33,6 +34,7 @@ export async function openServerDatabase(config: Config): Promise<ServedDatabase
       import('./open-pglite.ts'),
       import('@electric-sql/pglite-socket'),
     ]);
+    await createPgdata(embeddedDatabaseDir(config.dataDir));
     const embedded = await openPglite(embeddedDatabaseDir(config.dataDir));
     const socketPath = path.join(config.dataDir, SOCKET_FILE);
     let socketServer: PGLiteSocketServer | undefined;
@@ -77,6 +79,7 @@ export async function openClientDatabase(config: Config): Promise<DatabaseHandle
   const lock = await lockDataDir(config.dataDir, 'cli');
   try {
     const { openPglite } = await import('./open-pglite.ts');
+    await createPgdata(embeddedDatabaseDir(config.dataDir));
     const embedded = await openPglite(embeddedDatabaseDir(config.dataDir));
     return {
       ...embedded,

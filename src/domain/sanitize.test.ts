@@ -47,11 +47,4 @@ describe('sanitize', () => {
     expect(sanitize(`key:\n${pem}\ndone`)).toContain('done');
     expect(sanitize(`truncated ${pem.slice(0, 200)}`)).not.toContain(body.slice(0, 40));
   });
-
-  it('removes the exact values of configured secrets, also JSON-escaped', () => {
-    const secret = 'webhook-secret-😀-\n-value';
-    const out = sanitize(`a ${secret} b ${JSON.stringify(secret)} c`, [secret, 'x']);
-    expect(out).not.toContain('webhook-secret');
-    expect(out).toContain(' c');
-  });
 });

@@ -1,8 +1,8 @@
 /**
  * Removes credentials from text before it leaves Glimpse (PR comments, deployment statuses, logs shown
- * to users). Over-redacting is acceptable; leaking is not.
+ * to users). Over-redacting is acceptable; leaking is not. Text leaves through a `Redactor`, which runs this.
  */
-const REDACTED = '[REDACTED]';
+export const REDACTED = '[REDACTED]';
 
 const patterns: ReadonlyArray<readonly [RegExp, string]> = [
   // PEM private keys, including a block cut off before its END line.
@@ -23,18 +23,9 @@ const patterns: ReadonlyArray<readonly [RegExp, string]> = [
   [/\b(token)\s+(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{20,}/gi, `$1 ${REDACTED}`],
 ];
 
-/** Shortest configured secret value that is redacted verbatim; shorter values would shred normal text. */
-const MIN_SECRET_LENGTH = 4;
-
-export function sanitize(text: string, secrets: readonly string[] = []): string {
+/** Removes credential-looking patterns; `createRedactor` also removes the values of Glimpse's own secrets. */
+export function sanitize(text: string): string {
   let result = text;
-  const values = secrets
-    .flatMap((secret) => [secret, secret.trim(), JSON.stringify(secret).slice(1, -1)])
-    .filter((value) => value.length >= MIN_SECRET_LENGTH)
-    .sort((a, b) => b.length - a.length);
-  for (const value of new Set(values)) {
-    result = result.split(value).join(REDACTED);
-  }
   for (const [pattern, replacement] of patterns) {
     result = result.replace(pattern, replacement);
   }

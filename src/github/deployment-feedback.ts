@@ -1,4 +1,4 @@
-import { sanitize } from '../domain/sanitize.ts';
+import type { Redactor } from '../domain/redactor.ts';
 import type { GithubClient, RepoRef } from './github-client.ts';
 
 /** GitHub Deployments for previews: one per deployed commit, in environment `preview/pr-<number>`. */
@@ -43,10 +43,10 @@ export async function reportDeploymentStatus(
   repo: RepoRef,
   deploymentId: number,
   status: PreviewDeploymentStatus,
-  secrets: readonly string[],
+  redactor: Redactor,
 ): Promise<void> {
-  const describe = (text: string) => truncate(sanitize(text, secrets).replace(/\s+/g, ' ').trim());
-  const link = (url: string) => sanitize(url, secrets);
+  const describe = (text: string) => truncate(redactor.redact(text).replace(/\s+/g, ' ').trim());
+  const link = (url: string) => redactor.redact(url);
   switch (status.state) {
     case 'in_progress':
       return github.setDeploymentStatus(repo, deploymentId, {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NotFound, Unavailable } from '../domain/errors.ts';
 import { PR_COMMENT_MARKER } from '../domain/pr-comment.ts';
+import { createRedactor } from '../domain/redactor.ts';
 import type { GithubClient } from './github-client.ts';
 import { hashCommentBody, upsertPrComment } from './pr-feedback.ts';
 
@@ -35,7 +36,7 @@ function fakeComments(options: { updateFails?: Error; found?: number }) {
 }
 
 const repo = { installationId: 1, owner: 'acme', repo: 'web' };
-const input = { repo, prNumber: 5, secrets: [] };
+const input = { repo, prNumber: 5, redactor: createRedactor([]) };
 
 describe('upsertPrComment', () => {
   it('adds the marker when the body lacks it and hashes what it posts', async () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { NotFound } from '../domain/errors.ts';
 import { PR_COMMENT_MARKER } from '../domain/pr-comment.ts';
-import { sanitize } from '../domain/sanitize.ts';
+import type { Redactor } from '../domain/redactor.ts';
 import type { GithubClient, RepoRef } from './github-client.ts';
 
 export interface UpsertPrCommentInput {
@@ -13,8 +13,8 @@ export interface UpsertPrCommentInput {
   commentId: number | null;
   /** Hash of the body last posted (as returned by this function), if any. */
   lastBodyHash: string | null;
-  /** Values of configured secrets that must never appear in a comment. */
-  secrets: readonly string[];
+  /** Removes Glimpse's secrets (and credential-looking text) from the comment. */
+  redactor: Redactor;
   /**
    * False when no Glimpse comment can be on the PR yet (a brand-new environment): without a stored id the
    * comment is then created at once, without listing the PR's comments for the marker. Default true.
@@ -43,7 +43,7 @@ export async function upsertPrComment(
   input: UpsertPrCommentInput,
 ): Promise<UpsertPrCommentResult> {
   const marked = input.body.includes(PR_COMMENT_MARKER) ? input.body : `${PR_COMMENT_MARKER}\n${input.body}`;
-  const body = sanitize(marked, input.secrets);
+  const body = input.redactor.redact(marked);
   const bodyHash = hashCommentBody(body);
   if (input.commentId !== null && bodyHash === input.lastBodyHash) {
     return { commentId: input.commentId, bodyHash, action: 'unchanged' };

@@ -175,7 +175,13 @@ describe.each(databaseTargets())('previews on the local runtime, end to end (%s)
     expect(env.error).toContain('.glimpse.yml is not valid YAML');
     expect(env.error).toContain('at line 2, column 10:\n\n  start: node server.cjs\n         ^');
     const ops = createServiceOperations(
-      { db: harness.database.handle.db, runtime: harness.runtime, github: undefined, now: () => new Date() },
+      {
+        db: harness.database.handle.db,
+        runtime: harness.runtime,
+        github: undefined,
+        now: () => new Date(),
+        redactor: harness.app.redactor,
+      },
       { userId: randomUUID(), login: 'admin', isAdmin: true, tokenId: undefined },
     );
     expect((await ops.getEnvironment('pr-shop-7')).error).toBe(env.error);

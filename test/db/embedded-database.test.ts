@@ -1,8 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createPgdata, pgdataTemplateDir } from '../../src/db/create-pgdata.ts';
 import {
   DataDirUnusable,
   EMBEDDED_POSTGRES_MAJOR,
@@ -34,6 +36,28 @@ describe('the embedded database', () => {
     expect(await migrateDatabase(second)).toEqual({ applied: 0 });
     expect((await listTeams(second.db)).map((t) => t.slug)).toEqual(['acme']);
     await second.close();
+  });
+
+  it('starts a new data dir from the prepared template, initialised outside this process', async () => {
+    const pgdata = embeddedDatabaseDir(dataDir);
+    await createPgdata(pgdata);
+    const template = pgdataTemplateDir();
+    expect(await readFile(path.join(template, 'PG_VERSION'), 'utf8')).toBe(`${EMBEDDED_POSTGRES_MAJOR}\n`);
+    expect(existsSync(path.join(template, 'postmaster.pid'))).toBe(false);
+    // A data dir that holds a database is left as it is.
+    await writeFile(path.join(pgdata, 'marker'), 'kept');
+    await createPgdata(pgdata);
+    expect(await readFile(path.join(pgdata, 'marker'), 'utf8')).toBe('kept');
+
+    const second = embeddedDatabaseDir(path.join(dataDir, 'second'));
+    await createPgdata(second);
+    const db = await openPglite(second);
+    expect(await migrateDatabase(db)).toMatchObject({ applied: expect.any(Number) });
+    await createTeam(db.db, { slug: 'acme', name: 'Acme' });
+    expect((await listTeams(db.db)).map((t) => t.slug)).toEqual(['acme']);
+    await db.close();
+    // The template itself was not written to.
+    expect(existsSync(path.join(template, 'postmaster.pid'))).toBe(false);
   });
 
   it('is the Postgres major version the data dir check assumes', async () => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Conflict } from '../../src/domain/errors.ts';
+import { createRedactor } from '../../src/domain/redactor.ts';
 import { createPreviewDeployment, reportDeploymentStatus } from '../../src/github/deployment-feedback.ts';
 import { type GithubFixture, startGithubFixture } from '../support/github-fixture.ts';
 
@@ -24,7 +25,7 @@ describe('GitHub deployments for previews', () => {
       repo,
       first,
       { state: 'in_progress', logUrl: 'https://g.example/l/1' },
-      [],
+      createRedactor([]),
     );
     await reportDeploymentStatus(
       github,
@@ -35,7 +36,7 @@ describe('GitHub deployments for previews', () => {
         environmentUrl: 'https://pr-web-1.preview.example',
         logUrl: 'https://g.example/l/1',
       },
-      [],
+      createRedactor([]),
     );
 
     const sha2 = git.commit({ 'app.txt': 'v2' }, { branch: 'feature' });
@@ -49,7 +50,7 @@ describe('GitHub deployments for previews', () => {
         logUrl: 'https://g.example/l/2',
         reason: 'crashed: token ghp_0123456789abcdefghijABCDEFGHIJ012345',
       },
-      [],
+      createRedactor([]),
     );
     sim.closePullRequest(fullName, pr);
     await reportDeploymentStatus(
@@ -57,7 +58,7 @@ describe('GitHub deployments for previews', () => {
       repo,
       second,
       { state: 'inactive', logUrl: 'https://g.example/l/2' },
-      [],
+      createRedactor([]),
     );
 
     const [d1, d2] = sim.deployments(fullName);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PR_COMMENT_MARKER, renderPrComment } from '../../src/domain/pr-comment.ts';
+import { createRedactor } from '../../src/domain/redactor.ts';
 import { upsertPrComment } from '../../src/github/pr-feedback.ts';
 import { type GithubFixture, startGithubFixture } from '../support/github-fixture.ts';
 
@@ -41,7 +42,7 @@ describe('PR comment feedback', () => {
       body,
       commentId,
       lastBodyHash,
-      secrets,
+      redactor: createRedactor(secrets),
     });
 
   it('creates the comment once, then updates it with a single PATCH', async () => {

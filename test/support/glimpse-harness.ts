@@ -82,9 +82,11 @@ export async function startGlimpseHarness(
     database?: TestDatabase;
     /** Use this GitHub simulator instead of a fresh one (left open on close). */
     github?: GithubSimulator;
+    /** Use this data dir instead of a fresh one (left in place on close): Glimpse restarting on it. */
+    dataDir?: string;
   } = {},
 ): Promise<GlimpseHarness> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'glimpse-harness-'));
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'glimpse-harness-'));
   const logLines: string[] = [];
   const logger = pino(
     { level: 'debug' },
@@ -127,7 +129,8 @@ export async function startGlimpseHarness(
   });
   const githubClient = createGithubClient(githubApp);
   app = createApp({
-    config: { ...config, secrets: [...config.secrets, github.privateKey, HARNESS_SECRET] },
+    // The App key is handed over below rather than through GITHUB_PRIVATE_KEY, so it is added here.
+    config: { ...config, secrets: [...config.secrets, github.privateKey] },
     logger,
     database: database.handle,
     webhookSecret: HARNESS_SECRET,
@@ -251,7 +254,7 @@ export async function startGlimpseHarness(
       await app.close();
       if (options.github === undefined) await github.close();
       if (options.database === undefined) await database.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -64,6 +64,7 @@ async function serve(io: CliIo): Promise<void> {
     await app.start();
     // Only now: a first start that fails before this point (a port in use) must not use up the one-time token.
     const bootstrapToken = await ensureBootstrapAdmin(database.db);
+    if (bootstrapToken !== undefined) app.redactor.remember(bootstrapToken);
     io.stdout(
       renderBanner({
         version: GLIMPSE_VERSION,

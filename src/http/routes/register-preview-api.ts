@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/config.ts';
 import type { DatabaseHandle } from '../../db/database.ts';
+import type { Redactor } from '../../domain/redactor.ts';
 import type { GithubClient } from '../../github/github-client.ts';
 import { createGithubOAuth, type GithubOAuth } from '../../github/github-oauth.ts';
 import type { Runtime } from '../../runtimes/runtime.ts';
@@ -17,6 +18,8 @@ import { registerApi } from './register-api.ts';
 export interface PreviewApiDeps {
   config: Config;
   database: DatabaseHandle;
+  /** What preview output passes through before it leaves (logs over REST, SSE and MCP). */
+  redactor: Redactor;
   runtime?: Runtime;
   github?: GithubClient;
   sessionSecret?: string;
@@ -33,6 +36,7 @@ export function registerPreviewApi(http: FastifyInstance, deps: PreviewApiDeps):
     db: deps.database.db,
     runtime: deps.runtime,
     github: deps.github,
+    redactor: deps.redactor,
     now,
   };
   const auth: AuthenticationDeps = {

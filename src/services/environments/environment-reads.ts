@@ -2,6 +2,7 @@ import { desc, eq } from '../../db/drizzle-orm.ts';
 import { deployments, environments } from '../../db/schema.ts';
 import { Unavailable } from '../../domain/errors.ts';
 import { failureReason } from '../../domain/failure-text.ts';
+import type { Redactor } from '../../domain/redactor.ts';
 import type { EnvironmentRef, LogLine, Observed, Runtime } from '../../runtimes/runtime.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { EnvironmentDetail } from './environment-schemas.ts';
@@ -69,12 +70,15 @@ export async function environmentLogs(
   const stop = new AbortController();
   const signals = [stop.signal, ...(request.signal === undefined ? [] : [request.signal])];
   const signal = AbortSignal.any(signals);
-  const lines = runtime.logs(refOf(located), {
-    tailLines: request.tailLines,
-    timestamps: request.timestamps,
-    follow: request.follow,
-    signal,
-  });
+  const lines = redactLines(
+    runtime.logs(refOf(located), {
+      tailLines: request.tailLines,
+      timestamps: request.timestamps,
+      follow: request.follow,
+      signal,
+    }),
+    deps.redactor,
+  );
   if (!request.follow) return withFailureReason(lines, located.env);
   const timer = setInterval(() => {
     void isGone(deps, located.env.id).then(
@@ -101,6 +105,10 @@ async function* withFailureReason(
   const [first = '', ...rest] = failureReason(env.error).trimEnd().split('\n');
   for (const text of [`preview failed: ${first}`, ...rest])
     yield { time: env.updatedAt, source: 'glimpse', text };
+}
+
+async function* redactLines(lines: AsyncIterable<LogLine>, redactor: Redactor): AsyncIterable<LogLine> {
+  for await (const line of lines) yield { ...line, text: redactor.redact(line.text) };
 }
 
 async function isGone(deps: ServiceDeps, id: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database.ts';
+import type { Redactor } from '../../domain/redactor.ts';
 import type { GithubClient } from '../../github/github-client.ts';
 import type { Runtime } from '../../runtimes/runtime.ts';
 
@@ -9,6 +10,8 @@ export interface ServiceDeps {
   runtime: Runtime | undefined;
   /** Needed to deploy a PR Glimpse has not seen yet. */
   github: GithubClient | undefined;
+  /** Every log line passes through it: preview output may print Glimpse's secrets. */
+  redactor: Redactor;
   now: () => Date;
   /** How often a followed log stream checks that its environment still exists (ms). */
   logsGoneCheckMs?: number;
