@@ -128,6 +128,7 @@ describe.each(databaseTargets())('the environments API on %s', (target) => {
       [`/environments/${firstId}/logs?follow=yes`, 'follow'],
       ['/environments/Not_A_Ref', 'neither an environment id nor a namespace'],
       ['/environments?q=%00', 'q'],
+      [`/environments/${encodeURIComponent('é'.repeat(150))}`, 'ref'],
       ['/environments?repo=acme%00/web', 'repo'],
     ] as const) {
       const response = await get(path);
