@@ -45,7 +45,10 @@ token="$("$NODE" src/cli/main.ts tokens create admin --name api-fuzz --json |
   "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).token))')"
 
 status=0
-"$SCHEMATHESIS" run "$url/api/v1/openapi.json" \
+# From the scratch dir: schemathesis keeps its example database in .schemathesis/ of the working directory.
+schemathesis="$(cd "$(dirname "$SCHEMATHESIS")" && pwd)/$(basename "$SCHEMATHESIS")"
+cd "$work"
+"$schemathesis" run "$url/api/v1/openapi.json" \
   --url "$url" \
   --header "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
