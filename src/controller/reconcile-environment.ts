@@ -1,6 +1,12 @@
 import { decideDeployGate } from '../domain/deploy-gate.ts';
 import { Unavailable } from '../domain/errors.ts';
-import { type GlimpseConfig, parseGlimpseConfig, ttlMilliseconds } from '../domain/glimpse-config.ts';
+import { FileTooLarge } from '../domain/file-too-large.ts';
+import {
+  configTooLargeMessage,
+  type GlimpseConfig,
+  parseGlimpseConfig,
+  ttlMilliseconds,
+} from '../domain/glimpse-config.ts';
 import { REQUIRED_CHECK_FAILED } from '../domain/required-checks.ts';
 import { sanitize } from '../domain/sanitize.ts';
 import type { GithubClient } from '../github/github-client.ts';
@@ -306,7 +312,13 @@ async function readConfig(
   deps: ReconcileDeps,
   item: WorkItem,
 ): Promise<{ ok: true; config: GlimpseConfig } | { ok: false; message: string }> {
-  const text = await deps.configSource.read(item, configRef(item.env));
+  let text: string | undefined;
+  try {
+    text = await deps.configSource.read(item, configRef(item.env));
+  } catch (error) {
+    if (error instanceof FileTooLarge) return { ok: false, message: configTooLargeMessage(error.bytes) };
+    throw error;
+  }
   return parseGlimpseConfig(text ?? '');
 }
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { NotFound } from '../domain/errors.ts';
+import { FileTooLarge } from '../domain/file-too-large.ts';
+import { GLIMPSE_CONFIG_MAX_BYTES } from '../domain/glimpse-config.ts';
 import { type CheckState, combineChecks } from './combine-checks.ts';
 import type { GithubApp } from './create-github-app.ts';
 import { type FileAt, readFilesWithGraphql } from './read-files-graphql.ts';
@@ -81,23 +83,28 @@ export function createGithubClient(app: GithubApp): GithubClient {
   };
   const at = (repo: RepoRef) => ({ owner: repo.owner, repo: repo.repo });
   const readFile: GithubClient['readFile'] = async (repo, path, ref) => {
+    let data: unknown;
     try {
-      return await call(repo, `read ${path} at ${ref}`, async (octokit) => {
-        const { data } = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', {
+      data = await call(repo, `read ${path} at ${ref}`, async (octokit) => {
+        const answer = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', {
           ...at(repo),
           path,
           ref,
         });
-        const file = z
-          .object({ type: z.literal('file'), content: z.string(), encoding: z.literal('base64') })
-          .safeParse(data);
-        if (!file.success) return undefined;
-        return Buffer.from(file.data.content, 'base64').toString('utf8');
+        return answer.data;
       });
     } catch (error) {
       if (error instanceof NotFound) return undefined;
       throw error;
     }
+    const file = z
+      .object({ type: z.literal('file'), size: z.number(), content: z.string(), encoding: z.string() })
+      .safeParse(data);
+    if (!file.success) return undefined;
+    // GitHub sends no content (encoding "none") past 1 MB: such a file is too large, not absent.
+    if (file.data.size > GLIMPSE_CONFIG_MAX_BYTES || file.data.encoding !== 'base64')
+      throw new FileTooLarge(path, file.data.size);
+    return Buffer.from(file.data.content, 'base64').toString('utf8');
   };
 
   return {
