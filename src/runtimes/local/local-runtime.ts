@@ -191,6 +191,11 @@ export class LocalRuntime implements Runtime {
     });
   }
 
+  showFailed(ref: EnvironmentRef): void {
+    if (this.#previews.get(ref.namespace)?.serving !== undefined) return;
+    this.#proxy.setRoute(ref.namespace, { kind: 'unavailable', reason: 'failed' });
+  }
+
   /** Removes what `destroy` kept (the final log). Call when the environment's record is deleted. */
   async purge(ref: EnvironmentRef): Promise<void> {
     await this.#locks.run(ref.namespace, async () => {
