@@ -65,6 +65,7 @@ export function openApiDocument(routes: ApiRouteSpec[], serverUrl: string): Json
         '404': errorResponse('not found, or not visible to you'),
         '409': errorResponse('not possible in the current state'),
         '429': errorResponse('rate limited; see retry-after'),
+        '503': errorResponse('something Glimpse needs (GitHub, the runtime) is unavailable; try again'),
       },
       ...(route.authenticated ? {} : { security: [] }),
     };
