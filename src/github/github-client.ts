@@ -51,8 +51,11 @@ export interface DeploymentStatusInput {
 export interface GithubClient {
   /** The file's content at `ref`, or undefined when the file (or ref) does not exist. */
   readFile(repo: RepoRef, path: string, ref: string): Promise<string | undefined>;
-  /** Like `readFile` for many files (each at its own ref) in one request, answered in order. */
-  readFiles(repo: RepoRef, files: readonly FileAt[]): Promise<(string | undefined)[]>;
+  /**
+   * Like `readFile` for many files (each at its own ref) in one request, answered in order. A file over the
+   * size Glimpse reads is answered with a `FileTooLarge` (not thrown), so the others still get their answers.
+   */
+  readFiles(repo: RepoRef, files: readonly FileAt[]): Promise<(string | undefined | FileTooLarge)[]>;
   downloadTarball(repo: RepoRef, ref: string): Promise<Buffer>;
   hasWriteAccess(repo: RepoRef, login: string): Promise<boolean>;
   listOpenPullRequestNumbers(repo: RepoRef): Promise<number[]>;
@@ -122,7 +125,11 @@ export function createGithubClient(app: GithubApp): GithubClient {
       return Promise.all(
         answers.map((answer, index) => {
           const file = files[index] as FileAt;
-          return answer === 'fallback' ? readFile(repo, file.path, file.ref) : answer;
+          if (answer !== 'fallback') return answer;
+          return readFile(repo, file.path, file.ref).catch((error: unknown) => {
+            if (error instanceof FileTooLarge) return error;
+            throw error;
+          });
         }),
       );
     },
