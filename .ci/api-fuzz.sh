@@ -28,10 +28,13 @@ url="http://127.0.0.1:$port"
 "$NODE" src/cli/main.ts serve >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 120); do
-  curl -fsS "$url/readyz" >/dev/null 2>&1 && break
+  "$NODE" -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \
+    "$url/readyz" && break
   kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; echo "api-fuzz: the server did not start" >&2; exit 1; }
   sleep 0.5
 done
+"$NODE" -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$url/readyz" ||
+  { cat "$work/server.log"; echo "api-fuzz: the server is not ready after 60 s" >&2; exit 1; }
 
 # One preview, so lists and reads answer with real environments.
 repo="$work/app"
