@@ -44,8 +44,16 @@ printf 'local:\n  start: node -e "require(\\"http\\").createServer((q,s)=>s.end(
 git -C "$repo" add -A && git -C "$repo" -c user.name=ci -c user.email=ci@localhost commit -qm app
 "$NODE" src/cli/main.ts simulate pull-request opened --repo "$repo" --number 1 --no-wait >/dev/null
 
-token="$("$NODE" src/cli/main.ts tokens create admin --name api-fuzz --json |
-  "$NODE" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).token))')"
+# The bootstrap "admin" user may be made just after the server listens: try for a few seconds.
+token=""
+for _ in $(seq 1 20); do
+  if created="$("$NODE" src/cli/main.ts tokens create admin --name api-fuzz --json 2>/dev/null)"; then
+    token="$("$NODE" -e 'console.log(JSON.parse(process.argv[1]).token)' "$created")"
+    break
+  fi
+  sleep 0.5
+done
+[[ -n "$token" ]] || { echo "api-fuzz: could not create a token for admin" >&2; exit 1; }
 
 status=0
 # From the scratch dir: schemathesis keeps its example database in .schemathesis/ of the working directory.
