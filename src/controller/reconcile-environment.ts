@@ -260,7 +260,7 @@ async function failBeforeDeploying(
   reason: string,
 ): Promise<Outcome> {
   const started = await deps.updates.startDeployment(item, generation);
-  deps.runtime.showFailed?.(environmentRef(item));
+  await deps.runtime.showFailed?.(environmentRef(item));
   return fail(deps, item, generation, reason, [], started.id);
 }
 
