@@ -1,9 +1,13 @@
 import { batchCalls } from '../batch-calls.ts';
+import { FileTooLarge } from '../domain/file-too-large.ts';
 import { GLIMPSE_CONFIG_FILE } from '../domain/glimpse-config.ts';
 import type { GithubClient, RepoRef } from '../github/github-client.ts';
 import { repoRef, type WorkItem } from './work-item.ts';
 
-/** Where the controller reads a repo's `.glimpse.yml`; undefined when the repo has none. */
+/**
+ * Where the controller reads a repo's `.glimpse.yml`; undefined when the repo has none. A file over the size
+ * Glimpse reads throws `FileTooLarge`.
+ */
 export interface ConfigSource {
   read(item: WorkItem, ref: string): Promise<string | undefined>;
 }
@@ -17,12 +21,12 @@ const MAX_FILES_PER_REQUEST = 50;
  * back (see `batchCalls`).
  */
 export function githubConfigSource(github: GithubClient): ConfigSource {
-  const readers = new Map<string, (ref: string) => Promise<string | undefined>>();
+  const readers = new Map<string, (ref: string) => Promise<string | undefined | FileTooLarge>>();
   const readerFor = (repo: RepoRef) => {
     const key = `${repo.installationId}/${repo.owner}/${repo.repo}`.toLowerCase();
     let reader = readers.get(key);
     if (reader === undefined) {
-      reader = batchCalls<string, string | undefined>({
+      reader = batchCalls<string, string | undefined | FileTooLarge>({
         run: (refs) =>
           github.readFiles(
             repo,
@@ -37,5 +41,11 @@ export function githubConfigSource(github: GithubClient): ConfigSource {
     }
     return reader;
   };
-  return { read: (item, ref) => readerFor(repoRef(item.repo))(ref) };
+  return {
+    read: async (item, ref) => {
+      const answer = await readerFor(repoRef(item.repo))(ref);
+      if (answer instanceof FileTooLarge) throw answer;
+      return answer;
+    },
+  };
 }

@@ -21,11 +21,13 @@ export class EnvironmentUpdates {
     fields: Partial<typeof environments.$inferInsert> = {},
   ): Promise<void> {
     const from = item.env.phase;
+    // When it was deleted: set on reaching `deleted`, cleared when a reopened PR brings it back.
+    const deletedAt = phase === 'deleted' ? (item.env.deletedAt ?? new Date()) : null;
     await this.#db
       .update(environments)
-      .set({ ...fields, phase, updatedAt: sql`now()` })
+      .set({ ...fields, phase, deletedAt, updatedAt: sql`now()` })
       .where(eq(environments.id, item.env.id));
-    Object.assign(item.env, fields, { phase });
+    Object.assign(item.env, fields, { phase, deletedAt });
     if (from !== phase) {
       this.#log.info(
         {

@@ -1,7 +1,13 @@
 import { decideDeployGate } from '../domain/deploy-gate.ts';
 import { Unavailable } from '../domain/errors.ts';
 import { failureWithOutput } from '../domain/failure-text.ts';
-import { type GlimpseConfig, parseGlimpseConfig, ttlMilliseconds } from '../domain/glimpse-config.ts';
+import { FileTooLarge } from '../domain/file-too-large.ts';
+import {
+  configTooLargeMessage,
+  type GlimpseConfig,
+  parseGlimpseConfig,
+  ttlMilliseconds,
+} from '../domain/glimpse-config.ts';
 import type { Redactor } from '../domain/redactor.ts';
 import { REQUIRED_CHECK_FAILED } from '../domain/required-checks.ts';
 import type { GithubClient } from '../github/github-client.ts';
@@ -255,6 +261,7 @@ async function failBeforeDeploying(
   reason: string,
 ): Promise<Outcome> {
   const started = await deps.updates.startDeployment(item, generation);
+  await deps.runtime.showFailed?.(environmentRef(item));
   return fail(deps, item, generation, reason, [], started.id);
 }
 
@@ -307,7 +314,13 @@ async function readConfig(
   deps: ReconcileDeps,
   item: WorkItem,
 ): Promise<{ ok: true; config: GlimpseConfig } | { ok: false; message: string }> {
-  const text = await deps.configSource.read(item, configRef(item.env));
+  let text: string | undefined;
+  try {
+    text = await deps.configSource.read(item, configRef(item.env));
+  } catch (error) {
+    if (error instanceof FileTooLarge) return { ok: false, message: configTooLargeMessage(error.bytes) };
+    throw error;
+  }
   return parseGlimpseConfig(text ?? '');
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { environmentName } from './environment-name.ts';
+import { environmentName, environmentNameCandidates } from './environment-name.ts';
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
@@ -32,11 +32,24 @@ describe('environmentName', () => {
   });
 });
 
-describe('environmentName with disambiguate', () => {
+describe('environmentName of a later attempt', () => {
   it('adds the hash of the full name even when the name is short', () => {
-    const one = environmentName('one/app', 1, { disambiguate: true });
-    const two = environmentName('two/app', 1, { disambiguate: true });
+    const one = environmentName('one/app', 1, { attempt: 1 });
+    const two = environmentName('two/app', 1, { attempt: 1 });
     expect(one).toMatch(/^pr-app-[0-9a-f]{6}-1$/);
     expect(one).not.toBe(two);
+  });
+
+  it('offers distinct DNS names to try, the plain one first, also for names already hashed', () => {
+    const short = environmentNameCandidates('acme/zed.x', 9, 5);
+    expect(short[0]).toBe('pr-zed-x-9');
+    const long = environmentNameCandidates(`acme/${'a'.repeat(80)}`, 9, 5);
+    for (const names of [short, long]) {
+      expect(new Set(names).size).toBe(5);
+      for (const name of names) {
+        expect(name).toMatch(DNS_LABEL);
+        expect(name.length).toBeLessThanOrEqual(63);
+      }
+    }
   });
 });

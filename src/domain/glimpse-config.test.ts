@@ -61,4 +61,23 @@ describe('parseGlimpseConfig', () => {
     expect(ttlMilliseconds('30m')).toBe(1_800_000);
     expect(ttlMilliseconds('7d')).toBe(7 * 86_400_000);
   });
+
+  it('takes local.health only as a URL path, naming the field', () => {
+    for (const health of ['/a b', '/ok\r\nX-Injected: 1', 'healthz', '/tab\there']) {
+      const result = parseGlimpseConfig(`local:\n  start: node s.js\n  health: ${JSON.stringify(health)}\n`);
+      expect(result, health).toEqual({ ok: false, message: expect.stringContaining('field local.health: ') });
+    }
+    for (const health of ['/', '/healthz', '/api/v1/ready?deep=1&x=%20y', '/~user/(a)']) {
+      const result = parseGlimpseConfig(`local:\n  health: ${JSON.stringify(health)}\n`);
+      expect(result, health).toMatchObject({ ok: true, config: { local: { health } } });
+    }
+  });
+
+  it('refuses a file over 1 MB, saying so, instead of reading it', () => {
+    const text = `# ${'x'.repeat(1024 * 1024)}\nlocal:\n  start: node s.js\n`;
+    expect(parseGlimpseConfig(text)).toEqual({
+      ok: false,
+      message: expect.stringMatching(/^\.glimpse\.yml is 1\.0 MB, over the limit of 1 MB/),
+    });
+  });
 });

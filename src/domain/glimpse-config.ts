@@ -4,6 +4,14 @@ import { z } from 'zod';
 /** The name of the per-repo configuration file at the repository root. */
 export const GLIMPSE_CONFIG_FILE = '.glimpse.yml';
 
+/** The largest `.glimpse.yml` Glimpse reads; a configuration is a few hundred bytes. */
+export const GLIMPSE_CONFIG_MAX_BYTES = 1024 * 1024;
+
+/** Why a `.glimpse.yml` of `bytes` bytes is refused. */
+export function configTooLargeMessage(bytes: number): string {
+  return `${GLIMPSE_CONFIG_FILE} is ${(bytes / 1024 / 1024).toFixed(1)} MB, over the limit of 1 MB: keep it to the settings Glimpse reads (see the README's "Per-repo configuration").`;
+}
+
 const duration = z.string().regex(/^\d+(m|h|d)$/, 'expected a duration such as 30m, 72h or 7d');
 
 const quantity = z.string().regex(/^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, 'expected a Kubernetes quantity');
@@ -17,7 +25,13 @@ const EgressRule = z.strictObject({
   ports: z.array(z.number().int().min(1).max(65535)).optional(),
 });
 
-const healthPath = z.string().startsWith('/', 'expected a path starting with /');
+/** A URL path (and query) as it goes on the request line: no spaces or control characters. */
+const healthPath = z
+  .string()
+  .regex(
+    /^\/[\w\-.~!$&'()*+,;=:@%/]*(\?[\w\-.~!$&'()*+,;=:@%/?]*)?$/,
+    'expected a URL path such as /healthz (starting with /, no spaces or control characters; percent-encode them)',
+  );
 
 const LocalSection = z.strictObject({
   install: z.string().min(1).optional(),
@@ -67,6 +81,8 @@ export type GlimpseConfigResult = { ok: true; config: GlimpseConfig } | { ok: fa
 
 /** Parses the text of a .glimpse.yml; the message of a failure names the bad field. */
 export function parseGlimpseConfig(text: string): GlimpseConfigResult {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > GLIMPSE_CONFIG_MAX_BYTES) return { ok: false, message: configTooLargeMessage(bytes) };
   let document: unknown;
   try {
     document = parseYaml(text);

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { NotFound } from '../domain/errors.ts';
+import { FileTooLarge } from '../domain/file-too-large.ts';
+import { GLIMPSE_CONFIG_MAX_BYTES } from '../domain/glimpse-config.ts';
 import { type CheckState, combineChecks } from './combine-checks.ts';
 import type { GithubApp } from './create-github-app.ts';
 import { type FileAt, readFilesWithGraphql } from './read-files-graphql.ts';
@@ -49,8 +51,11 @@ export interface DeploymentStatusInput {
 export interface GithubClient {
   /** The file's content at `ref`, or undefined when the file (or ref) does not exist. */
   readFile(repo: RepoRef, path: string, ref: string): Promise<string | undefined>;
-  /** Like `readFile` for many files (each at its own ref) in one request, answered in order. */
-  readFiles(repo: RepoRef, files: readonly FileAt[]): Promise<(string | undefined)[]>;
+  /**
+   * Like `readFile` for many files (each at its own ref) in one request, answered in order. A file over the
+   * size Glimpse reads is answered with a `FileTooLarge` (not thrown), so the others still get their answers.
+   */
+  readFiles(repo: RepoRef, files: readonly FileAt[]): Promise<(string | undefined | FileTooLarge)[]>;
   downloadTarball(repo: RepoRef, ref: string): Promise<Buffer>;
   hasWriteAccess(repo: RepoRef, login: string): Promise<boolean>;
   listOpenPullRequestNumbers(repo: RepoRef): Promise<number[]>;
@@ -81,23 +86,28 @@ export function createGithubClient(app: GithubApp): GithubClient {
   };
   const at = (repo: RepoRef) => ({ owner: repo.owner, repo: repo.repo });
   const readFile: GithubClient['readFile'] = async (repo, path, ref) => {
+    let data: unknown;
     try {
-      return await call(repo, `read ${path} at ${ref}`, async (octokit) => {
-        const { data } = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', {
+      data = await call(repo, `read ${path} at ${ref}`, async (octokit) => {
+        const answer = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', {
           ...at(repo),
           path,
           ref,
         });
-        const file = z
-          .object({ type: z.literal('file'), content: z.string(), encoding: z.literal('base64') })
-          .safeParse(data);
-        if (!file.success) return undefined;
-        return Buffer.from(file.data.content, 'base64').toString('utf8');
+        return answer.data;
       });
     } catch (error) {
       if (error instanceof NotFound) return undefined;
       throw error;
     }
+    const file = z
+      .object({ type: z.literal('file'), size: z.number(), content: z.string(), encoding: z.string() })
+      .safeParse(data);
+    if (!file.success) return undefined;
+    // GitHub sends no content (encoding "none") past 1 MB: such a file is too large, not absent.
+    if (file.data.size > GLIMPSE_CONFIG_MAX_BYTES || file.data.encoding !== 'base64')
+      throw new FileTooLarge(path, file.data.size);
+    return Buffer.from(file.data.content, 'base64').toString('utf8');
   };
 
   return {
@@ -115,7 +125,11 @@ export function createGithubClient(app: GithubApp): GithubClient {
       return Promise.all(
         answers.map((answer, index) => {
           const file = files[index] as FileAt;
-          return answer === 'fallback' ? readFile(repo, file.path, file.ref) : answer;
+          if (answer !== 'fallback') return answer;
+          return readFile(repo, file.path, file.ref).catch((error: unknown) => {
+            if (error instanceof FileTooLarge) return error;
+            throw error;
+          });
         }),
       );
     },

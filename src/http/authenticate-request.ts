@@ -24,7 +24,17 @@ export interface AuthenticationDeps {
  */
 export function authenticateRequests(deps: AuthenticationDeps) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const principal = await authenticate(deps, request);
+    let principal: Principal;
+    try {
+      principal = await authenticate(deps, request);
+    } catch (error) {
+      if (!(error instanceof Unauthorized)) throw error;
+      await reply
+        .status(401)
+        .header('www-authenticate', bearerChallenge(request))
+        .send(errorBody(error.code, error.message));
+      return;
+    }
     if (deps.rateLimiter !== undefined) {
       const verdict = deps.rateLimiter.take(principal.tokenId ?? `user:${principal.userId}`);
       if (!verdict.allowed) {
@@ -42,6 +52,16 @@ export function authenticateRequests(deps: AuthenticationDeps) {
     }
     principals.set(request, principal);
   };
+}
+
+/**
+ * The RFC 6750 challenge of a 401: clients (MCP ones among them) read it to learn that a bearer token is
+ * the way in; `invalid_token` when one was sent and refused.
+ */
+function bearerChallenge(request: FastifyRequest): string {
+  return request.headers.authorization === undefined
+    ? 'Bearer realm="glimpse"'
+    : 'Bearer realm="glimpse", error="invalid_token"';
 }
 
 async function authenticate(deps: AuthenticationDeps, request: FastifyRequest): Promise<Principal> {

@@ -17,6 +17,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     // Answer in-flight requests on shutdown, but let idle keep-alive connections go at once.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // Longer than any parameter a route accepts (percent-encoded, a 100-character one can take 900 bytes), so
+    // an over-long one reaches the route's schema and is a 400 naming it, not the router's 414.
+    routerOptions: { maxParamLength: 1_000 },
   });
   // Responses still in flight at shutdown close their connection, so close() does not wait on keep-alive.
   let closing = false;

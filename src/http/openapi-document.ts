@@ -52,11 +52,20 @@ export function openApiDocument(routes: ApiRouteSpec[], serverUrl: string): Json
           content,
         },
         '400': errorResponse('invalid parameters'),
-        '401': errorResponse('missing, unknown or revoked token'),
+        '401': {
+          ...errorResponse('missing, unknown or revoked token'),
+          headers: {
+            'WWW-Authenticate': {
+              description: 'the RFC 6750 challenge: `Bearer realm="glimpse"`',
+              schema: { type: 'string' },
+            },
+          },
+        },
         '403': errorResponse('not allowed (or missing CSRF token with a session)'),
         '404': errorResponse('not found, or not visible to you'),
         '409': errorResponse('not possible in the current state'),
         '429': errorResponse('rate limited; see retry-after'),
+        '503': errorResponse('something Glimpse needs (GitHub, the runtime) is unavailable; try again'),
       },
       ...(route.authenticated ? {} : { security: [] }),
     };

@@ -2,6 +2,7 @@ import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { PHASES } from '../db/schema.ts';
 import { InvalidInput } from '../domain/errors.ts';
+import { PR_NUMBER_MAX } from '../domain/pr-number-max.ts';
 import {
   AcceptedView,
   EnvironmentDetail,
@@ -150,7 +151,7 @@ export const previewTools: PreviewTool[] = [
       'Deploy a preview for a pull request of a connected repository, without waiting for the opt-in label. Use it when someone asks for a preview of a PR; it deploys in the background.',
     input: z.object({
       repoFullName: z.string().describe('the repository, owner/name'),
-      prNumber: z.number().int().min(1).describe('the pull request number'),
+      prNumber: z.number().int().min(1).max(PR_NUMBER_MAX).describe('the pull request number'),
     }),
     output: AcceptedView,
     annotations: {

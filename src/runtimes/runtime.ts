@@ -14,6 +14,13 @@ export interface Runtime {
   inspect(ref: EnvironmentRef): Promise<Observed>;
   /** Every environment this runtime holds resources for, for garbage collection and resync. */
   listManaged(): Promise<EnvironmentRef[]>;
+  /**
+   * The environment failed before any of it ran (its configuration is invalid): where the runtime answers at
+   * a preview's address itself, it says "This preview failed" there, with a link, instead of "no preview
+   * here", until the environment deploys or is destroyed (also across a restart). A version still serving
+   * keeps serving.
+   */
+  showFailed?(ref: EnvironmentRef): Promise<void>;
   /** Stops background work (supervisors, proxies, watches). Previews themselves keep their state. */
   close(): Promise<void>;
 }

@@ -1,9 +1,10 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../src/db/drizzle-orm.ts';
 import { queryRows } from '../../src/db/query-rows.ts';
 import { cli } from '../support/cli.ts';
+import { connectMcpClient } from '../support/mcp-client.ts';
 import { type PreviewWorld, seedPreviewWorld } from '../support/seed-previews.ts';
 import { type ApiServer, startApiServer } from '../support/start-api-server.ts';
 import { databaseTargets } from '../support/test-database.ts';
@@ -116,7 +117,7 @@ describe.each(databaseTargets())('the authorization matrix on %s', (target) => {
               : op.kind === 'delete'
                 ? ['DELETE', `/environments/${ns(op.target)}`]
                 : ['POST', `/environments/${ns(op.target)}/${op.kind}`];
-    const response = await fetch(`${server.url}/api/v1${path}`, {
+    const response = await server.fetch(`${server.url}/api/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${token}` },
     });
@@ -138,12 +139,12 @@ describe.each(databaseTargets())('the authorization matrix on %s', (target) => {
   }
 
   async function viaMcp(token: string, op: Op): Promise<Outcome> {
-    const client = new Client({ name: 'matrix', version: '1' });
     const transport = new StreamableHTTPClientTransport(new URL(`${server.url}/api/mcp`), {
       requestInit: { headers: { authorization: `Bearer ${token}` } },
     });
+    let client: Client;
     try {
-      await client.connect(transport);
+      client = await connectMcpClient(transport, 'matrix');
     } catch (error) {
       expect((error as { code?: number }).code).toBe(401);
       return { code: 'UNAUTHORIZED', message: undefined, namespaces: [] };

@@ -68,7 +68,7 @@ describe.each(databaseTargets())('deploying a PR on request on %s', (target) => 
   it('refuses a closed PR with a message saying what to do', async () => {
     const closed = await fixture.sim.openPullRequest({ repo: fixture.fullName, headRef: 'feature' });
     fixture.sim.closePullRequest(fixture.fullName, closed);
-    const response = await fetch(`${server.url}/api/v1/repos/acme/web/pulls/${closed}/deploy`, {
+    const response = await server.fetch(`${server.url}/api/v1/repos/acme/web/pulls/${closed}/deploy`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}` },
     });

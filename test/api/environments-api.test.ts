@@ -13,7 +13,9 @@ describe.each(databaseTargets())('the environments API on %s', (target) => {
   let token: string;
   let firstId: string;
   const get = (path: string, headers: Record<string, string> = {}) =>
-    fetch(`${server.url}/api/v1${path}`, { headers: { authorization: `Bearer ${token}`, ...headers } });
+    server.fetch(`${server.url}/api/v1${path}`, {
+      headers: { authorization: `Bearer ${token}`, ...headers },
+    });
 
   beforeAll(async () => {
     server = await startApiServer(target);
@@ -125,12 +127,46 @@ describe.each(databaseTargets())('the environments API on %s', (target) => {
       [`/environments/${firstId}/logs?tailLines=10001`, 'tailLines'],
       [`/environments/${firstId}/logs?follow=yes`, 'follow'],
       ['/environments/Not_A_Ref', 'neither an environment id nor a namespace'],
+      ['/environments?q=%00', 'q'],
+      [`/environments/${encodeURIComponent('é'.repeat(150))}`, 'ref'],
+      ['/environments?repo=acme%00/web', 'repo'],
     ] as const) {
       const response = await get(path);
       expect(response.status, path).toBe(400);
       const body = (await response.json()) as { error: { code: string; message: string } };
       expect(body.error.code).toBe('INVALID_INPUT');
       expect(body.error.message).toContain(field);
+    }
+  });
+
+  it('answers 400 naming the PR number when it is beyond what a pull request number can be', async () => {
+    const response = await server.fetch(`${server.url}/api/v1/repos/acme/web/pulls/99999999999/deploy`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(
+      /^Invalid path parameters: number: /,
+    );
+  });
+
+  it('answers 401 with a Bearer challenge (RFC 6750) on the REST API and the MCP endpoint', async () => {
+    for (const [path, init] of [
+      ['/api/v1/environments', {}],
+      ['/api/v1/me', { headers: { authorization: 'Bearer glp_not-a-token' } }],
+      [
+        '/api/mcp',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+        },
+      ],
+    ] as const) {
+      const response = await server.fetch(`${server.url}${path}`, init);
+      expect(response.status, path).toBe(401);
+      expect(response.headers.get('www-authenticate'), path).toMatch(/^Bearer realm="glimpse"/);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
     }
   });
 
@@ -219,7 +255,7 @@ describe.each(databaseTargets())('the environments API on %s', (target) => {
 
   it('stops following when the client leaves', async () => {
     const abort = new AbortController();
-    const stream = await fetch(`${server.url}/api/v1/environments/pr-web-9/logs?follow=true`, {
+    const stream = await server.fetch(`${server.url}/api/v1/environments/pr-web-9/logs?follow=true`, {
       headers: { authorization: `Bearer ${token}` },
       signal: abort.signal,
     });
@@ -253,7 +289,7 @@ describe.each(databaseTargets())('the environments API on %s', (target) => {
   });
 
   it('publishes an OpenAPI 3.1 document of every route that validates', async () => {
-    const response = await fetch(`${server.url}/api/v1/openapi.json`);
+    const response = await server.fetch(`${server.url}/api/v1/openapi.json`);
     expect(response.status).toBe(200);
     const document = (await response.json()) as {
       openapi: string;
@@ -299,7 +335,7 @@ describe('the per-token rate limit', () => {
       const first = (await createApiToken(server.db, { login: 'mia' })).token;
       const second = (await createApiToken(server.db, { login: 'mia' })).token;
       const call = (token: string) =>
-        fetch(`${server.url}/api/v1/environments`, { headers: { authorization: `Bearer ${token}` } });
+        server.fetch(`${server.url}/api/v1/environments`, { headers: { authorization: `Bearer ${token}` } });
       for (let i = 0; i < 3; i += 1) expect((await call(first)).status).toBe(200);
       const limited = await call(first);
       expect(limited.status).toBe(429);

@@ -5,6 +5,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../src/db/drizzle-orm.ts';
+import { deployments } from '../../src/db/schema.ts';
+import { connectMcpClient } from '../support/mcp-client.ts';
 import { type PreviewWorld, seedPreviewWorld } from '../support/seed-previews.ts';
 import { type ApiServer, startApiServer } from '../support/start-api-server.ts';
 
@@ -28,6 +30,15 @@ describe('the MCP server, through the official client', () => {
   beforeAll(async () => {
     server = await startApiServer('pglite');
     world = await seedPreviewWorld(server.db);
+    await server.db.insert(deployments).values({
+      environmentId: world.failed.id,
+      commitSha: 'f'.repeat(40),
+      generation: 1,
+      trigger: 'webhook',
+      status: 'failed',
+      githubDeploymentId: 4711,
+      error: 'npm ERR! missing script',
+    });
     server.runtime.push(world.failed.namespace, {
       time: new Date('2026-11-22T01:00:00Z'),
       source: 'build',
@@ -54,8 +65,9 @@ describe('the MCP server, through the official client', () => {
     let client: Client;
     beforeAll(async () => {
       await server.db.execute(sql`update environments set desired_state = 'active'`);
-      client = new Client({ name: 'test', version: '1' });
-      await client.connect((transports[name] as (token: string) => Transport)(world.tokens.teamAdmin));
+      client = await connectMcpClient(
+        (transports[name] as (token: string) => Transport)(world.tokens.teamAdmin),
+      );
     });
     afterAll(() => client.close());
 
@@ -90,9 +102,19 @@ describe('the MCP server, through the official client', () => {
       expect((list.items as { namespace: string }[]).map((e) => e.namespace)).toEqual([
         world.failed.namespace,
       ]);
+      // The SDK client checks this against the tool's outputSchema, which names every field a deployment has.
       expect(await call('get_preview_environment', { id: world.failed.id })).toMatchObject({
         namespace: world.failed.namespace,
-        deployments: [],
+        deployments: [
+          {
+            commitSha: 'f'.repeat(40),
+            attempt: 1,
+            status: 'failed',
+            trigger: 'webhook',
+            actor: null,
+            error: 'npm ERR! missing script',
+          },
+        ],
       });
       expect(await call('get_preview_logs', { namespace: world.failed.namespace })).toEqual({
         logs: '2026-11-22T01:00:00.000Z [build] npm ERR! missing script\n',
@@ -138,6 +160,12 @@ describe('the MCP server, through the official client', () => {
       );
       expect(await errorOf('retry_preview_deployment', { namespace: world.running.namespace })).toBe(
         'INVALID_INPUT: Environment is not in a failed state',
+      );
+      expect(
+        await errorOf('deploy_preview_environment', { repoFullName: 'acme/web', prNumber: 99_999_999_999 }),
+      ).toMatch(/^INVALID_INPUT: .*prNumber/);
+      expect(await errorOf('list_preview_environments', { query: 'a\u0000b' })).toMatch(
+        /^INVALID_INPUT: .*q: must not contain control characters/,
       );
     });
   });

@@ -45,16 +45,16 @@ describe.each(databaseTargets())('signing in on %s', (target) => {
   /** Follows the browser's way through the OAuth flow; returns the session cookie. */
   async function signIn(login: string): Promise<string> {
     sim.oauth.signIn(login);
-    const start = await fetch(`${server.url}/auth/github/login`, { redirect: 'manual' });
+    const start = await server.fetch(`${server.url}/auth/github/login`, { redirect: 'manual' });
     expect(start.status).toBe(302);
     const stateCookie = (start.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
     const authorize = new URL(start.headers.get('location') ?? '');
     expect(`${authorize.origin}${authorize.pathname}`).toBe(`${sim.url}/login/oauth/authorize`);
     expect(authorize.searchParams.get('client_id')).toBe('Iv1.glimpse');
-    const approved = await fetch(authorize, { redirect: 'manual' });
+    const approved = await server.fetch(authorize, { redirect: 'manual' });
     const callback = approved.headers.get('location') ?? '';
     expect(callback).toMatch(new RegExp(`^${server.url}/auth/github/callback\\?code=`));
-    const done = await fetch(callback, { redirect: 'manual', headers: { cookie: stateCookie } });
+    const done = await server.fetch(callback, { redirect: 'manual', headers: { cookie: stateCookie } });
     expect(done.status).toBe(302);
     expect(done.headers.get('location')).toBe('/');
     const session = done.headers.getSetCookie().find((c) => c.startsWith('glimpse_session='));
@@ -63,7 +63,7 @@ describe.each(databaseTargets())('signing in on %s', (target) => {
   }
 
   const me = async (cookie: string) =>
-    (await (await fetch(`${server.url}/api/v1/me`, { headers: { cookie } })).json()) as {
+    (await (await server.fetch(`${server.url}/api/v1/me`, { headers: { cookie } })).json()) as {
       login: string;
       isAdmin: boolean;
       teams: { slug: string; role: string }[];
@@ -103,14 +103,14 @@ describe.each(databaseTargets())('signing in on %s', (target) => {
     const repo = await seedRepo(server.db, 'acme/web', team?.id ?? '');
     const env = await seedEnvironment(server.db, { repoId: repo, repoFullName: 'acme/web', prNumber: 4 });
     const url = `${server.url}/api/v1/environments/${env.namespace}/redeploy`;
-    const refused = await fetch(url, { method: 'POST', headers: { cookie } });
+    const refused = await server.fetch(url, { method: 'POST', headers: { cookie } });
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
       'x-csrf-token',
     );
-    const wrong = await fetch(url, { method: 'POST', headers: { cookie, 'x-csrf-token': 'guess' } });
+    const wrong = await server.fetch(url, { method: 'POST', headers: { cookie, 'x-csrf-token': 'guess' } });
     expect(wrong.status).toBe(403);
-    const accepted = await fetch(url, {
+    const accepted = await server.fetch(url, {
       method: 'POST',
       headers: { cookie, 'x-csrf-token': csrfToken ?? '' },
     });
@@ -123,11 +123,11 @@ describe.each(databaseTargets())('signing in on %s', (target) => {
   });
 
   it('refuses a callback whose state does not match, and a forged session cookie', async () => {
-    const response = await fetch(`${server.url}/auth/github/callback?code=x&state=y`, {
+    const response = await server.fetch(`${server.url}/auth/github/callback?code=x&state=y`, {
       headers: { cookie: 'glimpse_oauth_state=z' },
     });
     expect(response.status).toBe(401);
-    const forged = await fetch(`${server.url}/api/v1/me`, {
+    const forged = await server.fetch(`${server.url}/api/v1/me`, {
       headers: { cookie: 'glimpse_session=v1.AAAA.BBBB.CCCC' },
     });
     expect(forged.status).toBe(401);
@@ -135,12 +135,12 @@ describe.each(databaseTargets())('signing in on %s', (target) => {
 
   it('signs the admin in once with the bootstrap token, then revokes it', async () => {
     expect(bootstrapToken).toMatch(/^glp_/);
-    const asBearer = await fetch(`${server.url}/api/v1/me`, {
+    const asBearer = await server.fetch(`${server.url}/api/v1/me`, {
       headers: { authorization: `Bearer ${bootstrapToken}` },
     });
     expect(asBearer.status).toBe(401);
     const exchange = () =>
-      fetch(`${server.url}/auth/bootstrap`, {
+      server.fetch(`${server.url}/auth/bootstrap`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ token: bootstrapToken }),

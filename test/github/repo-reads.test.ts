@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Unauthorized, Unavailable } from '../../src/domain/errors.ts';
+import { FileTooLarge } from '../../src/domain/file-too-large.ts';
 import { type GithubFixture, TOKEN_ROUTE, useGithubFixture } from '../support/github-fixture.ts';
 import { GRAPHQL_TEXT_LIMIT } from '../support/github-sim/graphql-route.ts';
 
@@ -46,6 +47,20 @@ describe('reading repositories through the GitHub client', () => {
     const [text] = await github.readFiles(repo, [{ path: '.glimpse.yml', ref: sha }]);
     expect(text).toBe(big);
     expect(sim.requestsTo(CONTENTS_ROUTE)).toHaveLength(1);
+  });
+
+  it('answers a file past 1 MB as too large, not absent, and the other files of the request all the same', async () => {
+    const { git, github, repo } = fixture;
+    const huge = git.commit({ '.glimpse.yml': `# ${'x'.repeat(2 * 1024 * 1024)}\n` }, { branch: 'huge' });
+    const small = git.commit({ '.glimpse.yml': 'port: 4\n' }, { branch: 'small' });
+    const [tooLarge, text] = await github.readFiles(repo, [
+      { path: '.glimpse.yml', ref: huge },
+      { path: '.glimpse.yml', ref: small },
+    ]);
+    expect(tooLarge).toBeInstanceOf(FileTooLarge);
+    expect((tooLarge as FileTooLarge).bytes).toBeGreaterThan(2 * 1024 * 1024);
+    expect(text).toBe('port: 4\n');
+    await expect(github.readFile(repo, '.glimpse.yml', huge)).rejects.toBeInstanceOf(FileTooLarge);
   });
 
   it('answers undefined for every file of a repository the installation cannot see', async () => {

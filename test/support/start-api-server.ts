@@ -4,6 +4,7 @@ import type { Database } from '../../src/db/database.ts';
 import type { GithubApp } from '../../src/github/create-github-app.ts';
 import type { GithubClient } from '../../src/github/github-client.ts';
 import { createLogger } from '../../src/logger.ts';
+import { type ApiFetch, createApiFetch } from './api-fetch.ts';
 import { createFakeRuntime, type FakeRuntime } from './fake-runtime.ts';
 import { createTestDatabase, type DatabaseTarget, type TestDatabase } from './test-database.ts';
 
@@ -13,6 +14,8 @@ export interface ApiServer {
   database: TestDatabase;
   runtime: FakeRuntime;
   app: App;
+  /** `fetch` that checks every `/api/v1` answer against the server's OpenAPI document: use it for REST calls. */
+  fetch: ApiFetch;
   close(): Promise<void>;
 }
 
@@ -44,6 +47,7 @@ export async function startApiServer(
     database,
     runtime,
     app,
+    fetch: createApiFetch(url),
     async close() {
       await app.close();
       await database.close();

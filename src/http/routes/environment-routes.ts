@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { PR_NUMBER_MAX } from '../../domain/pr-number-max.ts';
 import {
   AcceptedView,
   EnvironmentDetail,
@@ -16,7 +17,7 @@ const RefParams = z.object({ ref: z.string().min(1).max(100).describe('environme
 const PullParams = z.object({
   owner: z.string().min(1).max(100),
   repo: z.string().min(1).max(100),
-  number: z.coerce.number().int().min(1).describe('pull request number'),
+  number: z.coerce.number().int().min(1).max(PR_NUMBER_MAX).describe('pull request number'),
 });
 export const MeResponse = MeView.extend({
   csrfToken: z.string().nullable().describe('with a session cookie: echo in x-csrf-token on changes'),

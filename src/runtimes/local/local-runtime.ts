@@ -197,6 +197,19 @@ export class LocalRuntime implements Runtime {
     });
   }
 
+  /** Kept in the preview's state file like a failed build, so the page says so after a restart too. */
+  showFailed(ref: EnvironmentRef): Promise<void> {
+    return this.#locks.run(ref.namespace, async () => {
+      if (this.#closed || this.#destroying.has(ref.namespace)) return;
+      const preview = this.#previews.get(ref.namespace) ?? this.#newPreview(ref);
+      if (preview.serving !== undefined) return;
+      preview.status = 'failed';
+      preview.lastAttemptFailed = true;
+      this.#proxy.setRoute(ref.namespace, { kind: 'unavailable', reason: 'failed' });
+      await this.#persist(preview);
+    });
+  }
+
   /** Removes what `destroy` kept (the final log). Call when the environment's record is deleted. */
   async purge(ref: EnvironmentRef): Promise<void> {
     await this.#locks.run(ref.namespace, async () => {

@@ -10,6 +10,8 @@ export type Destination = { namespace: string; port: number } | { status: number
 /** What a client connection needs from the proxy that accepted it. */
 export interface ProxyContext {
   scheme: string;
+  /** How long a client may take to send a whole request head, from its first byte (slowloris guard). */
+  requestHeadTimeoutMs: number;
   destination(host: string | undefined): Destination;
   /** The port `namespace` is served on now, if it is being served. */
   portOf(namespace: string): number | undefined;
@@ -63,6 +65,8 @@ export class ProxyConnection {
   /** The client's connection is being closed: nothing more is read from it. */
   #ending = false;
   #closed = false;
+  /** Runs while a request head is arriving: a client that sends it too slowly gets a 408. */
+  #headTimer: NodeJS.Timeout | undefined;
   readonly #onClientData = (chunk: Buffer) => {
     this.#buffered = this.#buffered === undefined ? chunk : Buffer.concat([this.#buffered, chunk]);
     this.#process();
@@ -88,6 +92,7 @@ export class ProxyConnection {
   destroy(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopHeadTimer();
     const exchange = this.#exchange;
     if (exchange?.target !== undefined && !exchange.responseDone) this.#ctx.finished(exchange.target.port);
     this.#exchange = undefined;
@@ -108,8 +113,10 @@ export class ProxyConnection {
           const end = data.indexOf(HEAD_END);
           if (end < 0) {
             if (data.length > MAX_HEAD_BYTES) this.#refuse(431);
+            else this.#startHeadTimer();
             return;
           }
+          this.#stopHeadTimer();
           this.#buffered = rest(data, end + HEAD_END.length);
           const head = parseRequestHead(data.toString('latin1', 0, end), this.#info);
           if ('status' in head) this.#refuse(head.status);
@@ -315,8 +322,27 @@ export class ProxyConnection {
     else if (this.#clientEnded) this.#end();
   }
 
+  /**
+   * The idle timeout alone would let a client keep a connection for ever by sending one header line every
+   * few seconds; the whole head must arrive within its deadline, as node's `headersTimeout` does.
+   */
+  #startHeadTimer(): void {
+    if (this.#headTimer !== undefined || this.#ending) return;
+    this.#headTimer = setTimeout(() => {
+      this.#headTimer = undefined;
+      if (this.#exchange === undefined && !this.#ending && !this.#closed) this.#refuse(408);
+    }, this.#ctx.requestHeadTimeoutMs);
+    this.#headTimer.unref();
+  }
+
+  #stopHeadTimer(): void {
+    clearTimeout(this.#headTimer);
+    this.#headTimer = undefined;
+  }
+
   /** Refuses a request the proxy cannot read, and closes: what follows it cannot be trusted. */
   #refuse(status: number): void {
+    this.#stopHeadTimer();
     if (this.#exchange?.target !== undefined && !this.#exchange.responseDone) {
       this.#ctx.finished(this.#exchange.target.port);
     }

@@ -43,6 +43,7 @@ const REASONS: Record<number, string> = {
   400: 'Bad Request',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   431: 'Request Header Fields Too Large',
   501: 'Not Implemented',
   502: 'Bad Gateway',
@@ -68,5 +69,7 @@ export function pageResponse(
 
 /** The page for a request the proxy refuses to read (malformed, too large, CONNECT). */
 export function refusedPage(status: number): string {
-  return page(REASONS[status] ?? 'Error', '<p>The proxy could not read this request.</p>');
+  const why =
+    status === 408 ? 'The request took too long to arrive.' : 'The proxy could not read this request.';
+  return page(REASONS[status] ?? 'Error', `<p>${why}</p>`);
 }

@@ -180,3 +180,37 @@ describe('ReverseProxy', () => {
     expect(html).toContain('&#34;&#62;&#60;script&#62;');
   });
 });
+
+describe('ReverseProxy request head deadline', () => {
+  it('answers 408 and closes a connection whose head trickles in one header line at a time', async () => {
+    const proxy = new ReverseProxy({
+      baseDomain: 'localhost',
+      publicUrl: 'https://glimpse.example.com',
+      scheme: 'http',
+      logger: pino({ level: 'silent' }),
+      requestHeadTimeoutMs: 1_500,
+    });
+    const port = await proxy.listen('127.0.0.1', 0);
+    try {
+      const client = net.connect(port, '127.0.0.1');
+      const started = Date.now();
+      client.write('GET / HTTP/1.1\r\nHost: pr-slow-1.localhost\r\n');
+      // Each line comes well inside the 5 s idle timeout, so only a deadline on the whole head ends this.
+      const trickle = setInterval(() => {
+        if (!client.destroyed) client.write(`X-Slow-${Date.now()}: 1\r\n`);
+      }, 300);
+      const chunks: Buffer[] = [];
+      try {
+        for await (const chunk of client) chunks.push(chunk as Buffer);
+      } finally {
+        clearInterval(trickle);
+      }
+      const elapsed = Date.now() - started;
+      expect(Buffer.concat(chunks).toString('latin1')).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+      expect(elapsed).toBeGreaterThanOrEqual(1_400);
+      expect(elapsed).toBeLessThan(8_000);
+    } finally {
+      await proxy.close();
+    }
+  });
+});

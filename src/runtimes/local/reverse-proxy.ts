@@ -4,6 +4,9 @@ import { namespaceFromHost } from './preview-host.ts';
 import { type Destination, ProxyConnection, type ProxyContext } from './proxy-connection.ts';
 import { notFoundPage, type UnavailableReason, unavailablePage } from './proxy-pages.ts';
 
+/** Node's own server allows 60 s; a browser sends a whole head at once, so 10 s is plenty. */
+export const DEFAULT_REQUEST_HEAD_TIMEOUT_MS = 10_000;
+
 /** Where a preview's host goes: its current process, or a 503 page saying why there is none. */
 export type ProxyRoute =
   | { kind: 'serving'; port: number }
@@ -25,12 +28,20 @@ export class ReverseProxy {
   readonly #context: ProxyContext;
   readonly #server: net.Server;
 
-  constructor(options: { baseDomain: string; publicUrl: string; scheme: string; logger: Logger }) {
+  constructor(options: {
+    baseDomain: string;
+    publicUrl: string;
+    scheme: string;
+    logger: Logger;
+    /** How long a client may take to send a request head (default 10 s). */
+    requestHeadTimeoutMs?: number;
+  }) {
     this.#baseDomain = options.baseDomain;
     this.#publicUrl = options.publicUrl;
     this.#logger = options.logger;
     this.#context = {
       scheme: options.scheme,
+      requestHeadTimeoutMs: options.requestHeadTimeoutMs ?? DEFAULT_REQUEST_HEAD_TIMEOUT_MS,
       destination: (host) => this.#destination(host),
       portOf: (namespace) => {
         const route = this.#routes.get(namespace);

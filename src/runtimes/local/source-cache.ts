@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { FileTooLarge } from '../../domain/file-too-large.ts';
+import { GLIMPSE_CONFIG_MAX_BYTES } from '../../domain/glimpse-config.ts';
 import { pathExists } from '../../path-exists.ts';
 import { RuntimeFailure } from '../runtime.ts';
 import { parseCloneSource } from './clone-source.ts';
@@ -75,7 +77,8 @@ export class SourceCache {
 
   /**
    * A file of the repo at a commit sha or a branch name (fetched into the cache as needed), or undefined
-   * when the file does not exist there. How `.glimpse.yml` is read when there is no GitHub App.
+   * when the file does not exist there. How `.glimpse.yml` is read when there is no GitHub App; a file over
+   * the size Glimpse reads throws `FileTooLarge`.
    */
   async readFile(request: FileRequest): Promise<string | undefined> {
     const isSha = /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(request.ref);
@@ -85,23 +88,52 @@ export class SourceCache {
         await this.#fetchCommit(bare, run, { ...request, commitSha: request.ref });
       } else {
         revision = `refs/glimpse/branch/${request.ref}`;
-        await run(
-          [
-            'fetch',
-            '--quiet',
-            '--no-tags',
-            '--',
-            this.#source(request).url,
-            `+refs/heads/${request.ref}:${revision}`,
-          ],
-          request.token,
-        );
+        await this.#fetchBranch(bare, run, request, revision);
       }
-      return this.#git.run(['--git-dir', bare, 'show', `${revision}:${request.path}`]).then(
-        (text) => text,
+      const object = `${revision}:${request.path}`;
+      const size = await this.#git.run(['--git-dir', bare, 'cat-file', '-s', object]).then(
+        (text) => Number.parseInt(text, 10),
         () => undefined,
       );
+      if (size === undefined) return undefined;
+      if (size > GLIMPSE_CONFIG_MAX_BYTES) throw new FileTooLarge(request.path, size);
+      return this.#git.run(['--git-dir', bare, 'show', object]);
     });
+  }
+
+  /**
+   * Fetches a branch (a fork PR's base) into `revision`. A name git cannot take as a branch, or a branch the
+   * repository does not have, fails for good: trying again cannot change it.
+   */
+  async #fetchBranch(
+    bare: string,
+    run: (args: string[], token?: string) => Promise<string>,
+    request: FileRequest,
+    revision: string,
+  ): Promise<void> {
+    const valid = await this.#git.run(['--git-dir', bare, 'check-ref-format', '--branch', request.ref]).then(
+      () => !request.ref.startsWith('-'),
+      () => false,
+    );
+    if (!valid)
+      throw new RuntimeFailure(
+        `"${request.ref}" is not a valid branch name, so ${request.path} cannot be read from it`,
+        { transient: false },
+      );
+    const url = this.#source(request).url;
+    try {
+      await run(
+        ['fetch', '--quiet', '--no-tags', '--', url, `+refs/heads/${request.ref}:${revision}`],
+        request.token,
+      );
+    } catch (error) {
+      if (error instanceof GitCommandError && /couldn't find remote ref/i.test(error.message))
+        throw new RuntimeFailure(
+          `${request.repoFullName} has no branch "${request.ref}", so ${request.path} cannot be read from it`,
+          { transient: false, cause: error },
+        );
+      throw error;
+    }
   }
 
   #source(request: { cloneUrl: string }) {
@@ -130,7 +162,7 @@ export class SourceCache {
         }
         return await work(bare, run);
       } catch (error) {
-        if (error instanceof RuntimeFailure) throw error;
+        if (error instanceof RuntimeFailure || error instanceof FileTooLarge) throw error;
         if (request.signal.aborted) throw request.signal.reason;
         const message = error instanceof GitCommandError ? error.message : String(error);
         throw new RuntimeFailure(`Cannot fetch the source of ${request.repoFullName}: ${message}`, {

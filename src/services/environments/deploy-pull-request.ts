@@ -3,6 +3,7 @@ import { notifyWork } from '../../db/notify-work.ts';
 import { environments, repos, teamMemberships } from '../../db/schema.ts';
 import { authorize } from '../../domain/authorize.ts';
 import { Conflict, InvalidInput, NotFound } from '../../domain/errors.ts';
+import { PR_NUMBER_MAX } from '../../domain/pr-number-max.ts';
 import { recordAudit } from '../audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { AcceptedView } from './environment-schemas.ts';
@@ -83,8 +84,10 @@ async function findConnectedRepo(
 ): Promise<ConnectedRepo> {
   if (!/^[\w.-]+\/[\w.-]+$/.test(input.repoFullName))
     throw new InvalidInput(`"${input.repoFullName}" is not a repository name: use owner/name.`);
-  if (!Number.isInteger(input.prNumber) || input.prNumber < 1)
-    throw new InvalidInput(`"${input.prNumber}" is not a pull request number: use a whole number from 1.`);
+  if (!Number.isInteger(input.prNumber) || input.prNumber < 1 || input.prNumber > PR_NUMBER_MAX)
+    throw new InvalidInput(
+      `prNumber: "${input.prNumber}" is not a pull request number: use a whole number from 1 to ${PR_NUMBER_MAX}.`,
+    );
   const [repo] = await deps.db
     .select({
       id: repos.id,

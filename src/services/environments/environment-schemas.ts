@@ -87,12 +87,22 @@ export const MeView = z.object({
 });
 export type MeView = z.infer<typeof MeView>;
 
+/** Query text: what a database can compare with (no NUL or other control characters). */
+const QueryText = (min: number) =>
+  z
+    .string()
+    .min(min)
+    .max(200)
+    // A pattern (not a refinement): the OpenAPI document carries it, so clients and fuzzers know the rule.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+    .regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters');
+
 export const ListQuery = z.object({
   status: z.enum(PHASES).optional().describe('only environments in this phase (default: all but deleted)'),
-  repo: z.string().min(3).max(200).optional().describe('owner/name of a repository'),
-  q: z.string().min(1).max(200).optional().describe('text in the PR title, branch, namespace or repo'),
+  repo: QueryText(3).optional().describe('owner/name of a repository'),
+  q: QueryText(1).optional().describe('text in the PR title, branch, namespace or repo'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(200).optional(),
+  cursor: QueryText(1).optional(),
 });
 export type ListQuery = z.input<typeof ListQuery>;
 

@@ -74,8 +74,16 @@ export function deploymentView(row: {
   startedAt: Date | null;
   finishedAt: Date | null;
 }): DeploymentView {
+  // Only the view's fields: a row carries more (environment id, generation, GitHub ids), and every edge's
+  // schema (OpenAPI, MCP outputSchema) forbids properties it does not name.
   return {
-    ...row,
+    id: row.id,
+    commitSha: row.commitSha,
+    attempt: row.attempt,
+    status: row.status,
+    trigger: row.trigger,
+    actor: row.actor,
+    error: row.error,
     createdAt: row.createdAt.toISOString(),
     startedAt: iso(row.startedAt),
     finishedAt: iso(row.finishedAt),

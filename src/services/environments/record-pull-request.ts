@@ -1,7 +1,7 @@
 import type { Database } from '../../db/database.ts';
-import { and, eq, ne, sql } from '../../db/drizzle-orm.ts';
+import { and, eq, sql } from '../../db/drizzle-orm.ts';
 import { type DeploymentTrigger, environments } from '../../db/schema.ts';
-import { environmentName } from '../../domain/environment-name.ts';
+import { environmentNameCandidates } from '../../domain/environment-name.ts';
 
 /** What a pull request says about itself at one moment, from a webhook or the API. */
 export interface PullRequestFacts {
@@ -92,13 +92,18 @@ export async function recordPullRequest(tx: Database, change: PullRequestChange)
       .where(eq(environments.id, existing.id));
     return { kind: 'recorded', environmentId: existing.id, created: false };
   }
-  const namespace = await freeEnvironmentName(tx, snapshot);
-  const [created] = await tx
-    .insert(environments)
-    .values({ ...fields, repoId: snapshot.repoId, prNumber: snapshot.number, namespace })
-    .returning({ id: environments.id });
-  if (created === undefined) throw new Error('inserting an environment returned no row');
-  return { kind: 'recorded', environmentId: created.id, created: true };
+  // The first free name: the plain one, unless another repo's PR holds it (a repo of the same name under
+  // another owner, or one whose plain name equals this one's hashed form). Taking it by insert, not by a
+  // look first, keeps names unique also when two new PRs race for one.
+  for (const namespace of environmentNameCandidates(snapshot.repoFullName, snapshot.number)) {
+    const [created] = await tx
+      .insert(environments)
+      .values({ ...fields, repoId: snapshot.repoId, prNumber: snapshot.number, namespace })
+      .onConflictDoNothing({ target: environments.namespace })
+      .returning({ id: environments.id });
+    if (created !== undefined) return { kind: 'recorded', environmentId: created.id, created: true };
+  }
+  throw new Error(`every environment name for ${snapshot.repoFullName}#${snapshot.number} is taken`);
 }
 
 /**
@@ -125,16 +130,4 @@ export function desiredStateFields(facts: PullRequestFacts, request: ChangeReque
     nextAttemptAt: null,
     ...(request.approvedBy === undefined ? {} : { approvedBy: request.approvedBy }),
   };
-}
-
-/** `pr-<repo>-<n>`, or its hashed form when another repo of the same name already uses it. */
-async function freeEnvironmentName(tx: Database, snapshot: PullRequestSnapshot): Promise<string> {
-  const plain = environmentName(snapshot.repoFullName, snapshot.number);
-  const [taken] = await tx
-    .select({ id: environments.id })
-    .from(environments)
-    .where(and(eq(environments.namespace, plain), ne(environments.repoId, snapshot.repoId)));
-  return taken === undefined
-    ? plain
-    : environmentName(snapshot.repoFullName, snapshot.number, { disambiguate: true });
 }

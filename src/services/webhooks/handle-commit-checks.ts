@@ -3,7 +3,7 @@ import { and, eq, inArray, isNull, ne, or, sql } from '../../db/drizzle-orm.ts';
 import { deployments, environments, repos } from '../../db/schema.ts';
 import { REQUIRED_CHECK_FAILED } from '../../domain/required-checks.ts';
 import { CommitCheckEvent } from '../../github/webhook-payloads.ts';
-import type { HandlerResult } from './handler-result.ts';
+import { type HandlerResult, unusablePayload } from './handler-result.ts';
 
 /**
  * `check_run`, `check_suite`, `status`: a commit's checks changed. Environments whose head is that commit and
@@ -14,7 +14,7 @@ import type { HandlerResult } from './handler-result.ts';
  */
 export async function handleCommitChecks(tx: Database, payload: unknown): Promise<HandlerResult> {
   const parsed = CommitCheckEvent.safeParse(payload);
-  if (!parsed.success) return { outcome: 'ignored', reason: 'payload is missing fields Glimpse needs' };
+  if (!parsed.success) return { outcome: 'ignored', reason: unusablePayload('check', parsed.error) };
   const event = parsed.data;
   const sha = event.check_run?.head_sha ?? event.check_suite?.head_sha ?? event.sha;
   if (sha === undefined) return { outcome: 'ignored', reason: 'no commit in this event' };

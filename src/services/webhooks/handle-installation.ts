@@ -1,6 +1,6 @@
 import type { Database } from '../../db/database.ts';
 import { InstallationEvent, InstallationRepositoriesEvent } from '../../github/webhook-payloads.ts';
-import type { HandlerResult } from './handler-result.ts';
+import { type HandlerResult, unusablePayload } from './handler-result.ts';
 import {
   connectRepos,
   disconnectRepos,
@@ -11,8 +11,7 @@ import {
 /** `installation`: the App was installed, uninstalled, suspended or unsuspended on an account. */
 export async function handleInstallation(tx: Database, payload: unknown): Promise<HandlerResult> {
   const parsed = InstallationEvent.safeParse(payload);
-  if (!parsed.success)
-    return { outcome: 'ignored', reason: 'installation payload is missing fields Glimpse needs' };
+  if (!parsed.success) return { outcome: 'ignored', reason: unusablePayload('installation', parsed.error) };
   const { action, installation, repositories } = parsed.data;
   switch (action) {
     case 'created':
@@ -43,12 +42,8 @@ export async function handleInstallation(tx: Database, payload: unknown): Promis
 /** `installation_repositories`: repositories were added to or removed from an installation. */
 export async function handleInstallationRepositories(tx: Database, payload: unknown): Promise<HandlerResult> {
   const parsed = InstallationRepositoriesEvent.safeParse(payload);
-  if (!parsed.success) {
-    return {
-      outcome: 'ignored',
-      reason: 'installation_repositories payload is missing fields Glimpse needs',
-    };
-  }
+  if (!parsed.success)
+    return { outcome: 'ignored', reason: unusablePayload('installation_repositories', parsed.error) };
   const { installation, repositories_added, repositories_removed } = parsed.data;
   let connected = 0;
   if (repositories_added.length > 0) {

@@ -8,7 +8,8 @@ import {
   type PullRequestFacts,
   recordPullRequest,
 } from '../environments/record-pull-request.ts';
-import type { HandlerResult } from './handler-result.ts';
+import { type HandlerResult, unusablePayload } from './handler-result.ts';
+import { releaseRepoName } from './repo-connections.ts';
 
 const HANDLED_ACTIONS = new Set([
   'opened',
@@ -25,7 +26,7 @@ const HANDLED_ACTIONS = new Set([
 /** The pull request event in a payload, or why it does not affect previews. */
 export function readPullRequestEvent(payload: unknown): PullRequestEvent | { ignored: string } {
   const parsed = PullRequestEvent.safeParse(payload);
-  if (!parsed.success) return { ignored: 'pull_request payload is missing fields Glimpse needs' };
+  if (!parsed.success) return { ignored: unusablePayload('pull_request', parsed.error) };
   const event = parsed.data;
   if (!HANDLED_ACTIONS.has(event.action)) {
     return { ignored: `pull_request ${event.action} does not affect previews` };
@@ -42,6 +43,7 @@ export async function handlePullRequest(tx: Database, payload: unknown): Promise
   const [repo] = await tx
     .select({
       id: repos.id,
+      fullName: repos.fullName,
       enabled: repos.enabled,
       cloneUrl: repos.cloneUrl,
       defaultBranch: repos.defaultBranch,
@@ -106,17 +108,23 @@ export function reopens(event: PullRequestEvent): boolean {
   return event.action === 'reopened' || event.action === 'opened';
 }
 
-/** Pull request payloads carry what installation events do not: the clone URL and default branch. */
+/**
+ * Pull request payloads carry what installation events do not: the clone URL and default branch; and the
+ * repository's current name, which follows a rename or transfer that Glimpse was not told about.
+ */
 async function rememberRepository(
   tx: Database,
-  repo: { id: string; cloneUrl: string | null; defaultBranch: string | null },
+  repo: { id: string; fullName: string; cloneUrl: string | null; defaultBranch: string | null },
   event: PullRequestEvent,
 ): Promise<void> {
   const cloneUrl = event.repository.clone_url ?? repo.cloneUrl;
   const defaultBranch = event.repository.default_branch ?? repo.defaultBranch;
-  if (cloneUrl === repo.cloneUrl && defaultBranch === repo.defaultBranch) return;
+  const fullName = event.repository.full_name;
+  if (cloneUrl === repo.cloneUrl && defaultBranch === repo.defaultBranch && fullName === repo.fullName)
+    return;
+  if (fullName !== repo.fullName) await releaseRepoName(tx, event.repository.id, fullName);
   await tx
     .update(repos)
-    .set({ cloneUrl, defaultBranch, fullName: event.repository.full_name, updatedAt: sql`now()` })
+    .set({ cloneUrl, defaultBranch, fullName, updatedAt: sql`now()` })
     .where(eq(repos.id, repo.id));
 }

@@ -5,6 +5,7 @@ import { webhookDeliveries } from '../../db/schema.ts';
 import { handleCommitChecks } from './handle-commit-checks.ts';
 import { handleInstallation, handleInstallationRepositories } from './handle-installation.ts';
 import { handlePullRequest, readPullRequestEvent } from './handle-pull-request.ts';
+import { handleRepository } from './handle-repository.ts';
 import type { HandlerResult } from './handler-result.ts';
 import { prepareKnownEnvironmentUpdate } from './update-known-environment.ts';
 
@@ -18,15 +19,17 @@ export type DeliveryResult = { duplicate: true } | HandlerResult;
 
 type Handler = (tx: Database, payload: unknown) => Promise<HandlerResult>;
 
-const HANDLERS: Record<string, Handler> = {
-  pull_request: handlePullRequest,
-  installation: handleInstallation,
-  installation_repositories: handleInstallationRepositories,
-  check_run: handleCommitChecks,
-  check_suite: handleCommitChecks,
-  status: handleCommitChecks,
-  ping: async () => ({ outcome: 'applied', environmentIds: [], detail: 'pong' }),
-};
+/** A Map, not an object: an event named like an object's member (`constructor`, `__proto__`) finds nothing. */
+const HANDLERS = new Map<string, Handler>([
+  ['pull_request', handlePullRequest],
+  ['installation', handleInstallation],
+  ['installation_repositories', handleInstallationRepositories],
+  ['repository', handleRepository],
+  ['check_run', handleCommitChecks],
+  ['check_suite', handleCommitChecks],
+  ['status', handleCommitChecks],
+  ['ping', async () => ({ outcome: 'applied', environmentIds: [], detail: 'pong' })],
+]);
 
 /** Thrown inside the transaction to roll back the work of a delivery recorded before. */
 class AlreadyRecorded extends Error {}
@@ -65,7 +68,7 @@ async function handleInTransaction(db: Database, delivery: Delivery): Promise<De
   const action = actionOf(delivery.payload);
   try {
     return await db.transaction(async (tx) => {
-      const handler = HANDLERS[delivery.event];
+      const handler = HANDLERS.get(delivery.event);
       const result: HandlerResult =
         handler === undefined
           ? { outcome: 'ignored', reason: `${delivery.event} events do not affect previews` }
@@ -97,9 +100,11 @@ function actionOf(payload: unknown): string | null {
     typeof payload === 'object' &&
     payload !== null &&
     'action' in payload &&
-    typeof payload.action === 'string'
+    typeof payload.action === 'string' &&
+    /^[\w.-]{1,100}$/.test(payload.action)
   ) {
     return payload.action;
   }
+  // Not an action GitHub sends (too long, or text the database cannot store): recorded as none.
   return null;
 }

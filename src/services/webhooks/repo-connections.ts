@@ -1,5 +1,5 @@
 import type { Database } from '../../db/database.ts';
-import { and, eq, inArray, sql } from '../../db/drizzle-orm.ts';
+import { and, eq, inArray, ne, sql } from '../../db/drizzle-orm.ts';
 import { environments, repos, teams } from '../../db/schema.ts';
 
 export interface GithubAccount {
@@ -20,11 +20,49 @@ export async function ensureAccountTeam(tx: Database, account: GithubAccount): P
   return team.id;
 }
 
+/**
+ * The GitHub id is a repository's identity; its name follows it. When a repository takes a name (case
+ * aside) that another GitHub id held here (that one was renamed away, transferred, or deleted and this one
+ * created in its place), the other row gives the name up: it is kept as `owner/name#<github id>` until a
+ * delivery tells its new name, so names stay unique and neither repository's deliveries fail.
+ */
+export async function releaseRepoName(tx: Database, githubId: number, fullName: string): Promise<void> {
+  await tx
+    .update(repos)
+    .set({ fullName: sql`${repos.fullName} || '#' || ${repos.githubId}`, updatedAt: sql`now()` })
+    .where(and(sql`lower(${repos.fullName}) = ${fullName.toLowerCase()}`, ne(repos.githubId, githubId)));
+}
+
+/** A repository renamed or transferred on GitHub: its row follows the new name (and clone URL). */
+export async function renameRepo(
+  tx: Database,
+  githubId: number,
+  change: { fullName: string; cloneUrl?: string | undefined; defaultBranch?: string | undefined },
+): Promise<{ id: string; from: string } | undefined> {
+  const [current] = await tx
+    .select({ id: repos.id, fullName: repos.fullName })
+    .from(repos)
+    .where(eq(repos.githubId, githubId));
+  if (current === undefined) return undefined;
+  await releaseRepoName(tx, githubId, change.fullName);
+  await tx
+    .update(repos)
+    .set({
+      fullName: change.fullName,
+      ...(change.cloneUrl === undefined ? {} : { cloneUrl: change.cloneUrl }),
+      ...(change.defaultBranch === undefined ? {} : { defaultBranch: change.defaultBranch }),
+      updatedAt: sql`now()`,
+    })
+    .where(eq(repos.id, current.id));
+  return { id: current.id, from: current.fullName };
+}
+
 export async function connectRepos(
   tx: Database,
   input: { installationId: number; teamId: string; repositories: { id: number; full_name: string }[] },
 ): Promise<number> {
   if (input.repositories.length === 0) return 0;
+  for (const repository of input.repositories) await releaseRepoName(tx, repository.id, repository.full_name);
   const rows = input.repositories.map((r) => ({
     githubId: r.id,
     fullName: r.full_name,
@@ -47,16 +85,20 @@ export async function connectRepos(
   return rows.length;
 }
 
-/** Marks repos disconnected; with `close`, their open environments are closed (and so cleaned up). */
+/**
+ * Marks repos disconnected (those of an installation, or the given GitHub ids, or both); with `close`, their
+ * open environments are closed (and so cleaned up).
+ */
 export async function disconnectRepos(
   tx: Database,
-  where: { installationId: number; githubIds?: number[] },
+  where: { installationId?: number; githubIds?: number[] },
   options: { close: boolean },
 ): Promise<string[]> {
-  const condition =
-    where.githubIds === undefined
-      ? eq(repos.installationId, where.installationId)
-      : and(eq(repos.installationId, where.installationId), inArray(repos.githubId, where.githubIds));
+  const condition = and(
+    where.installationId === undefined ? undefined : eq(repos.installationId, where.installationId),
+    where.githubIds === undefined ? undefined : inArray(repos.githubId, where.githubIds),
+  );
+  if (condition === undefined) throw new Error('disconnectRepos needs an installation or GitHub ids');
   const disabled = await tx
     .update(repos)
     .set({ enabled: false, updatedAt: sql`now()` })

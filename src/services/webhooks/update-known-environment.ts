@@ -51,7 +51,7 @@ const MAX_IN_FLIGHT = 2;
  * own: deliveries that arrive together are recorded by one statement, which for each of them locks the PR's
  * environment if the full handler would simply update it, records the delivery, updates the environment and
  * wakes the controller. When the handler would do anything else (create the environment, remember the
- * repository's clone URL, ignore a stale event or a closed PR, track who added a label) the statement
+ * repository's clone URL or new name, ignore a stale event or a closed PR, track who added a label) the statement
  * leaves that delivery alone and answers `unknown`. A batch commits or fails as one; a failed one answers
  * every delivery in it with the error, so GitHub sends them again and none is lost.
  *
@@ -90,6 +90,7 @@ export function prepareKnownEnvironmentUpdate(
       delivery_id: deliveryId,
       action: event.action,
       repo_github_id: event.repository.id,
+      full_name: event.repository.full_name,
       clone_url: event.repository.clone_url ?? null,
       default_branch: event.repository.default_branch ?? null,
       number: facts.number,
@@ -104,7 +105,7 @@ const id = (name: string) => sql.identifier(name);
 const join = (parts: SQL[]) => sql.join(parts, sql`, `);
 
 const INPUT_COLUMNS = join([
-  sql`ord integer, delivery_id text, action text, repo_github_id bigint, clone_url text`,
+  sql`ord integer, delivery_id text, action text, repo_github_id bigint, full_name text, clone_url text`,
   sql`default_branch text, number integer, may_reopen boolean`,
   ...FIELD_KEYS.map((key) => sql`${id(columnOf(key))} ${sql.raw(FIELD_TYPES[key])}`),
 ]);
@@ -125,7 +126,7 @@ function prepareBatchStatement(db: Database) {
     .as(sql`
       select e.id as environment_id, i.*
       from input i
-      join repos r on r.github_id = i.repo_github_id and r.enabled
+      join repos r on r.github_id = i.repo_github_id and r.enabled and r.full_name = i.full_name
         and (i.clone_url is null or r.clone_url = i.clone_url)
         and (i.default_branch is null or r.default_branch = i.default_branch)
       join environments e on e.repo_id = r.id and e.pr_number = i.number

@@ -51,6 +51,8 @@ export interface GithubSimulator {
   /** OAuth web flow and user-token routes (sign-in). */
   oauth: SimOAuth;
   addRepo(options: AddRepoOptions): Promise<{ id: number; fullName: string }>;
+  /** Renames or transfers a repository: it keeps its id, pulls, comments and deployments. */
+  renameRepo(from: string, to: string): void;
   openPullRequest(options: OpenPullRequestOptions): Promise<number>;
   closePullRequest(repo: string, number: number, options?: { merged?: boolean }): void;
   setPermission(repo: string, login: string, permission: Permission): void;

@@ -3,6 +3,9 @@ import { archive, readCommit, readPath, revParse } from './git-repo.ts';
 import { error, notFound, paginate, type Route, type SimContext, withLink } from './route.ts';
 import type { Permission, SimRepo } from './sim-state.ts';
 
+/** GitHub's contents API answers a file's content in JSON only up to 1 MB. */
+const CONTENTS_JSON_LIMIT = 1024 * 1024;
+
 const HTML = 'https://github.com';
 
 async function resolveRef(repo: SimRepo, ref: string | null): Promise<string | undefined> {
@@ -74,11 +77,13 @@ export const repoRoutes: Route[] = [
         };
       }
       const name = path.split('/').at(-1) ?? path;
-      const content = (object.content.toString('base64').match(/.{1,60}/g) ?? []).join('\n');
+      // As GitHub: past 1 MB the JSON answer carries no content (encoding "none"); the raw media type has it.
+      const tooLarge = object.content.length > CONTENTS_JSON_LIMIT;
+      const content = tooLarge ? '' : (object.content.toString('base64').match(/.{1,60}/g) ?? []).join('\n');
       const body = {
         ...entry(name, path, 'file', object.sha, object.content.length),
         content,
-        encoding: 'base64',
+        encoding: tooLarge ? 'none' : 'base64',
       };
       return { status: 200, body };
     },

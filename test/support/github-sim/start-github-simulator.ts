@@ -137,6 +137,16 @@ export async function startGithubSimulator(options: GithubSimulatorOptions = {})
       });
       return { id, fullName: repoOptions.fullName };
     },
+    renameRepo(from, to) {
+      const repo = repoOf(from);
+      const [ownerLogin = '', name = ''] = to.split('/');
+      state.repos.delete(from.toLowerCase());
+      repo.fullName = to;
+      repo.name = name;
+      if (ownerLogin.toLowerCase() !== repo.owner.login.toLowerCase())
+        repo.owner = { login: ownerLogin, id: 20_000 + hash(ownerLogin), type: 'Organization' };
+      state.repos.set(to.toLowerCase(), repo);
+    },
     async openPullRequest(pr) {
       const repo = repoOf(pr.repo);
       const headRepo = pr.headRepo ? repoOf(pr.headRepo) : repo;
