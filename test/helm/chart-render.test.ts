@@ -104,7 +104,9 @@ describe('the Helm chart', () => {
     expect(container.envFrom).toEqual([{ secretRef: { name: secret.metadata.name } }]);
     const data = secretData(secret);
     expect(data.GLIMPSE_SESSION_SECRET).toMatch(/^[A-Za-z0-9]{48}$/);
-    expect(data.GITHUB_WEBHOOK_SECRET).toMatch(/^[A-Za-z0-9]{48}$/);
+    // The webhook secret is the one GitHub makes in the manifest flow (or given): none is generated.
+    expect(data.GITHUB_WEBHOOK_SECRET).toBeUndefined();
+    expect(data.GLIMPSE_SECRET_KEY).toMatch(/^[A-Za-z0-9]{48}$/);
   });
 
   it('PostgreSQL with 3 replicas: rolling updates, no volume, DATABASE_URL and the credentials in the Secret', async () => {
@@ -191,6 +193,7 @@ describe('the Helm chart', () => {
     ['config.previewMaxMemory=lots', 'config.previewMaxMemory: Does not match pattern'],
     ['database.url=mysql://db/glimpse', 'database.url: Does not match pattern'],
     ['secrets.sessionSecret=short', 'secrets.sessionSecret: Does not match pattern'],
+    ['secrets.secretKey=short', 'secrets.secretKey: Does not match pattern'],
     ['image.pullPolicy=Sometimes', 'image.pullPolicy must be one of the following'],
     ['replicas=3', 'Additional property replicas is not allowed'],
   ])('the schema refuses %s', async (pair, message) => {

@@ -86,4 +86,5 @@ githubWebhookSecret: GITHUB_WEBHOOK_SECRET
 githubClientId: GITHUB_CLIENT_ID
 githubClientSecret: GITHUB_CLIENT_SECRET
 sessionSecret: GLIMPSE_SESSION_SECRET
+secretKey: GLIMPSE_SECRET_KEY
 {{- end }}
