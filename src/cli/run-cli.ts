@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { GLIMPSE_VERSION } from '../version.ts';
 import type { CliIo } from './cli-io.ts';
 import { registerAdminCommands } from './commands/admin-commands.ts';
+import { registerBackupCommands } from './commands/backup-commands.ts';
 import { registerDoctorCommand } from './commands/doctor-command.ts';
 import { registerEnvCommands } from './commands/env-commands.ts';
 import { registerGithubCommands } from './commands/github-commands.ts';
@@ -27,6 +28,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerSimulateCommand(program, io);
   registerDoctorCommand(program, io);
   registerGithubCommands(program, io);
+  registerBackupCommands(program, io);
   for (const command of program.commands) applyToTree(command, (c) => c.exitOverride().showHelpAfterError());
   if (argv.length === 0) {
     program.outputHelp();
