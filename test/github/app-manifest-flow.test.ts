@@ -11,8 +11,9 @@ import { loadGithubApp } from '../../src/services/github-app/github-app-store.ts
 import { createSecretBox } from '../../src/services/github-app/secret-box.ts';
 import { type AppRepo, createAppRepo } from '../local-runtime/support/app-repo.ts';
 import { cli } from '../support/cli.ts';
-import { connectRepo, INSTALLATION } from '../support/connect-repo.ts';
+import { connectRepo } from '../support/connect-repo.ts';
 import { type GithubSimulator, startGithubSimulator } from '../support/github-sim/start-github-simulator.ts';
+import { pullRequestOverrides } from '../support/glimpse-harness.ts';
 import { freePort, type GlimpseProcess, startGlimpse } from '../support/glimpse-process.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { sendWebhook } from '../support/webhook-sender.ts';
@@ -180,27 +181,17 @@ describe('connecting GitHub with the App manifest flow', () => {
     expect(response.status).toBe(200);
     const sha = app.commit('v1-pr1');
     await github.openPullRequest({ repo: FULL_NAME, number: 1, headRef: 'feature-1', headSha: sha });
-    const repository = { id, full_name: FULL_NAME, clone_url: `file://${repoDir}`, default_branch: 'main' };
     const opened = await sendWebhook({
       url: webhookUrl,
       secret,
       event: 'pull_request',
       action: 'opened',
-      overrides: {
-        action: 'opened',
+      overrides: pullRequestOverrides('opened', {
+        repo: { id, fullName: FULL_NAME, cloneUrl: `file://${repoDir}` },
         number: 1,
-        repository,
-        installation: { id: INSTALLATION.id },
-        pull_request: {
-          number: 1,
-          state: 'open',
-          updated_at: '2024-01-01T00:00:00Z',
-          head: { sha, ref: 'feature-1', repo: { id, full_name: FULL_NAME } },
-          base: { ref: 'main', repo: { id, full_name: FULL_NAME } },
-          labels: [],
-          draft: false,
-        },
-      },
+        sha,
+        updatedAt: '2024-01-01T00:00:00Z',
+      }),
     });
     expect(opened.status).toBe(202);
     const comment = await waitFor(

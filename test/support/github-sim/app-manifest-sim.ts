@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { userJson } from './fixtures.ts';
+import { readBody } from './oauth-sim.ts';
 import { validateResponse } from './openapi-validator.ts';
 import type { SimUser } from './sim-state.ts';
 
@@ -61,12 +62,6 @@ export function createAppManifestRoutes(options: {
     response.end(JSON.stringify(body));
   }
 
-  async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-  }
-
   async function handle(
     request: IncomingMessage,
     response: ServerResponse,
@@ -75,8 +70,8 @@ export function createAppManifestRoutes(options: {
     const url = new URL(request.url ?? '/', 'http://sim.invalid');
     const newApp = NEW_APP_PATH.exec(url.pathname);
     if (request.method === 'POST' && newApp !== null) {
-      const form = await readForm(request);
-      const manifest = JSON.parse(form.get('manifest') ?? 'null') as Record<string, unknown> | null;
+      const form = await readBody(request);
+      const manifest = JSON.parse(form.manifest ?? 'null') as Record<string, unknown> | null;
       const redirect = typeof manifest?.redirect_url === 'string' ? manifest.redirect_url : undefined;
       if (manifest === null || redirect === undefined) {
         response.writeHead(422, { 'content-type': 'text/plain' });
