@@ -14,6 +14,7 @@ import { registerGithubAppRoutes } from './http/routes/github-app-routes.ts';
 import { type Readiness, registerHealthRoutes } from './http/routes/health-routes.ts';
 import { registerPreviewApi } from './http/routes/register-preview-api.ts';
 import { registerWebhookRoute } from './http/routes/webhook-route.ts';
+import { createSessionSealer } from './http/session-cookie.ts';
 import type { Logger } from './logger.ts';
 import type { Runtime } from './runtimes/runtime.ts';
 import type { SecretBox } from './services/github-app/secret-box.ts';
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps): App {
     registerGithubAppRoutes(http, {
       db: deps.database.db,
       box: deps.secretBox,
+      sessions: deps.sessionSecret === undefined ? undefined : createSessionSealer(deps.sessionSecret),
       publicUrl: deps.config.publicUrl,
       apiUrl: deps.config.github.apiUrl,
       now: deps.now ?? (() => new Date()),

@@ -155,6 +155,24 @@ describe('connecting GitHub with the App manifest flow', () => {
     }
   });
 
+  it('lets a signed-in administrator start it without a ticket (the dashboard button), and nobody else', async () => {
+    const anonymous = await fetch(`${publicUrl}/api/github/app/new`);
+    expect(anonymous.status).toBe(401);
+    const token = glimpse?.output().match(/glp_\w+/)?.[0];
+    if (token === undefined) throw new Error('no bootstrap token in the banner');
+    const signIn = await fetch(`${publicUrl}/auth/bootstrap`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    expect(signIn.status).toBe(200);
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const page = await fetch(`${publicUrl}/api/github/app/new?organization=globex`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    const { action } = readForm(await page.text());
+    expect(action.startsWith(`${github.url}/organizations/globex/settings/apps/new?state=`)).toBe(true);
+  });
+
   it('refuses a forged or expired link and a state it did not issue', async () => {
     const forged = await fetch(`${publicUrl}/api/github/app/new?ticket=e30.c2lnbmF0dXJl`);
     expect(forged.status).toBe(401);

@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
-import { NotFound, Unauthorized } from '../../domain/errors.ts';
+import { Forbidden, NotFound, Unauthorized } from '../../domain/errors.ts';
 import {
   APP_MANIFEST_CALLBACK_PATH,
   APP_MANIFEST_START_PATH,
@@ -11,30 +11,42 @@ import {
 } from '../../domain/github-app-manifest.ts';
 import { convertAppManifest } from '../../github/convert-app-manifest.ts';
 import { escapeHtml } from '../../runtimes/local/proxy-pages.ts';
-import { issueTicket, readTicket } from '../../services/github-app/connect-ticket.ts';
+import { principalOfUser } from '../../services/auth/authenticate-token.ts';
+import { type ConnectTicket, issueTicket, readTicket } from '../../services/github-app/connect-ticket.ts';
 import { saveGithubApp } from '../../services/github-app/github-app-store.ts';
 import type { SecretBox } from '../../services/github-app/secret-box.ts';
 import { parseInput } from '../../services/parse-input.ts';
+import { readCookie, SESSION_COOKIE, type SessionSealer } from '../session-cookie.ts';
 
 export interface GithubAppRouteDeps {
   db: Database;
   box: SecretBox;
+  /** Session cookies, so a signed-in administrator can start the flow from the dashboard without a ticket. */
+  sessions: SessionSealer | undefined;
   publicUrl: string;
   apiUrl: string;
   now: () => Date;
 }
 
 /**
- * The GitHub App manifest flow: `glimpse github connect` prints a signed link to the first route, whose page
- * posts the manifest to GitHub; GitHub creates the App and sends the browser back to the second route with a
- * code, which Glimpse exchanges for the App's id, key and secrets, and stores them encrypted.
+ * The GitHub App manifest flow: `glimpse github connect` prints a signed link to the first route (or a signed-in
+ * administrator opens it, e.g. from the dashboard's "Connect GitHub" button, with `?organization=` if wanted),
+ * whose page posts the manifest to GitHub; GitHub creates the App and sends the browser back to the second
+ * route with a code, which Glimpse exchanges for the App's id, key and secrets, and stores them encrypted.
  */
 export function registerGithubAppRoutes(http: FastifyInstance, deps: GithubAppRouteDeps): void {
   const webUrl = githubWebUrl(deps.apiUrl);
 
   http.get(APP_MANIFEST_START_PATH, async (request, reply) => {
-    const { ticket } = parseInput(z.object({ ticket: z.string().min(1) }), request.query, 'query');
-    const start = readTicket(deps.box, ticket, 'start', deps.now().getTime());
+    const query = parseInput(
+      z.object({ ticket: z.string().min(1).optional(), organization: z.string().min(1).max(100).optional() }),
+      request.query,
+      'query',
+    );
+    const start: Pick<ConnectTicket, 'organization' | 'name'> | undefined =
+      query.ticket === undefined
+        ? await adminStart(request, query.organization)
+        : readTicket(deps.box, query.ticket, 'start', deps.now().getTime());
     if (start === undefined)
       throw new Unauthorized(
         'This link is not valid or has expired: run "glimpse github connect" for a new one.',
@@ -63,6 +75,22 @@ export function registerGithubAppRoutes(http: FastifyInstance, deps: GithubAppRo
         ),
       );
   });
+
+  /** Without a ticket: the session's user, who must be a Glimpse administrator. */
+  async function adminStart(
+    request: FastifyRequest,
+    organization: string | undefined,
+  ): Promise<Pick<ConnectTicket, 'organization'>> {
+    const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
+    const session = cookie === undefined ? undefined : deps.sessions?.unseal(cookie, deps.now().getTime());
+    if (session === undefined)
+      throw new Unauthorized(
+        'Sign in as a Glimpse administrator first, or run "glimpse github connect" for a link.',
+      );
+    const principal = await principalOfUser(deps.db, session.userId);
+    if (!principal.isAdmin) throw new Forbidden('Only Glimpse administrators may connect GitHub.');
+    return organization === undefined ? {} : { organization };
+  }
 
   http.get(APP_MANIFEST_CALLBACK_PATH, async (request, reply) => {
     const query = parseInput(
