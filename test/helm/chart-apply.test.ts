@@ -4,9 +4,10 @@ import { ensureKubeTools, type KubeTools } from '../support/kube-tools.ts';
 import { runTool } from '../support/run-tool.ts';
 import { renderChart, VALUES_FILES } from './glimpse-chart.ts';
 
-// The chart's objects sent to a Kubernetes API server: today the simulator. The real control plane
-// (test/support/kube-control-plane) serves every kind the chart renders, RBAC included; there the test also
-// applies the ClusterRole, PodDisruptionBudget and PersistentVolumeClaim the simulator does not serve.
+// The chart's objects sent to a Kubernetes API server, the simulator for now: it serves no RBAC, policy or
+// PersistentVolumeClaim kinds, so the objects of kinds its discovery does not list are left out. Against the real
+// control plane (test/support/kube-control-plane) every object would go in, and the ServiceAccount's permissions
+// could be checked with `kubectl auth can-i --as`.
 let target: KubeSimulator;
 let tools: KubeTools;
 
