@@ -5,8 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadConfig } from '../../src/config/config.ts';
 import { openClientDatabase } from '../../src/db/connect-database.ts';
-import { githubApps } from '../../src/db/schema.ts';
+import { eq } from '../../src/db/drizzle-orm.ts';
+import { githubApps, users } from '../../src/db/schema.ts';
 import { PR_COMMENT_MARKER } from '../../src/domain/pr-comment.ts';
+import { createSessionSealer, newSession, SESSION_COOKIE } from '../../src/http/session-cookie.ts';
 import { loadGithubApp } from '../../src/services/github-app/github-app-store.ts';
 import { createSecretBox } from '../../src/services/github-app/secret-box.ts';
 import { type AppRepo, createAppRepo } from '../local-runtime/support/app-repo.ts';
@@ -171,6 +173,17 @@ describe('connecting GitHub with the App manifest flow', () => {
     expect(page.status).toBe(200);
     const { action } = readForm(await page.text());
     expect(action.startsWith(`${github.url}/organizations/globex/settings/apps/new?state=`)).toBe(true);
+
+    // A signed-in member who is not an administrator may not.
+    expect((await cli(env, 'teams', 'create', 'acme')).exitCode).toBe(0);
+    expect((await cli(env, 'users', 'add', 'mia', '--team', 'acme')).exitCode).toBe(0);
+    const database = await openClientDatabase(loadConfig(env));
+    const [mia] = await database.db.select().from(users).where(eq(users.githubLogin, 'mia'));
+    await database.close();
+    const sealer = createSessionSealer((await readFile(path.join(dataDir, 'session-secret'), 'utf8')).trim());
+    const member = `${SESSION_COOKIE}=${sealer.seal(newSession(mia?.id ?? '', Date.now()))}`;
+    const refused = await fetch(`${publicUrl}/api/github/app/new`, { headers: { cookie: member } });
+    expect(refused.status).toBe(403);
   });
 
   it('refuses a forged or expired link and a state it did not issue', async () => {
