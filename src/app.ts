@@ -11,11 +11,14 @@ import { createRedactor, type Redactor } from './domain/redactor.ts';
 import type { GithubApp } from './github/create-github-app.ts';
 import type { GithubClient } from './github/github-client.ts';
 import { createHttpServer } from './http/create-http-server.ts';
+import { registerGithubAppRoutes } from './http/routes/github-app-routes.ts';
 import { type Readiness, registerHealthRoutes } from './http/routes/health-routes.ts';
 import { registerPreviewApi } from './http/routes/register-preview-api.ts';
 import { registerWebhookRoute } from './http/routes/webhook-route.ts';
+import { createSessionSealer } from './http/session-cookie.ts';
 import type { Logger } from './logger.ts';
 import type { Runtime } from './runtimes/runtime.ts';
+import type { SecretBox } from './services/github-app/secret-box.ts';
 import { createDeliveryReceiver } from './services/webhooks/receive-delivery.ts';
 
 export interface AppDeps {
@@ -34,6 +37,8 @@ export interface AppDeps {
     /** How long a deploy runs before the PR is told it started (default 5 s; 0: at once). */
     announceDelayMs?: number;
   };
+  /** Seals what Glimpse stores and signs the GitHub App manifest flow; without it, that flow is off. */
+  secretBox?: SecretBox;
   /** Key of the session cookies; without it, signing in is off and only API tokens work. */
   sessionSecret?: string;
   now?: () => Date;
@@ -61,6 +66,16 @@ export function createApp(deps: AppDeps): App {
     receiveDelivery: createDeliveryReceiver(deps.database.db),
     secret: deps.webhookSecret,
   });
+  if (deps.secretBox !== undefined) {
+    registerGithubAppRoutes(http, {
+      db: deps.database.db,
+      box: deps.secretBox,
+      sessions: deps.sessionSecret === undefined ? undefined : createSessionSealer(deps.sessionSecret),
+      publicUrl: deps.config.publicUrl,
+      apiUrl: deps.config.github.apiUrl,
+      now: deps.now ?? (() => new Date()),
+    });
+  }
   const previewApi = registerPreviewApi(http, {
     config: deps.config,
     database: deps.database,

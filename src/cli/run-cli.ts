@@ -2,8 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { GLIMPSE_VERSION } from '../version.ts';
 import type { CliIo } from './cli-io.ts';
 import { registerAdminCommands } from './commands/admin-commands.ts';
+import { registerBackupCommands } from './commands/backup-commands.ts';
 import { registerDoctorCommand } from './commands/doctor-command.ts';
 import { registerEnvCommands } from './commands/env-commands.ts';
+import { registerGithubCommands } from './commands/github-commands.ts';
 import { registerMcpCommand } from './commands/mcp-command.ts';
 import { registerMigrateCommand } from './commands/migrate-command.ts';
 import { registerServeCommand } from './commands/serve-command.ts';
@@ -25,6 +27,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerMcpCommand(program, io);
   registerSimulateCommand(program, io);
   registerDoctorCommand(program, io);
+  registerGithubCommands(program, io);
+  registerBackupCommands(program, io);
   for (const command of program.commands) applyToTree(command, (c) => c.exitOverride().showHelpAfterError());
   if (argv.length === 0) {
     program.outputHelp();

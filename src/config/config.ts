@@ -87,6 +87,11 @@ const variables = {
     'at least 32 characters of random text (unset: Glimpse generates one into the data dir)',
     true,
   ),
+  GLIMPSE_SECRET_KEY: variable(
+    z.string().min(32).optional(),
+    'at least 32 characters of random text (unset: Glimpse generates one into the data dir)',
+    true,
+  ),
   GLIMPSE_API_RATE_LIMIT: variable(
     z.coerce.number().int().min(0).max(1_000_000).default(600),
     'API requests per minute per token, a whole number (0 turns the limit off)',
@@ -196,6 +201,8 @@ export interface Config {
     /** The most CPU and memory a repo's `.glimpse.yml` may ask for per container. */
     maxResources: { cpu: string; memory: string };
   };
+  /** Key of what Glimpse stores encrypted (the GitHub App it connected); unset: generated into the data dir. */
+  secretKey: string | undefined;
   /** Scheme of preview URLs; unset: https on Kubernetes, http for the local proxy. */
   previewUrlScheme: 'http' | 'https' | undefined;
   /**
@@ -309,6 +316,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): Config {
           : undefined,
     },
     api: { rateLimitPerMinute: v.GLIMPSE_API_RATE_LIMIT, sessionSecret: v.GLIMPSE_SESSION_SECRET },
+    secretKey: v.GLIMPSE_SECRET_KEY,
     secrets: [
       ...databasePassword(v.DATABASE_URL),
       privateKey,
@@ -316,6 +324,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): Config {
       v.GITHUB_CLIENT_SECRET,
       v.GLIMPSE_SESSION_SECRET,
       v.GLIMPSE_TOKEN,
+      v.GLIMPSE_SECRET_KEY,
     ].filter((s): s is string => s !== undefined),
   };
 }

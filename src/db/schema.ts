@@ -242,3 +242,21 @@ export const auditEvents = pgTable(
     index('audit_events_created_idx').on(t.createdAt),
   ],
 );
+
+/**
+ * The GitHub App connected through the manifest flow (`glimpse github connect`): one row, id 1. Its private
+ * key, webhook secret and OAuth client secret are sealed together with the secret key (GLIMPSE_SECRET_KEY).
+ */
+export const githubApps = pgTable('github_apps', {
+  id: integer('id').primaryKey(),
+  appId: bigint('app_id', { mode: 'number' }).notNull(),
+  slug: text('slug').notNull(),
+  name: text('name').notNull(),
+  owner: text('owner'),
+  htmlUrl: text('html_url').notNull(),
+  /** The GITHUB_API_URL it was created on. */
+  apiUrl: text('api_url').notNull(),
+  clientId: text('client_id').notNull(),
+  sealedSecrets: text('sealed_secrets').notNull(),
+  connectedAt: timestamp('connected_at', { withTimezone: true }).notNull().defaultNow(),
+});

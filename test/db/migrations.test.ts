@@ -11,6 +11,7 @@ const TABLES = [
   'audit_events',
   'deployments',
   'environments',
+  'github_apps',
   'repos',
   'team_memberships',
   'teams',

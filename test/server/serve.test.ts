@@ -182,6 +182,7 @@ describe('glimpse serve with a bad configuration', () => {
       GLIMPSE_DATA_DIR: dataDir,
       GLIMPSE_PROXY_PORT: '0',
     });
+    // A fresh embedded database is created first, which takes seconds on a loaded machine.
     expect(await glimpse.exited(60_000)).toBe(1);
     expect(glimpse.output()).toContain(`127.0.0.1:${port} is already in use`);
     blocker.close();

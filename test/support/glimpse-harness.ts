@@ -187,39 +187,12 @@ export async function startGlimpseHarness(
           headSha: pr.sha,
         });
       }
-      const headRepo = pr.fork ?? pr.repo;
       return sendWebhook({
         url: webhookUrl,
         secret: HARNESS_SECRET,
         event: 'pull_request',
         action: action === 'labeled' || action === 'unlabeled' || action === 'closed' ? action : 'opened',
-        overrides: deepMerge(
-          {
-            action,
-            number: pr.number,
-            repository: {
-              id: pr.repo.id,
-              full_name: pr.repo.fullName,
-              clone_url: pr.repo.cloneUrl,
-              default_branch: 'main',
-            },
-            installation: { id: INSTALLATION.id },
-            pull_request: {
-              number: pr.number,
-              state: pr.state ?? (action === 'closed' ? 'closed' : 'open'),
-              updated_at: pr.updatedAt,
-              head: {
-                sha: pr.sha,
-                ref: pr.branch ?? `feature-${pr.number}`,
-                repo: { id: headRepo.id, full_name: headRepo.fullName },
-              },
-              base: { ref: 'main', repo: { id: pr.repo.id, full_name: pr.repo.fullName } },
-              labels: (pr.labels ?? []).map((name) => ({ name })),
-              draft: false,
-            },
-          },
-          extra,
-        ),
+        overrides: deepMerge(pullRequestOverrides(action, pr), extra),
       });
     },
     deliver: (event, action, overrides) =>
@@ -255,6 +228,35 @@ export async function startGlimpseHarness(
       if (options.github === undefined) await github.close();
       if (options.database === undefined) await database.close();
       if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The fields of a pull_request delivery (over the example payload) for `pr` in the test installation. */
+export function pullRequestOverrides(action: string, pr: PullRequestFields): Overrides {
+  const headRepo = pr.fork ?? pr.repo;
+  return {
+    action,
+    number: pr.number,
+    repository: {
+      id: pr.repo.id,
+      full_name: pr.repo.fullName,
+      clone_url: pr.repo.cloneUrl,
+      default_branch: 'main',
+    },
+    installation: { id: INSTALLATION.id },
+    pull_request: {
+      number: pr.number,
+      state: pr.state ?? (action === 'closed' ? 'closed' : 'open'),
+      updated_at: pr.updatedAt,
+      head: {
+        sha: pr.sha,
+        ref: pr.branch ?? `feature-${pr.number}`,
+        repo: { id: headRepo.id, full_name: headRepo.fullName },
+      },
+      base: { ref: 'main', repo: { id: pr.repo.id, full_name: pr.repo.fullName } },
+      labels: (pr.labels ?? []).map((name) => ({ name })),
+      draft: false,
     },
   };
 }

@@ -13,9 +13,17 @@ export interface GlimpseProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Starts the real `glimpse` CLI as a child process (Node from node_modules, as npm scripts do). */
-export function startGlimpse(args: string[], env: Record<string, string>): GlimpseProcess {
-  const child = spawn(process.execPath, [MAIN, ...args], {
+/**
+ * Starts the real `glimpse` CLI as a child process (Node from node_modules, as npm scripts do). `nodeArgs`
+ * replaces the sources' entry point (e.g. with an installed package's, and node flags); `cwd` is its directory.
+ */
+export function startGlimpse(
+  args: string[],
+  env: Record<string, string>,
+  options: { nodeArgs?: string[]; cwd?: string } = {},
+): GlimpseProcess {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? [MAIN]), ...args], {
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

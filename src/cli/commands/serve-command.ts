@@ -14,6 +14,13 @@ import type { Logger } from '../../logger.ts';
 import { createLogger } from '../../logger.ts';
 import { createRuntime } from '../../runtimes/create-runtime.ts';
 import { ensureBootstrapAdmin } from '../../services/bootstrap-admin.ts';
+import { loadGithubApp } from '../../services/github-app/github-app-store.ts';
+import { createSecretBox } from '../../services/github-app/secret-box.ts';
+import { resolveSecretKey } from '../../services/github-app/secret-key.ts';
+import {
+  type GithubAppSources,
+  withStoredGithubApp,
+} from '../../services/github-app/with-stored-github-app.ts';
 import { GLIMPSE_VERSION } from '../../version.ts';
 import { renderBanner } from '../banner.ts';
 import type { CliIo } from '../cli-io.ts';
@@ -30,19 +37,24 @@ export function registerServeCommand(program: Command, io: CliIo): void {
 
 async function serve(io: CliIo): Promise<void> {
   boundServerHeapGrowth();
-  const config = loadConfig(io.env, io.cwd);
+  const environmentConfig = loadConfig(io.env, io.cwd);
   // Listen for signals from the very start, so a stop during startup is also clean.
   const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY === true });
-  await ensureDataDir(config.dataDir);
-  const database = await openServerDatabase(config);
+  const logger = createLogger({ level: environmentConfig.logLevel, pretty: process.stdout.isTTY === true });
+  await ensureDataDir(environmentConfig.dataDir);
+  const database = await openServerDatabase(environmentConfig);
   let app: App | undefined;
   try {
     const { applied } = await migrateDatabase(database);
     if (applied > 0) logger.info({ applied }, 'database migrated');
+    // The GitHub App connected with `glimpse github connect` fills in what no environment variable sets.
+    const secretKey = await resolveSecretKey(environmentConfig);
+    const secretBox = createSecretBox(secretKey.value);
+    const stored = await loadGithubApp(database.db, secretBox);
+    const { config, sources } = withStoredGithubApp(environmentConfig, stored);
     const webhookSecret = await resolveWebhookSecret(config);
     const sessionSecret = await resolveSessionSecret(config);
     const github = connectGithub(config, logger);
@@ -56,10 +68,12 @@ async function serve(io: CliIo): Promise<void> {
       database,
       webhookSecret: webhookSecret.value,
       sessionSecret,
+      secretBox,
       runtime: runtime.runtime,
       ...(github === undefined ? {} : { github }),
       ...(runtime.configSource === undefined ? {} : { fallbackConfigSource: runtime.configSource }),
     });
+    app.redactor.remember(secretKey.value);
     const listenUrl = await listen(app, config);
     await app.start();
     // Only now: a first start that fails before this point (a port in use) must not use up the one-time token.
@@ -75,7 +89,7 @@ async function serve(io: CliIo): Promise<void> {
         runtime: `${config.runtime}: ${runtime.description}`,
         dataDir: config.dataDir,
         bootstrapToken,
-        notes: startupNotes(config, webhookSecret),
+        notes: startupNotes(config, webhookSecret, sources),
       }),
     );
   } catch (error) {
@@ -109,12 +123,12 @@ async function listen(app: App, config: Config): Promise<string> {
   }
 }
 
-function startupNotes(config: Config, secret: WebhookSecret): string[] {
+function startupNotes(config: Config, secret: WebhookSecret, sources: GithubAppSources): string[] {
   const notes: string[] = [];
   notes.push(
     config.github.app === undefined
-      ? 'GitHub App not configured (GITHUB_APP_ID, GITHUB_PRIVATE_KEY): webhooks are recorded, PR feedback is off'
-      : `GitHub App ${config.github.app.appId} via ${config.github.apiUrl}`,
+      ? 'GitHub App not configured (glimpse github connect, or GITHUB_APP_ID and GITHUB_PRIVATE_KEY): webhooks are recorded, PR feedback is off'
+      : `GitHub App ${config.github.app.appId} via ${config.github.apiUrl}${sources.app === 'database' ? ' (connected with glimpse github connect)' : ''}`,
   );
   if (secret.source !== 'GITHUB_WEBHOOK_SECRET') {
     notes.push(

@@ -1,3 +1,4 @@
+import type { SimAppManifests } from './app-manifest-sim.ts';
 import type { RecordedRequest } from './handle-request.ts';
 import type { SimOAuth } from './oauth-sim.ts';
 import type { Permission, SimCheckRun, SimCommitStatus, SimDeployment } from './sim-state.ts';
@@ -50,6 +51,8 @@ export interface GithubSimulator {
   schemaViolations: string[];
   /** OAuth web flow and user-token routes (sign-in). */
   oauth: SimOAuth;
+  /** The GitHub App manifest flow: manifests posted, and the App created from the last one. */
+  appManifests: SimAppManifests;
   addRepo(options: AddRepoOptions): Promise<{ id: number; fullName: string }>;
   /** Renames or transfers a repository: it keeps its id, pulls, comments and deployments. */
   renameRepo(from: string, to: string): void;

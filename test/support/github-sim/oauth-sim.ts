@@ -73,15 +73,6 @@ export function createOAuthRoutes(options: {
     accountId: (login) => 20_000 + options.idOf(login),
   };
 
-  async function readBody(request: IncomingMessage): Promise<Record<string, string>> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    if (String(request.headers['content-type']).includes('json'))
-      return JSON.parse(text) as Record<string, string>;
-    return Object.fromEntries(new URLSearchParams(text));
-  }
-
   async function handle(
     request: IncomingMessage,
     response: ServerResponse,
@@ -222,4 +213,14 @@ function installationJson(baseUrl: string, installation: { id: number; account: 
     suspended_by: null,
     suspended_at: null,
   };
+}
+
+/** The fields of a JSON or form-encoded request body (GitHub's web endpoints take either). */
+export async function readBody(request: IncomingMessage): Promise<Record<string, string>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (String(request.headers['content-type']).includes('json'))
+    return JSON.parse(text) as Record<string, string>;
+  return Object.fromEntries(new URLSearchParams(text));
 }

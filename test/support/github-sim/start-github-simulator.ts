@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createAppManifestRoutes } from './app-manifest-sim.ts';
 import { commentRoutes } from './comment-routes.ts';
 import { deploymentRoutes } from './deployment-routes.ts';
 import { Faults } from './faults.ts';
@@ -75,9 +76,18 @@ export async function startGithubSimulator(options: GithubSimulatorOptions = {})
     baseUrl: () => url,
   });
   const oauth = createOAuthRoutes({ idOf: hash, nowIso: state.nowIso });
+  const manifests = createAppManifestRoutes({
+    appId: state.appId,
+    appSlug: state.appSlug,
+    privateKeyPem: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+    user: { login: 'octocat', id: 10_000 + hash('octocat'), type: 'User' },
+    nowIso: state.nowIso,
+    onCreated: (app) => oauth.api.setClient(app.clientId, app.clientSecret),
+  });
   const server = createServer((req, res) => {
     oauth
       .handle(req, res, url)
+      .then(async (handled) => handled || (await manifests.handle(req, res, url)))
       .then((handled) => (handled ? undefined : handler(req, res)))
       .catch((cause: unknown) => {
         console.error('github-sim: request failed', cause);
@@ -107,6 +117,7 @@ export async function startGithubSimulator(options: GithubSimulatorOptions = {})
     unexpectedRequests,
     schemaViolations,
     oauth: oauth.api,
+    appManifests: manifests.api,
     async addRepo(repoOptions) {
       const [ownerLogin = '', name = ''] = repoOptions.fullName.split('/');
       const id = state.nextId();
