@@ -43,4 +43,4 @@ EXPOSE 3000
 STOPSIGNAL SIGTERM
 # The node flags README's "The glimpse command" asks every launcher of the server to pass (see
 # src/cli/server-heap.ts); exec form, so node runs as PID 1 and receives SIGTERM itself.
-ENTRYPOINT ["node", "--max-semi-space-size=16", "/opt/glimpse/node_modules/glimpse/bin/glimpse.js", "serve"]
+ENTRYPOINT ["node", "--max-semi-space-size=16", "--liftoff-only", "/opt/glimpse/node_modules/glimpse/bin/glimpse.js", "serve"]

@@ -32,4 +32,13 @@ describe('the launchers of the server', () => {
     const { stdout } = await promisify(execFile)(BIN, ['--version'], { env });
     expect(stdout.trim()).toBe(GLIMPSE_VERSION);
   });
+
+  it('the Dockerfile passes them in its ENTRYPOINT', () => {
+    const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
+    expect(entrypoint).toBeDefined();
+    const words = JSON.parse(entrypoint ?? '[]') as string[];
+    expect(words[0]).toBe('node');
+    for (const flag of SERVER_NODE_FLAGS) expect(words).toContain(flag);
+  });
 });
