@@ -10,6 +10,7 @@ import { migrationState } from './db/migrate.ts';
 import type { GithubApp } from './github/create-github-app.ts';
 import type { GithubClient } from './github/github-client.ts';
 import { createHttpServer } from './http/create-http-server.ts';
+import { registerDashboardRoutes } from './http/routes/dashboard-routes.ts';
 import { type Readiness, registerHealthRoutes } from './http/routes/health-routes.ts';
 import { registerPreviewApi } from './http/routes/register-preview-api.ts';
 import { registerWebhookRoute } from './http/routes/webhook-route.ts';
@@ -36,6 +37,8 @@ export interface AppDeps {
   /** Key of the session cookies; without it, signing in is off and only API tokens work. */
   sessionSecret?: string;
   now?: () => Date;
+  /** The built dashboard (default: web/dist of this checkout); false: no dashboard. */
+  dashboardDir?: string | false;
 }
 
 export interface App {
@@ -60,11 +63,13 @@ export function createApp(deps: AppDeps): App {
   const previewApi = registerPreviewApi(http, {
     config: deps.config,
     database: deps.database,
+    logger: deps.logger,
     ...(deps.runtime === undefined ? {} : { runtime: deps.runtime }),
     ...(deps.github === undefined ? {} : { github: deps.github.client }),
     ...(deps.sessionSecret === undefined ? {} : { sessionSecret: deps.sessionSecret }),
     ...(deps.now === undefined ? {} : { now: deps.now }),
   });
+  if (deps.dashboardDir !== false) registerDashboardRoutes(http, deps.dashboardDir);
   const controller = deps.runtime === undefined ? undefined : createController(deps, deps.runtime);
   let resyncTimer: NodeJS.Timeout | undefined;
   // A pass can outlast the interval (it waits for stuck namespaces): the next tick then skips, not overlaps.
@@ -95,7 +100,7 @@ export function createApp(deps: AppDeps): App {
       resyncTimer = setInterval(() => void runResync(), deps.config.controller.resyncMs);
     },
     async close() {
-      previewApi.shutdown();
+      await previewApi.shutdown();
       clearInterval(resyncTimer);
       await http.close();
       await controller?.stop();

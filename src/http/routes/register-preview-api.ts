@@ -3,13 +3,16 @@ import type { Config } from '../../config/config.ts';
 import type { DatabaseHandle } from '../../db/database.ts';
 import type { GithubClient } from '../../github/github-client.ts';
 import { createGithubOAuth, type GithubOAuth } from '../../github/github-oauth.ts';
+import type { Logger } from '../../logger.ts';
 import type { Runtime } from '../../runtimes/runtime.ts';
+import { EnvironmentChangeFeed } from '../../services/environments/environment-change-feed.ts';
 import type { ServiceDeps } from '../../services/environments/service-deps.ts';
 import { createServiceOperations } from '../../services/preview-operations.ts';
 import { type AuthenticationDeps, csrfTokenOf, principalOf } from '../authenticate-request.ts';
 import { createRateLimiter } from '../rate-limiter.ts';
 import { createSessionSealer } from '../session-cookie.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
+import { environmentChangeRoutes } from './environment-change-routes.ts';
 import { environmentRoutes } from './environment-routes.ts';
 import { registerMcpRoute } from './mcp-route.ts';
 import { registerApi } from './register-api.ts';
@@ -17,6 +20,7 @@ import { registerApi } from './register-api.ts';
 export interface PreviewApiDeps {
   config: Config;
   database: DatabaseHandle;
+  logger: Logger;
   runtime?: Runtime;
   github?: GithubClient;
   sessionSecret?: string;
@@ -26,7 +30,10 @@ export interface PreviewApiDeps {
 }
 
 /** The REST API (and later MCP and sign-in) over the one service layer; returns what to stop on close. */
-export function registerPreviewApi(http: FastifyInstance, deps: PreviewApiDeps): { shutdown(): void } {
+export function registerPreviewApi(
+  http: FastifyInstance,
+  deps: PreviewApiDeps,
+): { feed: EnvironmentChangeFeed; shutdown(): Promise<void> } {
   const now = deps.now ?? (() => new Date());
   const shutdown = new AbortController();
   const services: ServiceDeps = {
@@ -44,11 +51,15 @@ export function registerPreviewApi(http: FastifyInstance, deps: PreviewApiDeps):
         : undefined,
     now,
   };
-  const routes = environmentRoutes({
-    operations: (request) => createServiceOperations(services, principalOf(request)),
-    csrfToken: (request) => csrfTokenOf(auth, request),
-    shutdown: shutdown.signal,
-  });
+  const feed = new EnvironmentChangeFeed({ database: deps.database, logger: deps.logger, now });
+  const routes = [
+    ...environmentRoutes({
+      operations: (request) => createServiceOperations(services, principalOf(request)),
+      csrfToken: (request) => csrfTokenOf(auth, request),
+      shutdown: shutdown.signal,
+    }),
+    ...environmentChangeRoutes({ feed, principal: principalOf, shutdown: shutdown.signal }),
+  ];
   registerApi(http, routes, auth, deps.config.publicUrl);
   registerAuthRoutes(http, {
     db: deps.database.db,
@@ -62,5 +73,11 @@ export function registerPreviewApi(http: FastifyInstance, deps: PreviewApiDeps):
     now,
   });
   registerMcpRoute(http, auth, (request) => createServiceOperations(services, principalOf(request)));
-  return { shutdown: () => shutdown.abort() };
+  return {
+    feed,
+    async shutdown() {
+      shutdown.abort();
+      await feed.close();
+    },
+  };
 }

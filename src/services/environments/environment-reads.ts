@@ -3,6 +3,7 @@ import { deployments, environments } from '../../db/schema.ts';
 import { Unavailable } from '../../domain/errors.ts';
 import type { EnvironmentRef, LogLine, Observed, Runtime } from '../../runtimes/runtime.ts';
 import type { Principal } from '../auth/principal.ts';
+import { environmentPermissions } from './environment-permissions.ts';
 import type { EnvironmentDetail } from './environment-schemas.ts';
 import { deploymentView, environmentView } from './environment-view.ts';
 import { assertAllowed, type LocatedEnvironment, locateEnvironment } from './locate-environment.ts';
@@ -28,6 +29,7 @@ export async function getEnvironment(
   return {
     ...environmentView(located.env, located.repoFullName, deps.now(), observed),
     deployments: history.map(deploymentView),
+    permissions: environmentPermissions(principal, located),
   };
 }
 

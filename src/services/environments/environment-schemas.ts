@@ -25,6 +25,7 @@ export const EnvironmentView = z.object({
   prNumber: z.number().int(),
   prTitle: z.string().nullable(),
   prUrl: z.string().nullable(),
+  author: z.string().nullable().describe('GitHub login of who opened the pull request'),
   branch: z.string().nullable(),
   headSha: z.string(),
   deployedSha: z.string().nullable(),
@@ -61,7 +62,17 @@ export const DeploymentView = z.object({
 });
 export type DeploymentView = z.infer<typeof DeploymentView>;
 
-export const EnvironmentDetail = EnvironmentView.extend({ deployments: z.array(DeploymentView) });
+export const Permission = z.object({
+  allowed: z.boolean(),
+  reason: z.string().nullable().describe('why not, when not allowed'),
+});
+
+export const EnvironmentDetail = EnvironmentView.extend({
+  deployments: z.array(DeploymentView),
+  permissions: z
+    .object({ redeploy: Permission, retry: Permission, delete: Permission })
+    .describe('what you may do to it now'),
+});
 export type EnvironmentDetail = z.infer<typeof EnvironmentDetail>;
 
 export const EnvironmentPage = z.object({
