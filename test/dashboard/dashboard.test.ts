@@ -214,7 +214,7 @@ describe.skipIf(!browserTestsEnabled)(
       try {
         const memberPage = await member.context.newPage();
         await memberPage.goto(`${baseUrl}/environments/pr-shop-1`);
-        await memberPage.getByLabel('Token').fill(token ?? '');
+        await memberPage.getByLabel('Token', { exact: true }).fill(token ?? '');
         await memberPage.getByRole('button', { name: 'Sign in' }).click();
         await memberPage.getByRole('heading', { name: /local\/shop #1/ }).waitFor();
         await expect(memberPage.getByRole('button', { name: 'Delete…' }).isDisabled()).resolves.toBe(true);
@@ -255,7 +255,7 @@ describe.skipIf(!browserTestsEnabled)(
       await page.goto(`${baseUrl}/environments/pr-broken-2`);
       await page.getByRole('heading', { name: 'Sign in to Glimpse' }).waitFor();
       expect(new URL(page.url()).searchParams.get('next')).toBe('/environments/pr-broken-2');
-      await page.getByLabel('Token').fill(token ?? '');
+      await page.getByLabel('Token', { exact: true }).fill(token ?? '');
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByRole('heading', { name: /local\/broken #2/ }).waitFor();
       expect(new URL(page.url()).pathname).toBe('/environments/pr-broken-2');
