@@ -54,6 +54,8 @@ export function environmentChangeRoutes(deps: EnvironmentChangeRouteDeps): ApiRo
           'content-type': 'text/event-stream; charset=utf-8',
           'cache-control': 'no-cache',
           'x-accel-buffering': 'no',
+          // A stream lives as long as its connection: when it ends, so does the connection.
+          connection: 'close',
         });
         const write = (text: string) => {
           if (!raw.destroyed) raw.write(text);

@@ -4,40 +4,41 @@
  * Do not make direct changes to the file.
  */
 
+
 export interface paths {
-  '/api/v1/me': {
+  "/api/v1/me": {
     /** The signed-in user and their teams */
-    get: operations['getMe'];
+    get: operations["getMe"];
   };
-  '/api/v1/environments': {
+  "/api/v1/environments": {
     /** Environments you can see, newest activity first (cursor pagination) */
-    get: operations['listEnvironments'];
+    get: operations["listEnvironments"];
   };
-  '/api/v1/environments/{ref}': {
+  "/api/v1/environments/{ref}": {
     /** One environment with its deployment history and resource use */
-    get: operations['getEnvironment'];
+    get: operations["getEnvironment"];
     /** Delete an environment (team admins and owners); it goes away in the background */
-    delete: operations['deleteEnvironment'];
+    delete: operations["deleteEnvironment"];
   };
-  '/api/v1/environments/{ref}/logs': {
+  "/api/v1/environments/{ref}/logs": {
     /** Log lines as text; with follow=true a Server-Sent Events stream (event "end" when it is gone) */
-    get: operations['getEnvironmentLogs'];
+    get: operations["getEnvironmentLogs"];
   };
-  '/api/v1/environments/{ref}/retry': {
+  "/api/v1/environments/{ref}/retry": {
     /** Retry a failed deployment (409 unless the environment failed) */
-    post: operations['retryEnvironment'];
+    post: operations["retryEnvironment"];
   };
-  '/api/v1/environments/{ref}/redeploy': {
+  "/api/v1/environments/{ref}/redeploy": {
     /** Deploy the head commit again */
-    post: operations['redeployEnvironment'];
+    post: operations["redeployEnvironment"];
   };
-  '/api/v1/repos/{owner}/{repo}/pulls/{number}/deploy': {
+  "/api/v1/repos/{owner}/{repo}/pulls/{number}/deploy": {
     /** Deploy a pull request of a connected repository, without the opt-in label */
-    post: operations['deployPullRequest'];
+    post: operations["deployPullRequest"];
   };
-  '/api/v1/environment-changes': {
+  "/api/v1/environment-changes": {
     /** Server-Sent Events of changes to environments you can see (event "environment"; "reset": load everything again) */
-    get: operations['streamEnvironmentChanges'];
+    get: operations["streamEnvironmentChanges"];
   };
 }
 
@@ -64,21 +65,22 @@ export type $defs = Record<string, never>;
 export type external = Record<string, never>;
 
 export interface operations {
+
   /** The signed-in user and their teams */
   getMe: {
     responses: {
       /** @description The signed-in user and their teams */
       200: {
         content: {
-          'application/json': {
+          "application/json": {
             login: string;
             isAdmin: boolean;
-            teams: {
-              slug: string;
-              name: string;
-              /** @enum {string} */
-              role: 'owner' | 'admin' | 'member';
-            }[];
+            teams: ({
+                slug: string;
+                name: string;
+                /** @enum {string} */
+                role: "owner" | "admin" | "member";
+              })[];
             /** @description with a session cookie: echo in x-csrf-token on changes */
             csrfToken: string | null;
           };
@@ -87,37 +89,37 @@ export interface operations {
       /** @description invalid parameters */
       400: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description missing, unknown or revoked token */
       401: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not allowed (or missing CSRF token with a session) */
       403: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not found, or not visible to you */
       404: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not possible in the current state */
       409: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description rate limited; see retry-after */
       429: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -127,15 +129,7 @@ export interface operations {
     parameters: {
       query?: {
         /** @description only environments in this phase (default: all but deleted) */
-        status?:
-          | 'pending'
-          | 'building'
-          | 'deploying'
-          | 'running'
-          | 'failed'
-          | 'deleting'
-          | 'deleted'
-          | 'sleeping';
+        status?: "pending" | "building" | "deploying" | "running" | "failed" | "deleting" | "deleted" | "sleeping";
         /** @description owner/name of a repository */
         repo?: string;
         /** @description text in the PR title, branch, namespace or repo */
@@ -148,56 +142,48 @@ export interface operations {
       /** @description Environments you can see, newest activity first (cursor pagination) */
       200: {
         content: {
-          'application/json': {
-            items: {
-              id: string;
-              namespace: string;
-              /** @description owner/name of the GitHub repository */
-              repo: string;
-              prNumber: number;
-              prTitle: string | null;
-              prUrl: string | null;
-              /** @description GitHub login of who opened the pull request */
-              author: string | null;
-              branch: string | null;
-              headSha: string;
-              deployedSha: string | null;
-              /** @enum {string} */
-              phase:
-                | 'pending'
-                | 'building'
-                | 'deploying'
-                | 'running'
-                | 'failed'
-                | 'deleting'
-                | 'deleted'
-                | 'sleeping';
-              url: string | null;
-              error: string | null;
-              /** @description what the environment waits for, in words (the opt-in label, checks, a retry) */
-              statusDetail: string | null;
-              /** @description the controller is done with the latest change; false while it still has work to do for it */
-              settled: boolean;
-              createdAt: string;
-              updatedAt: string;
-              lastDeployedAt: string | null;
-              ageSeconds: number;
-              resources: {
-                limits: {
-                  /** @description CPU limit, Kubernetes quantity such as "500m" */
-                  cpu: string;
-                  /** @description memory limit, Kubernetes quantity such as "512Mi" */
-                  memory: string;
+          "application/json": {
+            items: ({
+                id: string;
+                namespace: string;
+                /** @description owner/name of the GitHub repository */
+                repo: string;
+                prNumber: number;
+                prTitle: string | null;
+                prUrl: string | null;
+                /** @description GitHub login of who opened the pull request */
+                author: string | null;
+                branch: string | null;
+                headSha: string;
+                deployedSha: string | null;
+                /** @enum {string} */
+                phase: "pending" | "building" | "deploying" | "running" | "failed" | "deleting" | "deleted" | "sleeping";
+                url: string | null;
+                error: string | null;
+                /** @description what the environment waits for, in words (the opt-in label, checks, a retry) */
+                statusDetail: string | null;
+                /** @description the controller is done with the latest change; false while it still has work to do for it */
+                settled: boolean;
+                createdAt: string;
+                updatedAt: string;
+                lastDeployedAt: string | null;
+                ageSeconds: number;
+                resources: {
+                  limits: {
+                    /** @description CPU limit, Kubernetes quantity such as "500m" */
+                    cpu: string;
+                    /** @description memory limit, Kubernetes quantity such as "512Mi" */
+                    memory: string;
+                  };
+                  /** @description current use, when the runtime can measure it (only on single-environment reads) */
+                  usage: ({
+                    cpuMillicores: number | null;
+                    memoryBytes: number | null;
+                  }) | null;
+                  usageUnavailableReason: string | null;
                 };
-                /** @description current use, when the runtime can measure it (only on single-environment reads) */
-                usage: {
-                  cpuMillicores: number | null;
-                  memoryBytes: number | null;
-                } | null;
-                usageUnavailableReason: string | null;
-              };
-              warnings: string[];
-            }[];
+                warnings: string[];
+              })[];
             /** @description pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
           };
@@ -206,37 +192,37 @@ export interface operations {
       /** @description invalid parameters */
       400: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description missing, unknown or revoked token */
       401: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not allowed (or missing CSRF token with a session) */
       403: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not found, or not visible to you */
       404: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not possible in the current state */
       409: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description rate limited; see retry-after */
       429: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -253,7 +239,7 @@ export interface operations {
       /** @description One environment with its deployment history and resource use */
       200: {
         content: {
-          'application/json': {
+          "application/json": {
             id: string;
             namespace: string;
             /** @description owner/name of the GitHub repository */
@@ -267,15 +253,7 @@ export interface operations {
             headSha: string;
             deployedSha: string | null;
             /** @enum {string} */
-            phase:
-              | 'pending'
-              | 'building'
-              | 'deploying'
-              | 'running'
-              | 'failed'
-              | 'deleting'
-              | 'deleted'
-              | 'sleeping';
+            phase: "pending" | "building" | "deploying" | "running" | "failed" | "deleting" | "deleted" | "sleeping";
             url: string | null;
             error: string | null;
             /** @description what the environment waits for, in words (the opt-in label, checks, a retry) */
@@ -294,27 +272,27 @@ export interface operations {
                 memory: string;
               };
               /** @description current use, when the runtime can measure it (only on single-environment reads) */
-              usage: {
+              usage: ({
                 cpuMillicores: number | null;
                 memoryBytes: number | null;
-              } | null;
+              }) | null;
               usageUnavailableReason: string | null;
             };
             warnings: string[];
-            deployments: {
-              id: string;
-              commitSha: string;
-              attempt: number;
-              /** @enum {string} */
-              status: 'queued' | 'in_progress' | 'succeeded' | 'failed' | 'canceled';
-              /** @enum {string} */
-              trigger: 'webhook' | 'retry' | 'manual' | 'resync';
-              actor: string | null;
-              error: string | null;
-              createdAt: string;
-              startedAt: string | null;
-              finishedAt: string | null;
-            }[];
+            deployments: ({
+                id: string;
+                commitSha: string;
+                attempt: number;
+                /** @enum {string} */
+                status: "queued" | "in_progress" | "succeeded" | "failed" | "canceled";
+                /** @enum {string} */
+                trigger: "webhook" | "retry" | "manual" | "resync";
+                actor: string | null;
+                error: string | null;
+                createdAt: string;
+                startedAt: string | null;
+                finishedAt: string | null;
+              })[];
             /** @description what you may do to it now */
             permissions: {
               redeploy: {
@@ -339,37 +317,37 @@ export interface operations {
       /** @description invalid parameters */
       400: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description missing, unknown or revoked token */
       401: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not allowed (or missing CSRF token with a session) */
       403: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not found, or not visible to you */
       404: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not possible in the current state */
       409: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description rate limited; see retry-after */
       429: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -386,11 +364,11 @@ export interface operations {
       /** @description Delete an environment (team admins and owners); it goes away in the background */
       202: {
         content: {
-          'application/json': {
+          "application/json": {
             /** @constant */
             accepted: true;
             /** @enum {string} */
-            action: 'retry' | 'redeploy' | 'delete' | 'deploy';
+            action: "retry" | "redeploy" | "delete" | "deploy";
             environment: {
               id: string;
               namespace: string;
@@ -405,15 +383,7 @@ export interface operations {
               headSha: string;
               deployedSha: string | null;
               /** @enum {string} */
-              phase:
-                | 'pending'
-                | 'building'
-                | 'deploying'
-                | 'running'
-                | 'failed'
-                | 'deleting'
-                | 'deleted'
-                | 'sleeping';
+              phase: "pending" | "building" | "deploying" | "running" | "failed" | "deleting" | "deleted" | "sleeping";
               url: string | null;
               error: string | null;
               /** @description what the environment waits for, in words (the opt-in label, checks, a retry) */
@@ -432,10 +402,10 @@ export interface operations {
                   memory: string;
                 };
                 /** @description current use, when the runtime can measure it (only on single-environment reads) */
-                usage: {
+                usage: ({
                   cpuMillicores: number | null;
                   memoryBytes: number | null;
-                } | null;
+                }) | null;
                 usageUnavailableReason: string | null;
               };
               warnings: string[];
@@ -446,37 +416,37 @@ export interface operations {
       /** @description invalid parameters */
       400: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description missing, unknown or revoked token */
       401: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not allowed (or missing CSRF token with a session) */
       403: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not found, or not visible to you */
       404: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not possible in the current state */
       409: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description rate limited; see retry-after */
       429: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -486,8 +456,8 @@ export interface operations {
     parameters: {
       query?: {
         tailLines?: number;
-        timestamps?: 'true' | 'false';
-        follow?: 'true' | 'false';
+        timestamps?: "true" | "false";
+        follow?: "true" | "false";
       };
       path: {
         /** @description environment id or namespace */
@@ -498,44 +468,44 @@ export interface operations {
       /** @description log lines */
       200: {
         content: {
-          'text/plain': string;
-          'text/event-stream': string;
+          "text/plain": string;
+          "text/event-stream": string;
         };
       };
       /** @description invalid parameters */
       400: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description missing, unknown or revoked token */
       401: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not allowed (or missing CSRF token with a session) */
       403: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not found, or not visible to you */
       404: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not possible in the current state */
       409: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description rate limited; see retry-after */
       429: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -552,11 +522,11 @@ export interface operations {
       /** @description Retry a failed deployment (409 unless the environment failed) */
       202: {
         content: {
-          'application/json': {
+          "application/json": {
             /** @constant */
             accepted: true;
             /** @enum {string} */
-            action: 'retry' | 'redeploy' | 'delete' | 'deploy';
+            action: "retry" | "redeploy" | "delete" | "deploy";
             environment: {
               id: string;
               namespace: string;
@@ -571,15 +541,7 @@ export interface operations {
               headSha: string;
               deployedSha: string | null;
               /** @enum {string} */
-              phase:
-                | 'pending'
-                | 'building'
-                | 'deploying'
-                | 'running'
-                | 'failed'
-                | 'deleting'
-                | 'deleted'
-                | 'sleeping';
+              phase: "pending" | "building" | "deploying" | "running" | "failed" | "deleting" | "deleted" | "sleeping";
               url: string | null;
               error: string | null;
               /** @description what the environment waits for, in words (the opt-in label, checks, a retry) */
@@ -598,10 +560,10 @@ export interface operations {
                   memory: string;
                 };
                 /** @description current use, when the runtime can measure it (only on single-environment reads) */
-                usage: {
+                usage: ({
                   cpuMillicores: number | null;
                   memoryBytes: number | null;
-                } | null;
+                }) | null;
                 usageUnavailableReason: string | null;
               };
               warnings: string[];
@@ -612,37 +574,37 @@ export interface operations {
       /** @description invalid parameters */
       400: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description missing, unknown or revoked token */
       401: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not allowed (or missing CSRF token with a session) */
       403: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not found, or not visible to you */
       404: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not possible in the current state */
       409: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description rate limited; see retry-after */
       429: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -659,11 +621,11 @@ export interface operations {
       /** @description Deploy the head commit again */
       202: {
         content: {
-          'application/json': {
+          "application/json": {
             /** @constant */
             accepted: true;
             /** @enum {string} */
-            action: 'retry' | 'redeploy' | 'delete' | 'deploy';
+            action: "retry" | "redeploy" | "delete" | "deploy";
             environment: {
               id: string;
               namespace: string;
@@ -678,15 +640,7 @@ export interface operations {
               headSha: string;
               deployedSha: string | null;
               /** @enum {string} */
-              phase:
-                | 'pending'
-                | 'building'
-                | 'deploying'
-                | 'running'
-                | 'failed'
-                | 'deleting'
-                | 'deleted'
-                | 'sleeping';
+              phase: "pending" | "building" | "deploying" | "running" | "failed" | "deleting" | "deleted" | "sleeping";
               url: string | null;
               error: string | null;
               /** @description what the environment waits for, in words (the opt-in label, checks, a retry) */
@@ -705,10 +659,10 @@ export interface operations {
                   memory: string;
                 };
                 /** @description current use, when the runtime can measure it (only on single-environment reads) */
-                usage: {
+                usage: ({
                   cpuMillicores: number | null;
                   memoryBytes: number | null;
-                } | null;
+                }) | null;
                 usageUnavailableReason: string | null;
               };
               warnings: string[];
@@ -719,37 +673,37 @@ export interface operations {
       /** @description invalid parameters */
       400: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description missing, unknown or revoked token */
       401: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not allowed (or missing CSRF token with a session) */
       403: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not found, or not visible to you */
       404: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not possible in the current state */
       409: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description rate limited; see retry-after */
       429: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -768,11 +722,11 @@ export interface operations {
       /** @description Deploy a pull request of a connected repository, without the opt-in label */
       202: {
         content: {
-          'application/json': {
+          "application/json": {
             /** @constant */
             accepted: true;
             /** @enum {string} */
-            action: 'retry' | 'redeploy' | 'delete' | 'deploy';
+            action: "retry" | "redeploy" | "delete" | "deploy";
             environment: {
               id: string;
               namespace: string;
@@ -787,15 +741,7 @@ export interface operations {
               headSha: string;
               deployedSha: string | null;
               /** @enum {string} */
-              phase:
-                | 'pending'
-                | 'building'
-                | 'deploying'
-                | 'running'
-                | 'failed'
-                | 'deleting'
-                | 'deleted'
-                | 'sleeping';
+              phase: "pending" | "building" | "deploying" | "running" | "failed" | "deleting" | "deleted" | "sleeping";
               url: string | null;
               error: string | null;
               /** @description what the environment waits for, in words (the opt-in label, checks, a retry) */
@@ -814,10 +760,10 @@ export interface operations {
                   memory: string;
                 };
                 /** @description current use, when the runtime can measure it (only on single-environment reads) */
-                usage: {
+                usage: ({
                   cpuMillicores: number | null;
                   memoryBytes: number | null;
-                } | null;
+                }) | null;
                 usageUnavailableReason: string | null;
               };
               warnings: string[];
@@ -828,37 +774,37 @@ export interface operations {
       /** @description invalid parameters */
       400: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description missing, unknown or revoked token */
       401: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not allowed (or missing CSRF token with a session) */
       403: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not found, or not visible to you */
       404: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not possible in the current state */
       409: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description rate limited; see retry-after */
       429: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -875,43 +821,43 @@ export interface operations {
       /** @description environment changes */
       200: {
         content: {
-          'text/event-stream': string;
+          "text/event-stream": string;
         };
       };
       /** @description invalid parameters */
       400: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description missing, unknown or revoked token */
       401: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not allowed (or missing CSRF token with a session) */
       403: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not found, or not visible to you */
       404: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description not possible in the current state */
       409: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
       /** @description rate limited; see retry-after */
       429: {
         content: {
-          'application/json': components['schemas']['Error'];
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
