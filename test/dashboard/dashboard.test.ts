@@ -1,5 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -13,6 +14,7 @@ import { freePort, type GlimpseProcess, startGlimpse } from '../support/glimpse-
 import { createPreviewApp } from '../support/preview-app.ts';
 import { deepMerge, sendWebhook } from '../support/webhook-sender.ts';
 
+const require = createRequire(import.meta.url);
 const XSS = '<img src=x onerror=alert(1)>';
 /** Git refuses spaces in branch names: the same markup without them. */
 const XSS_BRANCH = 'xss-<img/src=x/onerror=alert(1)>';
@@ -246,6 +248,60 @@ describe.skipIf(!browserTestsEnabled)(
       await page.keyboard.press('Enter');
       await page.getByRole('heading', { name: 'Previews' }).waitFor();
       expect(new URL(page.url()).pathname).toBe('/');
+    });
+
+    it('creates and revokes an API token on the account page, shown once', async () => {
+      await page.goto(`${baseUrl}/account`);
+      await page.getByLabel('Token name').fill('dashboard-test');
+      await page.getByRole('button', { name: 'Create token' }).click();
+      const shown = await page.locator('.new-token').textContent();
+      expect(shown).toMatch(/^glp_/);
+      const answer = await fetch(`${baseUrl}/api/v1/me`, { headers: { authorization: `Bearer ${shown}` } });
+      expect(answer.status).toBe(200);
+      await page.getByRole('button', { name: 'Revoke dashboard-test' }).click();
+      await page.getByRole('button', { name: 'Revoke dashboard-test' }).waitFor({ state: 'detached' });
+      const revoked = await fetch(`${baseUrl}/api/v1/me`, { headers: { authorization: `Bearer ${shown}` } });
+      expect(revoked.status).toBe(401);
+    });
+
+    it('has no serious or critical accessibility violation on any page, light or dark (axe-core)', async () => {
+      const axe = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+      const pages = [
+        ['previews', '/', 'Previews'],
+        ['preview', '/environments/pr-broken-2', 'local/broken #2'],
+        ['repositories', '/repositories', 'Repositories'],
+        ['deliveries', '/deliveries', 'Deliveries'],
+        ['audit', '/audit', 'Audit'],
+        ['account', '/account', 'Account'],
+      ] as const;
+      const shots = process.env.GLIMPSE_SCREENSHOTS_DIR;
+      for (const scheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme: scheme });
+        for (const [name, url, heading] of pages) {
+          await page.goto(`${baseUrl}${url}`);
+          await page.getByRole('heading', { name: heading }).first().waitFor();
+          await page.waitForLoadState('networkidle').catch(() => undefined);
+          // evaluate() runs outside the page's CSP, so axe needs no script tag the policy would refuse.
+          await page.evaluate(axe);
+          const violations = await page.evaluate<{ id: string; impact: string; help: string }[]>(
+            `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help })))`,
+          );
+          expect(
+            violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
+            `${name} (${scheme})`,
+          ).toEqual([]);
+          if (shots !== undefined)
+            await page.screenshot({ path: path.join(shots, `${name}-${scheme}.png`), fullPage: true });
+        }
+      }
+      if (shots !== undefined) {
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.goto(baseUrl);
+        await page.getByRole('heading', { name: 'Previews' }).waitFor();
+        await page.screenshot({ path: path.join(shots, 'previews-phone-dark.png'), fullPage: true });
+        await page.setViewportSize({ width: 1280, height: 860 });
+      }
+      await page.emulateMedia({ colorScheme: 'light' });
     });
 
     it('sends an expired session to sign-in and back to the page it came from', async () => {

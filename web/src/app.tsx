@@ -3,8 +3,11 @@ import { useEffect } from 'react';
 import { ApiError, api, setCsrfToken, unwrap, whenUnauthorized } from './api/client';
 import { Layout } from './components/layout';
 import { AccountPage } from './pages/account-page';
+import { AuditPage } from './pages/audit-page';
+import { DeliveriesPage } from './pages/deliveries-page';
 import { PreviewPage } from './pages/preview-page';
 import { PreviewsPage } from './pages/previews-page';
+import { RepositoriesPage } from './pages/repositories-page';
 import { SignInPage } from './pages/sign-in-page';
 import { currentReturnPath, navigate, useLocation } from './router';
 
@@ -56,6 +59,9 @@ function page(path: string, me: Parameters<typeof AccountPage>[0]['me']) {
   const preview = /^\/environments\/([^/]+)$/.exec(path);
   if (preview?.[1] !== undefined) return <PreviewPage namespace={decodeURIComponent(preview[1])} />;
   if (path === '/account') return <AccountPage me={me} />;
+  if (path === '/repositories') return <RepositoriesPage />;
+  if (path === '/deliveries') return <DeliveriesPage />;
+  if (path === '/audit') return <AuditPage />;
   if (path === '/') return <PreviewsPage />;
   return (
     <>

@@ -12,6 +12,7 @@ import { type AuthenticationDeps, csrfTokenOf, principalOf } from '../authentica
 import { createRateLimiter } from '../rate-limiter.ts';
 import { createSessionSealer } from '../session-cookie.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
+import { dashboardApiRoutes } from './dashboard-api-routes.ts';
 import { environmentChangeRoutes } from './environment-change-routes.ts';
 import { environmentRoutes } from './environment-routes.ts';
 import { registerMcpRoute } from './mcp-route.ts';
@@ -59,6 +60,7 @@ export function registerPreviewApi(
       shutdown: shutdown.signal,
     }),
     ...environmentChangeRoutes({ feed, principal: principalOf, shutdown: shutdown.signal }),
+    ...dashboardApiRoutes({ db: deps.database.db, principal: principalOf }),
   ];
   registerApi(http, routes, auth, deps.config.publicUrl);
   registerAuthRoutes(http, {

@@ -40,6 +40,28 @@ export interface paths {
     /** Server-Sent Events of changes to environments you can see (event "environment"; "reset": load everything again) */
     get: operations["streamEnvironmentChanges"];
   };
+  "/api/v1/repos": {
+    /** Connected repositories of your teams, with their count of previews */
+    get: operations["listRepos"];
+  };
+  "/api/v1/deliveries": {
+    /** The latest webhook deliveries and what became of them (administrators) */
+    get: operations["listDeliveries"];
+  };
+  "/api/v1/audit": {
+    /** Who did what, newest first (administrators) */
+    get: operations["listAuditEvents"];
+  };
+  "/api/v1/tokens": {
+    /** Your API tokens that still work */
+    get: operations["listOwnTokens"];
+    /** Create an API token for yourself; the answer is the only time it is shown */
+    post: operations["createOwnToken"];
+  };
+  "/api/v1/tokens/{id}": {
+    /** Revoke one of your API tokens */
+    delete: operations["revokeOwnToken"];
+  };
 }
 
 export type webhooks = Record<string, never>;
@@ -822,6 +844,355 @@ export interface operations {
       200: {
         content: {
           "text/event-stream": string;
+        };
+      };
+      /** @description invalid parameters */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description missing, unknown or revoked token */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not allowed (or missing CSRF token with a session) */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not found, or not visible to you */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not possible in the current state */
+      409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description rate limited; see retry-after */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** Connected repositories of your teams, with their count of previews */
+  listRepos: {
+    responses: {
+      /** @description Connected repositories of your teams, with their count of previews */
+      200: {
+        content: {
+          "application/json": {
+            items: {
+                fullName: string;
+                /** @description slug of the owning team */
+                team: string;
+                installationId: number;
+                enabled: boolean;
+                /** @description how pull requests from forks are treated */
+                forkPolicy: string;
+                /** @description environments that are not deleted */
+                previews: number;
+                updatedAt: string;
+              }[];
+          };
+        };
+      };
+      /** @description invalid parameters */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description missing, unknown or revoked token */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not allowed (or missing CSRF token with a session) */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not found, or not visible to you */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not possible in the current state */
+      409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description rate limited; see retry-after */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** The latest webhook deliveries and what became of them (administrators) */
+  listDeliveries: {
+    responses: {
+      /** @description The latest webhook deliveries and what became of them (administrators) */
+      200: {
+        content: {
+          "application/json": {
+            items: ({
+                deliveryId: string;
+                event: string;
+                action: string | null;
+                /** @description applied, duplicate, ignored, … */
+                outcome: string;
+                /** @description why, for ignored and failed deliveries */
+                detail: string | null;
+                receivedAt: string;
+              })[];
+          };
+        };
+      };
+      /** @description invalid parameters */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description missing, unknown or revoked token */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not allowed (or missing CSRF token with a session) */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not found, or not visible to you */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not possible in the current state */
+      409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description rate limited; see retry-after */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** Who did what, newest first (administrators) */
+  listAuditEvents: {
+    responses: {
+      /** @description Who did what, newest first (administrators) */
+      200: {
+        content: {
+          "application/json": {
+            items: ({
+                id: number;
+                actor: string;
+                action: string;
+                target: string | null;
+                outcome: string;
+                message: string | null;
+                createdAt: string;
+              })[];
+          };
+        };
+      };
+      /** @description invalid parameters */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description missing, unknown or revoked token */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not allowed (or missing CSRF token with a session) */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not found, or not visible to you */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not possible in the current state */
+      409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description rate limited; see retry-after */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** Your API tokens that still work */
+  listOwnTokens: {
+    responses: {
+      /** @description Your API tokens that still work */
+      200: {
+        content: {
+          "application/json": {
+            items: ({
+                id: string;
+                name: string;
+                /** @description the first characters, to tell tokens apart */
+                prefix: string;
+                createdAt: string;
+                lastUsedAt: string | null;
+              })[];
+          };
+        };
+      };
+      /** @description invalid parameters */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description missing, unknown or revoked token */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not allowed (or missing CSRF token with a session) */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not found, or not visible to you */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not possible in the current state */
+      409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description rate limited; see retry-after */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** Create an API token for yourself; the answer is the only time it is shown */
+  createOwnToken: {
+    parameters: {
+      query: {
+        /** @description what the token is for */
+        name: string;
+      };
+    };
+    responses: {
+      /** @description Create an API token for yourself; the answer is the only time it is shown */
+      201: {
+        content: {
+          "application/json": {
+            id: string;
+            name: string;
+            /** @description the first characters, to tell tokens apart */
+            prefix: string;
+            createdAt: string;
+            lastUsedAt: string | null;
+            /** @description shown once; only its hash is kept */
+            token: string;
+          };
+        };
+      };
+      /** @description invalid parameters */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description missing, unknown or revoked token */
+      401: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not allowed (or missing CSRF token with a session) */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not found, or not visible to you */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not possible in the current state */
+      409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description rate limited; see retry-after */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** Revoke one of your API tokens */
+  revokeOwnToken: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Revoke one of your API tokens */
+      200: {
+        content: {
+          "application/json": {
+            id: string;
+            /** @constant */
+            revoked: true;
+          };
         };
       };
       /** @description invalid parameters */

@@ -12,8 +12,12 @@ export function Layout({ me, children }: { me: Me; children: ReactNode }) {
   const links = [
     { to: '/', label: 'Previews', current: path === '/' || path.startsWith('/environments/') },
     { to: '/repositories', label: 'Repositories', current: path === '/repositories' },
-    { to: '/deliveries', label: 'Deliveries', current: path === '/deliveries' },
-    ...(me.isAdmin ? [{ to: '/audit', label: 'Audit', current: path === '/audit' }] : []),
+    ...(me.isAdmin
+      ? [
+          { to: '/deliveries', label: 'Deliveries', current: path === '/deliveries' },
+          { to: '/audit', label: 'Audit', current: path === '/audit' },
+        ]
+      : []),
     { to: '/account', label: 'Account', current: path === '/account' },
   ];
   const signOut = async () => {

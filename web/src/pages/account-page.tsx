@@ -1,4 +1,5 @@
 import type { Me } from '../api/client';
+import { ApiTokens } from '../components/api-tokens';
 
 /** `/account`: teams and roles, and how to point an MCP client at this server. */
 export function AccountPage({ me }: { me: Me }) {
@@ -57,6 +58,7 @@ export function AccountPage({ me }: { me: Me }) {
           </table>
         )}
       </section>
+      <ApiTokens />
       <section aria-labelledby="mcp-heading">
         <h2 id="mcp-heading">MCP settings</h2>
         <p>Over Streamable HTTP (put one of your API tokens in place of glp_…):</p>
