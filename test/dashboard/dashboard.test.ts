@@ -208,6 +208,46 @@ describe.skipIf(!browserTestsEnabled)(
       await history.getByRole('cell', { name: 'retry', exact: true }).first().waitFor({ timeout: 60_000 });
     });
 
+    it('has no serious or critical accessibility violation on any page, light or dark (axe-core)', async () => {
+      const axe = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+      const pages = [
+        ['previews', '/', 'Previews'],
+        ['preview', '/environments/pr-shop-1', 'local/shop #1'],
+        ['repositories', '/repositories', 'Repositories'],
+        ['deliveries', '/deliveries', 'Deliveries'],
+        ['audit', '/audit', 'Audit'],
+        ['account', '/account', 'Account'],
+      ] as const;
+      const shots = process.env.GLIMPSE_SCREENSHOTS_DIR;
+      for (const scheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme: scheme });
+        for (const [name, url, heading] of pages) {
+          await page.goto(`${baseUrl}${url}`);
+          await page.getByRole('heading', { name: heading }).first().waitFor();
+          await page.waitForLoadState('networkidle').catch(() => undefined);
+          // evaluate() runs outside the page's CSP, so axe needs no script tag the policy would refuse.
+          await page.evaluate(axe);
+          const violations = await page.evaluate<{ id: string; impact: string; help: string }[]>(
+            `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help })))`,
+          );
+          expect(
+            violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
+            `${name} (${scheme})`,
+          ).toEqual([]);
+          if (shots !== undefined)
+            await page.screenshot({ path: path.join(shots, `${name}-${scheme}.png`), fullPage: true });
+        }
+      }
+      if (shots !== undefined) {
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.goto(baseUrl);
+        await page.getByRole('heading', { name: 'Previews' }).waitFor();
+        await page.screenshot({ path: path.join(shots, 'previews-phone-dark.png'), fullPage: true });
+        await page.setViewportSize({ width: 1280, height: 860 });
+      }
+      await page.emulateMedia({ colorScheme: 'light' });
+    });
+
     it('refuses delete to a member with the reason on screen, and lets an admin delete', async () => {
       expect((await cli(env, 'users', 'add', 'bob', '--team', 'local', '--role', 'member')).exitCode).toBe(0);
       const created = await cli(env, 'tokens', 'create', 'bob');
@@ -262,46 +302,6 @@ describe.skipIf(!browserTestsEnabled)(
       await page.getByRole('button', { name: 'Revoke dashboard-test' }).waitFor({ state: 'detached' });
       const revoked = await fetch(`${baseUrl}/api/v1/me`, { headers: { authorization: `Bearer ${shown}` } });
       expect(revoked.status).toBe(401);
-    });
-
-    it('has no serious or critical accessibility violation on any page, light or dark (axe-core)', async () => {
-      const axe = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-      const pages = [
-        ['previews', '/', 'Previews'],
-        ['preview', '/environments/pr-broken-2', 'local/broken #2'],
-        ['repositories', '/repositories', 'Repositories'],
-        ['deliveries', '/deliveries', 'Deliveries'],
-        ['audit', '/audit', 'Audit'],
-        ['account', '/account', 'Account'],
-      ] as const;
-      const shots = process.env.GLIMPSE_SCREENSHOTS_DIR;
-      for (const scheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme: scheme });
-        for (const [name, url, heading] of pages) {
-          await page.goto(`${baseUrl}${url}`);
-          await page.getByRole('heading', { name: heading }).first().waitFor();
-          await page.waitForLoadState('networkidle').catch(() => undefined);
-          // evaluate() runs outside the page's CSP, so axe needs no script tag the policy would refuse.
-          await page.evaluate(axe);
-          const violations = await page.evaluate<{ id: string; impact: string; help: string }[]>(
-            `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help })))`,
-          );
-          expect(
-            violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
-            `${name} (${scheme})`,
-          ).toEqual([]);
-          if (shots !== undefined)
-            await page.screenshot({ path: path.join(shots, `${name}-${scheme}.png`), fullPage: true });
-        }
-      }
-      if (shots !== undefined) {
-        await page.setViewportSize({ width: 390, height: 844 });
-        await page.goto(baseUrl);
-        await page.getByRole('heading', { name: 'Previews' }).waitFor();
-        await page.screenshot({ path: path.join(shots, 'previews-phone-dark.png'), fullPage: true });
-        await page.setViewportSize({ width: 1280, height: 860 });
-      }
-      await page.emulateMedia({ colorScheme: 'light' });
     });
 
     it('sends an expired session to sign-in and back to the page it came from', async () => {
