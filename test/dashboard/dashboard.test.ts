@@ -209,7 +209,6 @@ describe.skipIf(!browserTestsEnabled)(
     });
 
     it('has no serious or critical accessibility violation on any page, light or dark (axe-core)', async () => {
-      const axe = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
       const pages = [
         ['previews', '/', 'Previews'],
         ['preview', '/environments/pr-shop-1', 'local/shop #1'],
@@ -225,15 +224,7 @@ describe.skipIf(!browserTestsEnabled)(
           await page.goto(`${baseUrl}${url}`);
           await page.getByRole('heading', { name: heading }).first().waitFor();
           await page.waitForLoadState('networkidle').catch(() => undefined);
-          // evaluate() runs outside the page's CSP, so axe needs no script tag the policy would refuse.
-          await page.evaluate(axe);
-          const violations = await page.evaluate<{ id: string; impact: string; help: string }[]>(
-            `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help })))`,
-          );
-          expect(
-            violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
-            `${name} (${scheme})`,
-          ).toEqual([]);
+          await expectNoSeriousViolations(page, `${name} (${scheme})`);
           if (shots !== undefined)
             await page.screenshot({ path: path.join(shots, `${name}-${scheme}.png`), fullPage: true });
         }
@@ -311,6 +302,9 @@ describe.skipIf(!browserTestsEnabled)(
       await page.goto(`${baseUrl}/environments/pr-broken-2`);
       await page.getByRole('heading', { name: 'Sign in to Glimpse' }).waitFor();
       expect(new URL(page.url()).searchParams.get('next')).toBe('/environments/pr-broken-2');
+      await expectNoSeriousViolations(page, 'sign-in');
+      if (process.env.GLIMPSE_SCREENSHOTS_DIR !== undefined)
+        await page.screenshot({ path: path.join(process.env.GLIMPSE_SCREENSHOTS_DIR, 'sign-in-light.png') });
       await page.getByLabel('Token', { exact: true }).fill(token ?? '');
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByRole('heading', { name: /local\/broken #2/ }).waitFor();
@@ -318,6 +312,19 @@ describe.skipIf(!browserTestsEnabled)(
     });
   },
 );
+
+/** axe-core finds no serious or critical violation on the page as it is now. */
+async function expectNoSeriousViolations(page: Page, label: string): Promise<void> {
+  // evaluate() runs outside the page's CSP, so axe needs no script tag the policy would refuse.
+  await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+  const violations = await page.evaluate<{ id: string; impact: string; help: string }[]>(
+    `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help })))`,
+  );
+  expect(
+    violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
+    label,
+  ).toEqual([]);
+}
 
 /** Presses Tab until the focused element is a link to `href`. */
 async function tabUntil(page: Page, href: string, limit = 60): Promise<void> {
