@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PreviewWorld, seedPreviewWorld } from '../support/seed-previews.ts';
+import { type ApiServer, startApiServer } from '../support/start-api-server.ts';
+import { databaseTargets } from '../support/test-database.ts';
+
+describe.each(databaseTargets())('the dashboard API routes on %s', (target) => {
+  let server: ApiServer;
+  let world: PreviewWorld;
+
+  beforeAll(async () => {
+    server = await startApiServer(target);
+    world = await seedPreviewWorld(server.db);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  const call = async (token: string, path: string, method = 'GET') => {
+    const response = await fetch(`${server.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('lists the repositories of your teams with their count of previews; administrators see all', async () => {
+    const member = await call(world.tokens.member, '/repos');
+    expect(member.status).toBe(200);
+    expect(member.body.items).toEqual([
+      expect.objectContaining({ fullName: 'acme/web', team: 'acme', enabled: true, previews: 2 }),
+    ]);
+    const admin = await call(world.tokens.glimpseAdmin, '/repos');
+    expect((admin.body.items as { fullName: string }[]).map((r) => r.fullName)).toEqual([
+      'acme/web',
+      'globex/shop',
+    ]);
+  });
+
+  it('shows deliveries and the audit log to administrators only, saying why to others', async () => {
+    for (const path of ['/deliveries', '/audit']) {
+      const member = await call(world.tokens.member, path);
+      expect(member.status).toBe(403);
+      expect(JSON.stringify(member.body)).toContain('Only Glimpse administrators');
+      expect((await call(world.tokens.glimpseAdmin, path)).status).toBe(200);
+    }
+    await call(world.tokens.member, `/environments/${world.running.namespace}`, 'DELETE');
+    const audit = await call(world.tokens.glimpseAdmin, '/audit');
+    expect(audit.body.items).toContainEqual(
+      expect.objectContaining({
+        actor: 'mia',
+        action: 'delete',
+        target: world.running.namespace,
+        outcome: 'denied',
+      }),
+    );
+  });
+
+  it('creates, lists and revokes your own API tokens; another person’s token is not found', async () => {
+    const created = await call(world.tokens.member, '/tokens?name=laptop', 'POST');
+    expect(created.status).toBe(201);
+    const token = String(created.body.token);
+    expect(token).toMatch(/^glp_/);
+    expect((await call(token, '/me')).body).toMatchObject({ login: 'mia' });
+    const listed = await call(world.tokens.member, '/tokens');
+    expect(JSON.stringify(listed.body)).not.toContain(token);
+    expect(listed.body.items).toContainEqual(
+      expect.objectContaining({ id: created.body.id, name: 'laptop' }),
+    );
+    expect((await call(world.tokens.outsider, `/tokens/${String(created.body.id)}`, 'DELETE')).status).toBe(
+      404,
+    );
+    expect((await call(world.tokens.member, `/tokens/${String(created.body.id)}`, 'DELETE')).status).toBe(
+      200,
+    );
+    expect((await call(token, '/me')).status).toBe(401);
+    expect((await call(world.tokens.member, '/tokens?name=', 'POST')).status).toBe(400);
+  });
+});
