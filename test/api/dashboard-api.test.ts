@@ -55,6 +55,38 @@ describe.each(databaseTargets())('the dashboard API routes on %s', (target) => {
     );
   });
 
+  it('sorts the list by creation or by least recent activity, paging with cursors of that order', async () => {
+    const pages = async (sort: string) => {
+      const namespaces: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await call(
+          world.tokens.glimpseAdmin,
+          `/environments?sort=${sort}&limit=1${cursor === null ? '' : `&cursor=${cursor}`}`,
+        );
+        expect(page.status).toBe(200);
+        namespaces.push(...(page.body.items as { namespace: string }[]).map((e) => e.namespace));
+        cursor = page.body.nextCursor as string | null;
+      } while (cursor !== null);
+      return namespaces;
+    };
+    const updated = await pages('updated');
+    expect(await pages('stale')).toEqual([...updated].reverse());
+    // Seeded in PR order, so the newest created is the last one.
+    expect(await pages('created')).toEqual([
+      world.foreign.namespace,
+      world.failed.namespace,
+      world.running.namespace,
+    ]);
+    const first = await call(world.tokens.glimpseAdmin, '/environments?sort=created&limit=1');
+    const mixed = await call(
+      world.tokens.glimpseAdmin,
+      `/environments?limit=1&cursor=${String(first.body.nextCursor)}`,
+    );
+    expect(mixed.status).toBe(400);
+    expect(JSON.stringify(mixed.body)).toContain('another sort order');
+  });
+
   it('creates, lists and revokes your own API tokens; another person’s token is not found', async () => {
     const created = await call(world.tokens.member, '/tokens?name=laptop', 'POST');
     expect(created.status).toBe(201);

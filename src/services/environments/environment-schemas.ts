@@ -98,10 +98,16 @@ export const MeView = z.object({
 });
 export type MeView = z.infer<typeof MeView>;
 
+export const LIST_SORTS = ['updated', 'created', 'stale'] as const;
+
 export const ListQuery = z.object({
   status: z.enum(PHASES).optional().describe('only environments in this phase (default: all but deleted)'),
   repo: z.string().min(3).max(200).optional().describe('owner/name of a repository'),
   q: z.string().min(1).max(200).optional().describe('text in the PR title, branch, namespace or repo'),
+  sort: z
+    .enum(LIST_SORTS)
+    .default('updated')
+    .describe('updated: newest activity first; created: newest first; stale: least recent activity first'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().min(1).max(200).optional(),
 });

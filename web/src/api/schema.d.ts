@@ -156,6 +156,8 @@ export interface operations {
         repo?: string;
         /** @description text in the PR title, branch, namespace or repo */
         q?: string;
+        /** @description updated: newest activity first; created: newest first; stale: least recent activity first */
+        sort?: "updated" | "created" | "stale";
         limit?: number;
         cursor?: string;
       };

@@ -16,6 +16,11 @@ const PHASES: Phase[] = [
   'sleeping',
 ];
 const PAGE_SIZE = 50;
+const SORTS: Record<NonNullable<ListQuery['sort']>, string> = {
+  updated: 'newest activity first',
+  created: 'newest first',
+  stale: 'least recent activity first',
+};
 
 /** `/`: the previews the user may see, filtered, paged, live. */
 export function PreviewsPage() {
@@ -24,8 +29,10 @@ export function PreviewsPage() {
   const repo = search.get('repo') ?? '';
   const text = search.get('q') ?? '';
   const cursor = search.get('cursor') ?? '';
+  const sort = (search.get('sort') ?? 'updated') as NonNullable<ListQuery['sort']>;
   const query: ListQuery = {
     limit: PAGE_SIZE,
+    sort,
     ...(phase === '' ? {} : { status: phase as Phase }),
     ...(repo === '' ? {} : { repo }),
     ...(text === '' ? {} : { q: text }),
@@ -54,6 +61,7 @@ export function PreviewsPage() {
       phase: String(form.get('phase') ?? ''),
       repo: String(form.get('repo') ?? '').trim(),
       q: String(form.get('q') ?? '').trim(),
+      sort: String(form.get('sort') ?? 'updated') === 'updated' ? '' : String(form.get('sort')),
       cursor: '',
     });
   };
@@ -81,6 +89,16 @@ export function PreviewsPage() {
           Search
           <input name="q" type="search" defaultValue={text} placeholder="title, branch, namespace" />
         </label>
+        <label>
+          Sort
+          <select name="sort" defaultValue={sort}>
+            {Object.entries(SORTS).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
         <button type="submit">Apply filters</button>
       </form>
       {list.isError ? (
@@ -90,7 +108,7 @@ export function PreviewsPage() {
       ) : null}
       <div className="table-wrap">
         <table className="previews">
-          <caption className="visually-hidden">Previews, newest activity first</caption>
+          <caption className="visually-hidden">Previews, {SORTS[sort] ?? SORTS.updated}</caption>
           <thead>
             <tr>
               <th scope="col">Pull request</th>
