@@ -1,8 +1,6 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { EnvironmentUpdates } from '../../src/controller/environment-updates.ts';
@@ -13,6 +11,7 @@ import { openPglite } from '../../src/db/open-pglite.ts';
 import { environments } from '../../src/db/schema.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createApiToken } from '../../src/services/api-tokens.ts';
+import { launchBrowser } from '../../test/support/browser.ts';
 import { buildDashboard, DIST_DIR } from '../../web/build-dashboard.ts';
 
 /**
@@ -61,18 +60,8 @@ const app = createApp({
 const url = await app.http.listen({ host: '127.0.0.1', port: 0 });
 
 async function timePage(pagePath: string, ready: string): Promise<number> {
-  const profile = mkdtempSync(path.join(tmpdir(), 'glimpse-bench-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchBrowser();
+  const context = browser.context;
   try {
     await context.request.post(`${url}/auth/token`, { data: { token } });
     const page = await context.newPage();
@@ -81,8 +70,7 @@ async function timePage(pagePath: string, ready: string): Promise<number> {
     await page.locator(ready).first().waitFor();
     return performance.now() - started;
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await browser.close();
   }
 }
 

@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { git } from '../local-runtime/support/app-repo.ts';
 
 /** An app that logs a line per request (and one more line on start), for the dashboard's log view. */
 const SERVER = String.raw`
@@ -11,22 +11,6 @@ http.createServer((req, res) => {
   res.end('hello from the preview\n');
 }).listen(Number(process.env.PORT));
 `;
-
-function git(dir: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd: dir,
-    encoding: 'utf8',
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: dir,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_AUTHOR_NAME: 'Test',
-      GIT_AUTHOR_EMAIL: 'test@example.com',
-      GIT_COMMITTER_NAME: 'Test',
-      GIT_COMMITTER_EMAIL: 'test@example.com',
-    },
-  }).trim();
-}
 
 /**
  * A git repo with that app on `branch`; `glimpseYml` says how Glimpse runs it (a failing build makes a

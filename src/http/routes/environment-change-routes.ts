@@ -6,6 +6,7 @@ import type {
   EnvironmentChangeFeed,
 } from '../../services/environments/environment-change-feed.ts';
 import { type ApiRouteSpec, defineApiRoute } from '../api-route.ts';
+import { startEventStream } from '../start-event-stream.ts';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -48,15 +49,8 @@ export function environmentChangeRoutes(deps: EnvironmentChangeRouteDeps): ApiRo
         const header = request.headers['last-event-id'];
         const resumeFrom = query.lastEventId ?? (typeof header === 'string' ? header : undefined);
         const backlog = resumeFrom === undefined ? [] : await deps.feed.changesSince(principal, resumeFrom);
-        reply.hijack();
-        const raw = reply.raw;
-        raw.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache',
-          'x-accel-buffering': 'no',
-          // A stream lives as long as its connection: when it ends, so does the connection.
-          connection: 'close',
-        });
+        // A stream lives as long as its connection: when it ends, so does the connection.
+        const raw = startEventStream(reply, { connection: 'close' });
         const write = (text: string) => {
           if (!raw.destroyed) raw.write(text);
         };
