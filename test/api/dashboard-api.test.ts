@@ -87,6 +87,34 @@ describe.each(databaseTargets())('the dashboard API routes on %s', (target) => {
     expect(JSON.stringify(mixed.body)).toContain('another sort order');
   });
 
+  it('measures CPU and memory of the running environments on a list page only when asked', async () => {
+    server.runtime.observed.set(world.running.namespace, {
+      exists: true,
+      workloads: [
+        {
+          name: 'app',
+          phase: 'running',
+          ready: true,
+          restarts: 0,
+          startedAt: undefined,
+          cpuMillicores: 120,
+          memoryBytes: 64 * 2 ** 20,
+        },
+      ],
+    });
+    type Page = { items: { namespace: string; resources: { usage: unknown } }[] };
+    const usageOf = (page: Page, namespace: string) =>
+      page.items.find((e) => e.namespace === namespace)?.resources.usage;
+    const measured = (await call(world.tokens.member, '/environments?usage=true')).body as unknown as Page;
+    expect(usageOf(measured, world.running.namespace)).toEqual({
+      cpuMillicores: 120,
+      memoryBytes: 64 * 2 ** 20,
+    });
+    expect(usageOf(measured, world.failed.namespace)).toBeNull();
+    const plain = (await call(world.tokens.member, '/environments')).body as unknown as Page;
+    expect(usageOf(plain, world.running.namespace)).toBeNull();
+  });
+
   it('creates, lists and revokes your own API tokens; another person’s token is not found', async () => {
     const created = await call(world.tokens.member, '/tokens?name=laptop', 'POST');
     expect(created.status).toBe(201);

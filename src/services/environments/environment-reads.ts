@@ -33,9 +33,10 @@ export async function getEnvironment(
   };
 }
 
-async function observe(
+/** What the runtime measures of the environment now, or why it could not; undefined once it is deleted. */
+export async function observe(
   runtime: Runtime | undefined,
-  located: LocatedEnvironment,
+  located: Pick<LocatedEnvironment, 'env' | 'repoFullName'>,
 ): Promise<Observed | { error: string } | undefined> {
   if (runtime === undefined || located.env.phase === 'deleted') return undefined;
   try {
@@ -118,7 +119,7 @@ async function* endWhenAborted(
   }
 }
 
-export function refOf(located: LocatedEnvironment): EnvironmentRef {
+export function refOf(located: Pick<LocatedEnvironment, 'env' | 'repoFullName'>): EnvironmentRef {
   return {
     namespace: located.env.namespace,
     repoFullName: located.repoFullName,

@@ -108,6 +108,10 @@ export const ListQuery = z.object({
     .enum(LIST_SORTS)
     .default('updated')
     .describe('updated: newest activity first; created: newest first; stale: least recent activity first'),
+  usage: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('true: measure CPU and memory of the running environments on the page (slower)'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().min(1).max(200).optional(),
 });

@@ -3,6 +3,7 @@ import { environments, repos, teamMemberships } from '../../db/schema.ts';
 import { InvalidInput } from '../../domain/errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import { parseInput } from '../parse-input.ts';
+import { observe } from './environment-reads.ts';
 import { type EnvironmentPage, type LIST_SORTS, ListQuery } from './environment-schemas.ts';
 import { environmentView } from './environment-view.ts';
 import type { ServiceDeps } from './service-deps.ts';
@@ -70,8 +71,15 @@ export async function listEnvironments(
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   const now = deps.now();
+  const observed = await Promise.all(
+    page.map((row) =>
+      query.usage === 'true' && row.env.phase === 'running'
+        ? observe(deps.runtime, { env: row.env, repoFullName: row.repoFullName })
+        : undefined,
+    ),
+  );
   return {
-    items: page.map((row) => environmentView(row.env, row.repoFullName, now)),
+    items: page.map((row, index) => environmentView(row.env, row.repoFullName, now, observed[index])),
     nextCursor:
       rows.length > query.limit && last !== undefined
         ? encodeCursor(last.micros, last.env.id, query.sort)

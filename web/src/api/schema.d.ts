@@ -158,6 +158,8 @@ export interface operations {
         q?: string;
         /** @description updated: newest activity first; created: newest first; stale: least recent activity first */
         sort?: "updated" | "created" | "stale";
+        /** @description true: measure CPU and memory of the running environments on the page (slower) */
+        usage?: "true" | "false";
         limit?: number;
         cursor?: string;
       };

@@ -3,6 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { api, type ListQuery, type Phase, unwrap } from '../api/client';
 import { PhaseBadge } from '../components/phase-badge';
 import { RelativeTime } from '../components/relative-time';
+import { ResourceUse } from '../components/resource-use';
 import { Link, navigate, useLocation } from '../router';
 
 const PHASES: Phase[] = [
@@ -33,6 +34,7 @@ export function PreviewsPage() {
   const query: ListQuery = {
     limit: PAGE_SIZE,
     sort,
+    usage: 'true',
     ...(phase === '' ? {} : { status: phase as Phase }),
     ...(repo === '' ? {} : { repo }),
     ...(text === '' ? {} : { q: text }),
@@ -118,6 +120,7 @@ export function PreviewsPage() {
               <th scope="col">Deployed</th>
               <th scope="col">URL</th>
               <th scope="col">Updated</th>
+              <th scope="col">CPU · memory</th>
             </tr>
           </thead>
           <tbody>
@@ -146,6 +149,9 @@ export function PreviewsPage() {
                 </td>
                 <td>
                   <RelativeTime iso={env.updatedAt} />
+                </td>
+                <td>
+                  <ResourceUse environment={env} />
                 </td>
               </tr>
             ))}
