@@ -11,6 +11,7 @@ import { createRedactor, type Redactor } from './domain/redactor.ts';
 import type { GithubApp } from './github/create-github-app.ts';
 import type { GithubClient } from './github/github-client.ts';
 import { createHttpServer } from './http/create-http-server.ts';
+import { registerDashboardRoutes } from './http/routes/dashboard-routes.ts';
 import { registerGithubAppRoutes } from './http/routes/github-app-routes.ts';
 import { type Readiness, registerHealthRoutes } from './http/routes/health-routes.ts';
 import { registerPreviewApi } from './http/routes/register-preview-api.ts';
@@ -42,6 +43,8 @@ export interface AppDeps {
   /** Key of the session cookies; without it, signing in is off and only API tokens work. */
   sessionSecret?: string;
   now?: () => Date;
+  /** The built dashboard (default: web/dist of this checkout); false: no dashboard. */
+  dashboardDir?: string | false;
 }
 
 export interface App {
@@ -80,11 +83,13 @@ export function createApp(deps: AppDeps): App {
     config: deps.config,
     database: deps.database,
     redactor,
+    logger: deps.logger,
     ...(deps.runtime === undefined ? {} : { runtime: deps.runtime }),
     ...(deps.github === undefined ? {} : { github: deps.github.client }),
     ...(deps.sessionSecret === undefined ? {} : { sessionSecret: deps.sessionSecret }),
     ...(deps.now === undefined ? {} : { now: deps.now }),
   });
+  if (deps.dashboardDir !== false) registerDashboardRoutes(http, deps.dashboardDir);
   const controller = deps.runtime === undefined ? undefined : createController(deps, deps.runtime, redactor);
   let resyncTimer: NodeJS.Timeout | undefined;
   // A pass can outlast the interval (it waits for stuck namespaces): the next tick then skips, not overlaps.
@@ -116,7 +121,7 @@ export function createApp(deps: AppDeps): App {
       resyncTimer = setInterval(() => void runResync(), deps.config.controller.resyncMs);
     },
     async close() {
-      previewApi.shutdown();
+      await previewApi.shutdown();
       clearInterval(resyncTimer);
       await http.close();
       await controller?.stop();

@@ -25,7 +25,14 @@ export function renderBanner(facts: BannerFacts): string {
       '',
       '  First start: an "admin" user was created. Its one-time login token (shown only now):',
       `    ${facts.bootstrapToken}`,
+      '  Open the dashboard signed in as admin (the token is in the fragment, never sent in a URL to the server):',
+      `    ${dashboardSignInLink(facts.publicUrl, facts.bootstrapToken)}`,
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The dashboard's sign-in page with a token in the URL fragment, which browsers never send to the server. */
+export function dashboardSignInLink(publicUrl: string, token: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/sign-in#token=${encodeURIComponent(token)}`;
 }

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.ts';
 import { and, desc, eq, inArray, isNotNull, sql } from '../db/drizzle-orm.ts';
+import { announceEnvironmentChange } from '../db/notify-environment-change.ts';
 import { deployments, environments, type Phase } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import { CONTROLLER_ACTOR, recordAudit } from '../services/audit.ts';
@@ -26,7 +27,8 @@ export class EnvironmentUpdates {
     await this.#db
       .update(environments)
       .set({ ...fields, phase, deletedAt, updatedAt: sql`now()` })
-      .where(eq(environments.id, item.env.id));
+      .where(eq(environments.id, item.env.id))
+      .returning({ announced: announceEnvironmentChange });
     Object.assign(item.env, fields, { phase, deletedAt });
     if (from !== phase) {
       this.#log.info(

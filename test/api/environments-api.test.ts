@@ -302,13 +302,19 @@ describe.each(databaseTargets())('the environments API on %s', (target) => {
     expect(result.valid).toBe(true);
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths).sort()).toEqual([
+      '/api/v1/audit',
+      '/api/v1/deliveries',
+      '/api/v1/environment-changes',
       '/api/v1/environments',
       '/api/v1/environments/{ref}',
       '/api/v1/environments/{ref}/logs',
       '/api/v1/environments/{ref}/redeploy',
       '/api/v1/environments/{ref}/retry',
       '/api/v1/me',
+      '/api/v1/repos',
       '/api/v1/repos/{owner}/{repo}/pulls/{number}/deploy',
+      '/api/v1/tokens',
+      '/api/v1/tokens/{id}',
     ]);
     expect(Object.keys(document.paths['/api/v1/environments/{ref}'] ?? {}).sort()).toEqual(['delete', 'get']);
   });

@@ -84,7 +84,13 @@ describe('the production install', () => {
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ok' });
-    // DASHBOARD: once the server serves web/ at `/`, also expect `GET /` to answer 200 with its HTML here.
+    const dashboard = await fetch(`http://127.0.0.1:${port}/`);
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const page = await dashboard.text();
+    const script = /<script[^>]+src="([^"]+)"/.exec(page)?.[1];
+    expect(script).toBeDefined();
+    expect((await fetch(`http://127.0.0.1:${port}${script}`)).status).toBe(200);
 
     glimpse.kill('SIGTERM');
     expect(await glimpse.exited(30_000)).toBe(0);

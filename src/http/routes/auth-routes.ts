@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.ts';
 import { NotFound, Unauthorized } from '../../domain/errors.ts';
 import type { GithubOAuth } from '../../github/github-oauth.ts';
-import { recordGithubSignIn, redeemBootstrapToken } from '../../services/auth/sign-in.ts';
+import { recordGithubSignIn, redeemBootstrapToken, signInWithToken } from '../../services/auth/sign-in.ts';
 import { parseInput } from '../../services/parse-input.ts';
 import {
   newSession,
@@ -15,6 +15,13 @@ import {
 } from '../session-cookie.ts';
 
 const STATE_COOKIE = 'glimpse_oauth_state';
+const RETURN_COOKIE = 'glimpse_return_to';
+
+/** A path on this server to go back to after signing in; anything else (another host, `//x`) is `/`. */
+export function safeReturnPath(value: string | undefined): string {
+  if (value === undefined || !/^\/(?![/\\])[\x21-\x7e]*$/.test(value)) return '/';
+  return value;
+}
 
 export interface AuthRouteDeps {
   db: Database;
@@ -50,11 +57,24 @@ export function registerAuthRoutes(http: FastifyInstance, deps: AuthRouteDeps): 
     return session;
   };
 
-  http.get('/auth/github/login', async (_request, reply) => {
+  http.get('/auth/methods', async () => ({
+    github: deps.sessions !== undefined && deps.oauth !== undefined,
+    token: deps.sessions !== undefined,
+  }));
+
+  http.get('/auth/github/login', async (request, reply) => {
     sessionsOf();
     const state = randomBytes(24).toString('base64url');
-    const cookie = `${STATE_COOKIE}=${state}; Path=/auth/github; HttpOnly; SameSite=Lax; Max-Age=600${secure ? '; Secure' : ''}`;
-    return reply.header('set-cookie', cookie).redirect(oauthOf().authorizeUrl(state, callbackUrl));
+    const { returnTo } = parseInput(
+      z.object({ returnTo: z.string().max(2000).optional() }),
+      request.query,
+      'query',
+    );
+    const flags = `Path=/auth/github; HttpOnly; SameSite=Lax; Max-Age=600${secure ? '; Secure' : ''}`;
+    const back = encodeURIComponent(safeReturnPath(returnTo));
+    return reply
+      .header('set-cookie', [`${STATE_COOKIE}=${state}; ${flags}`, `${RETURN_COOKIE}=${back}; ${flags}`])
+      .redirect(oauthOf().authorizeUrl(state, callbackUrl));
   });
 
   http.get('/auth/github/callback', async (request, reply) => {
@@ -71,8 +91,12 @@ export function registerAuthRoutes(http: FastifyInstance, deps: AuthRouteDeps): 
     const oauth = oauthOf();
     const accessToken = await oauth.exchangeCode(query.code, callbackUrl);
     const userId = await recordGithubSignIn(deps.db, await oauth.identity(accessToken));
-    startSession(reply, userId, [`${STATE_COOKIE}=; Path=/auth/github; HttpOnly; SameSite=Lax; Max-Age=0`]);
-    return reply.redirect('/');
+    const back = readCookie(request.headers.cookie, RETURN_COOKIE);
+    startSession(reply, userId, [
+      `${STATE_COOKIE}=; Path=/auth/github; HttpOnly; SameSite=Lax; Max-Age=0`,
+      `${RETURN_COOKIE}=; Path=/auth/github; HttpOnly; SameSite=Lax; Max-Age=0`,
+    ]);
+    return reply.redirect(safeReturnPath(decodeCookieValue(back)));
   });
 
   http.post('/auth/bootstrap', async (request, reply) => {
@@ -83,10 +107,26 @@ export function registerAuthRoutes(http: FastifyInstance, deps: AuthRouteDeps): 
     return { signedIn: true, csrfToken: session.csrf };
   });
 
+  http.post('/auth/token', async (request, reply) => {
+    sessionsOf();
+    const body = parseInput(z.object({ token: z.string().min(1).max(200) }), request.body, 'request body');
+    const userId = await signInWithToken(deps.db, body.token, deps.now());
+    const session = startSession(reply, userId);
+    return { signedIn: true, csrfToken: session.csrf };
+  });
+
   http.post('/auth/logout', async (_request, reply) => {
     void reply.header('set-cookie', sessionCookieHeader('', { secure, maxAgeSeconds: 0 }));
     return { signedIn: false };
   });
+}
+
+function decodeCookieValue(value: string | undefined): string | undefined {
+  try {
+    return value === undefined ? undefined : decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
 }
 
 function sameText(a: string, b: string): boolean {

@@ -11,6 +11,7 @@ import {
 } from '../../services/environments/environment-schemas.ts';
 import type { PreviewOperations } from '../../services/preview-operations.ts';
 import { type ApiRouteSpec, defineApiRoute } from '../api-route.ts';
+import { startEventStream } from '../start-event-stream.ts';
 
 const NoParams = z.object({});
 const RefParams = z.object({ ref: z.string().min(1).max(100).describe('environment id or namespace') });
@@ -144,13 +145,7 @@ export function environmentRoutes(deps: EnvironmentRouteDeps): ApiRouteSpec[] {
 
 /** Server-Sent Events: one `data:` event per line, `event: end` when the stream ends on our side. */
 async function streamEvents(reply: FastifyReply, lines: AsyncIterable<string>, abort: AbortController) {
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    'x-accel-buffering': 'no',
-  });
+  const raw = startEventStream(reply);
   raw.on('close', () => abort.abort());
   raw.write(': following\n\n');
   try {

@@ -4,13 +4,17 @@ import type { DatabaseHandle } from '../../db/database.ts';
 import type { Redactor } from '../../domain/redactor.ts';
 import type { GithubClient } from '../../github/github-client.ts';
 import { createGithubOAuth, type GithubOAuth } from '../../github/github-oauth.ts';
+import type { Logger } from '../../logger.ts';
 import type { Runtime } from '../../runtimes/runtime.ts';
+import { EnvironmentChangeFeed } from '../../services/environments/environment-change-feed.ts';
 import type { ServiceDeps } from '../../services/environments/service-deps.ts';
 import { createServiceOperations } from '../../services/preview-operations.ts';
 import { type AuthenticationDeps, csrfTokenOf, principalOf } from '../authenticate-request.ts';
 import { createRateLimiter } from '../rate-limiter.ts';
 import { createSessionSealer } from '../session-cookie.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
+import { dashboardApiRoutes } from './dashboard-api-routes.ts';
+import { environmentChangeRoutes } from './environment-change-routes.ts';
 import { environmentRoutes } from './environment-routes.ts';
 import { registerMcpRoute } from './mcp-route.ts';
 import { registerApi } from './register-api.ts';
@@ -20,6 +24,7 @@ export interface PreviewApiDeps {
   database: DatabaseHandle;
   /** What preview output passes through before it leaves (logs over REST, SSE and MCP). */
   redactor: Redactor;
+  logger: Logger;
   runtime?: Runtime;
   github?: GithubClient;
   sessionSecret?: string;
@@ -29,7 +34,10 @@ export interface PreviewApiDeps {
 }
 
 /** The REST API (and later MCP and sign-in) over the one service layer; returns what to stop on close. */
-export function registerPreviewApi(http: FastifyInstance, deps: PreviewApiDeps): { shutdown(): void } {
+export function registerPreviewApi(
+  http: FastifyInstance,
+  deps: PreviewApiDeps,
+): { feed: EnvironmentChangeFeed; shutdown(): Promise<void> } {
   const now = deps.now ?? (() => new Date());
   const shutdown = new AbortController();
   const services: ServiceDeps = {
@@ -48,11 +56,16 @@ export function registerPreviewApi(http: FastifyInstance, deps: PreviewApiDeps):
         : undefined,
     now,
   };
-  const routes = environmentRoutes({
-    operations: (request) => createServiceOperations(services, principalOf(request)),
-    csrfToken: (request) => csrfTokenOf(auth, request),
-    shutdown: shutdown.signal,
-  });
+  const feed = new EnvironmentChangeFeed({ database: deps.database, logger: deps.logger, now });
+  const routes = [
+    ...environmentRoutes({
+      operations: (request) => createServiceOperations(services, principalOf(request)),
+      csrfToken: (request) => csrfTokenOf(auth, request),
+      shutdown: shutdown.signal,
+    }),
+    ...environmentChangeRoutes({ feed, principal: principalOf, shutdown: shutdown.signal }),
+    ...dashboardApiRoutes({ db: deps.database.db, principal: principalOf }),
+  ];
   registerApi(http, routes, auth, deps.config.publicUrl);
   registerAuthRoutes(http, {
     db: deps.database.db,
@@ -66,5 +79,11 @@ export function registerPreviewApi(http: FastifyInstance, deps: PreviewApiDeps):
     now,
   });
   registerMcpRoute(http, auth, (request) => createServiceOperations(services, principalOf(request)));
-  return { shutdown: () => shutdown.abort() };
+  return {
+    feed,
+    async shutdown() {
+      shutdown.abort();
+      await feed.close();
+    },
+  };
 }

@@ -5,6 +5,7 @@ import { Unauthorized } from '../../domain/errors.ts';
 import type { GithubIdentity } from '../../github/github-oauth.ts';
 import { hashToken } from '../api-tokens.ts';
 import { ensureAccountTeam } from '../webhooks/repo-connections.ts';
+import { authenticateToken } from './authenticate-token.ts';
 
 /**
  * Records a GitHub sign-in: the user (found by GitHub id, else login) and their memberships of teams
@@ -73,4 +74,24 @@ export async function redeemBootstrapToken(db: Database, token: string): Promise
       'That is not an unused bootstrap token: it works once. Sign in with GitHub, or create a token with "glimpse tokens create admin".',
     );
   return row.userId;
+}
+
+/**
+ * The user a token signs in (the dashboard's "Sign in with a token"): the one-time bootstrap token, used
+ * up by this, or an API token of theirs, which stays valid.
+ */
+export async function signInWithToken(db: Database, token: string, now = new Date()): Promise<string> {
+  try {
+    return await redeemBootstrapToken(db, token);
+  } catch (error) {
+    if (!(error instanceof Unauthorized)) throw error;
+  }
+  const principal = await authenticateToken(db, token, now).catch((error: unknown) => {
+    throw error instanceof Unauthorized
+      ? new Unauthorized(
+          'That token is unknown, revoked or already used: paste an API token ("glimpse tokens create <login>") or the first start\'s one-time token.',
+        )
+      : error;
+  });
+  return principal.userId;
 }

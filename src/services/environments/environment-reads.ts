@@ -5,6 +5,7 @@ import { failureReason } from '../../domain/failure-text.ts';
 import type { Redactor } from '../../domain/redactor.ts';
 import type { EnvironmentRef, LogLine, Observed, Runtime } from '../../runtimes/runtime.ts';
 import type { Principal } from '../auth/principal.ts';
+import { environmentPermissions } from './environment-permissions.ts';
 import type { EnvironmentDetail } from './environment-schemas.ts';
 import { deploymentView, environmentView } from './environment-view.ts';
 import { assertAllowed, type LocatedEnvironment, locateEnvironment } from './locate-environment.ts';
@@ -30,12 +31,14 @@ export async function getEnvironment(
   return {
     ...environmentView(located.env, located.repoFullName, deps.now(), observed),
     deployments: history.map(deploymentView),
+    permissions: environmentPermissions(principal, located),
   };
 }
 
-async function observe(
+/** What the runtime measures of the environment now, or why it could not; undefined once it is deleted. */
+export async function observe(
   runtime: Runtime | undefined,
-  located: LocatedEnvironment,
+  located: Pick<LocatedEnvironment, 'env' | 'repoFullName'>,
 ): Promise<Observed | { error: string } | undefined> {
   if (runtime === undefined || located.env.phase === 'deleted') return undefined;
   try {
@@ -141,7 +144,7 @@ async function* endWhenAborted(
   }
 }
 
-export function refOf(located: LocatedEnvironment): EnvironmentRef {
+export function refOf(located: Pick<LocatedEnvironment, 'env' | 'repoFullName'>): EnvironmentRef {
   return {
     namespace: located.env.namespace,
     repoFullName: located.repoFullName,

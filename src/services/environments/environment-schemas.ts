@@ -25,6 +25,7 @@ export const EnvironmentView = z.object({
   prNumber: z.number().int(),
   prTitle: z.string().nullable(),
   prUrl: z.string().nullable(),
+  author: z.string().nullable().describe('GitHub login of who opened the pull request'),
   branch: z.string().nullable(),
   headSha: z.string(),
   deployedSha: z.string().nullable(),
@@ -61,7 +62,17 @@ export const DeploymentView = z.object({
 });
 export type DeploymentView = z.infer<typeof DeploymentView>;
 
-export const EnvironmentDetail = EnvironmentView.extend({ deployments: z.array(DeploymentView) });
+export const Permission = z.object({
+  allowed: z.boolean(),
+  reason: z.string().nullable().describe('why not, when not allowed'),
+});
+
+export const EnvironmentDetail = EnvironmentView.extend({
+  deployments: z.array(DeploymentView),
+  permissions: z
+    .object({ redeploy: Permission, retry: Permission, delete: Permission })
+    .describe('what you may do to it now'),
+});
 export type EnvironmentDetail = z.infer<typeof EnvironmentDetail>;
 
 export const EnvironmentPage = z.object({
@@ -97,10 +108,20 @@ const QueryText = (min: number) =>
     // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
     .regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters');
 
+export const LIST_SORTS = ['updated', 'created', 'stale'] as const;
+
 export const ListQuery = z.object({
   status: z.enum(PHASES).optional().describe('only environments in this phase (default: all but deleted)'),
   repo: QueryText(3).optional().describe('owner/name of a repository'),
   q: QueryText(1).optional().describe('text in the PR title, branch, namespace or repo'),
+  sort: z
+    .enum(LIST_SORTS)
+    .default('updated')
+    .describe('updated: newest activity first; created: newest first; stale: least recent activity first'),
+  usage: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('true: measure CPU and memory of the running environments on the page (slower)'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: QueryText(1).optional(),
 });

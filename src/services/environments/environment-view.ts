@@ -45,6 +45,7 @@ export function environmentView(
     prNumber: env.prNumber,
     prTitle: env.prTitle,
     prUrl: env.prUrl,
+    author: env.author,
     branch: env.branch,
     headSha: env.headSha,
     deployedSha: env.deployedSha,

@@ -1,9 +1,10 @@
-import { and, desc, eq, ilike, inArray, ne, or, type SQL, sql } from '../../db/drizzle-orm.ts';
+import { and, asc, desc, eq, ilike, inArray, ne, or, type SQL, sql } from '../../db/drizzle-orm.ts';
 import { environments, repos, teamMemberships } from '../../db/schema.ts';
 import { InvalidInput } from '../../domain/errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import { parseInput } from '../parse-input.ts';
-import { type EnvironmentPage, ListQuery } from './environment-schemas.ts';
+import { observe } from './environment-reads.ts';
+import { type EnvironmentPage, type LIST_SORTS, ListQuery } from './environment-schemas.ts';
 import { environmentView } from './environment-view.ts';
 import type { ServiceDeps } from './service-deps.ts';
 
@@ -44,40 +45,64 @@ export async function listEnvironments(
     );
     if (match !== undefined) conditions.push(match);
   }
+  const column = query.sort === 'created' ? environments.createdAt : environments.updatedAt;
+  const ascending = query.sort === 'stale';
   if (query.cursor !== undefined) {
-    const cursor = decodeCursor(query.cursor);
+    const cursor = decodeCursor(query.cursor, query.sort);
+    const position = sql`(timestamptz 'epoch' + ${cursor.micros}::bigint * interval '1 microsecond', ${cursor.id}::uuid)`;
     conditions.push(
-      sql`(${environments.updatedAt}, ${environments.id}) < (timestamptz 'epoch' + ${cursor.micros}::bigint * interval '1 microsecond', ${cursor.id}::uuid)`,
+      ascending
+        ? sql`(${column}, ${environments.id}) > ${position}`
+        : sql`(${column}, ${environments.id}) < ${position}`,
     );
   }
+  const order = ascending ? asc : desc;
   const rows = await deps.db
     .select({
       env: environments,
       repoFullName: repos.fullName,
-      micros: sql<string>`(extract(epoch from ${environments.updatedAt}) * 1000000)::bigint::text`,
+      micros: sql<string>`(extract(epoch from ${column}) * 1000000)::bigint::text`,
     })
     .from(environments)
     .innerJoin(repos, eq(repos.id, environments.repoId))
     .where(and(...conditions))
-    .orderBy(desc(environments.updatedAt), desc(environments.id))
+    .orderBy(order(column), order(environments.id))
     .limit(query.limit + 1);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   const now = deps.now();
+  const observed = await Promise.all(
+    page.map((row) =>
+      query.usage === 'true' && row.env.phase === 'running'
+        ? observe(deps.runtime, { env: row.env, repoFullName: row.repoFullName })
+        : undefined,
+    ),
+  );
   return {
-    items: page.map((row) => environmentView(row.env, row.repoFullName, now)),
+    items: page.map((row, index) => environmentView(row.env, row.repoFullName, now, observed[index])),
     nextCursor:
-      rows.length > query.limit && last !== undefined ? encodeCursor(last.micros, last.env.id) : null,
+      rows.length > query.limit && last !== undefined
+        ? encodeCursor(last.micros, last.env.id, query.sort)
+        : null,
   };
 }
 
-function encodeCursor(micros: string, id: string): string {
-  return Buffer.from(`${micros}.${id}`).toString('base64url');
+type ListSort = (typeof LIST_SORTS)[number];
+
+/** The default order's cursors carry no sort name (as before sorting existed); the others say theirs. */
+function encodeCursor(micros: string, id: string, sort: ListSort): string {
+  return Buffer.from(`${sort === 'updated' ? '' : `${sort}:`}${micros}.${id}`).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { micros: string; id: string } {
-  const match = /^(\d{1,20})\.([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (match === null || match[1] === undefined || match[2] === undefined)
+function decodeCursor(cursor: string, sort: ListSort): { micros: string; id: string } {
+  const match = /^(?:([a-z]+):)?(\d{1,20})\.([0-9a-f-]{36})$/.exec(
+    Buffer.from(cursor, 'base64url').toString('utf8'),
+  );
+  if (match === null || match[2] === undefined || match[3] === undefined)
     throw new InvalidInput('cursor is not one Glimpse handed out: pass the nextCursor of the previous page.');
-  return { micros: match[1], id: match[2] };
+  if ((match[1] ?? 'updated') !== sort)
+    throw new InvalidInput(
+      `cursor belongs to another sort order than "${sort}": pass the same sort as for the first page.`,
+    );
+  return { micros: match[2], id: match[3] };
 }
