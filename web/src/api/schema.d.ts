@@ -116,6 +116,10 @@ export interface operations {
       };
       /** @description missing, unknown or revoked token */
       401: {
+        headers: {
+          /** @description the RFC 6750 challenge: `Bearer realm="glimpse"` */
+          "WWW-Authenticate"?: string;
+        };
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -140,6 +144,12 @@ export interface operations {
       };
       /** @description rate limited; see retry-after */
       429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description something Glimpse needs (GitHub, the runtime) is unavailable; try again */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -223,6 +233,10 @@ export interface operations {
       };
       /** @description missing, unknown or revoked token */
       401: {
+        headers: {
+          /** @description the RFC 6750 challenge: `Bearer realm="glimpse"` */
+          "WWW-Authenticate"?: string;
+        };
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -247,6 +261,12 @@ export interface operations {
       };
       /** @description rate limited; see retry-after */
       429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description something Glimpse needs (GitHub, the runtime) is unavailable; try again */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -348,6 +368,10 @@ export interface operations {
       };
       /** @description missing, unknown or revoked token */
       401: {
+        headers: {
+          /** @description the RFC 6750 challenge: `Bearer realm="glimpse"` */
+          "WWW-Authenticate"?: string;
+        };
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -372,6 +396,12 @@ export interface operations {
       };
       /** @description rate limited; see retry-after */
       429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description something Glimpse needs (GitHub, the runtime) is unavailable; try again */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -447,6 +477,10 @@ export interface operations {
       };
       /** @description missing, unknown or revoked token */
       401: {
+        headers: {
+          /** @description the RFC 6750 challenge: `Bearer realm="glimpse"` */
+          "WWW-Authenticate"?: string;
+        };
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -471,6 +505,12 @@ export interface operations {
       };
       /** @description rate limited; see retry-after */
       429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description something Glimpse needs (GitHub, the runtime) is unavailable; try again */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -506,6 +546,10 @@ export interface operations {
       };
       /** @description missing, unknown or revoked token */
       401: {
+        headers: {
+          /** @description the RFC 6750 challenge: `Bearer realm="glimpse"` */
+          "WWW-Authenticate"?: string;
+        };
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -530,6 +574,12 @@ export interface operations {
       };
       /** @description rate limited; see retry-after */
       429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description something Glimpse needs (GitHub, the runtime) is unavailable; try again */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -605,6 +655,10 @@ export interface operations {
       };
       /** @description missing, unknown or revoked token */
       401: {
+        headers: {
+          /** @description the RFC 6750 challenge: `Bearer realm="glimpse"` */
+          "WWW-Authenticate"?: string;
+        };
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -629,6 +683,12 @@ export interface operations {
       };
       /** @description rate limited; see retry-after */
       429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description something Glimpse needs (GitHub, the runtime) is unavailable; try again */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -704,6 +764,10 @@ export interface operations {
       };
       /** @description missing, unknown or revoked token */
       401: {
+        headers: {
+          /** @description the RFC 6750 challenge: `Bearer realm="glimpse"` */
+          "WWW-Authenticate"?: string;
+        };
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -728,6 +792,12 @@ export interface operations {
       };
       /** @description rate limited; see retry-after */
       429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description something Glimpse needs (GitHub, the runtime) is unavailable; try again */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -805,6 +875,10 @@ export interface operations {
       };
       /** @description missing, unknown or revoked token */
       401: {
+        headers: {
+          /** @description the RFC 6750 challenge: `Bearer realm="glimpse"` */
+          "WWW-Authenticate"?: string;
+        };
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -829,6 +903,12 @@ export interface operations {
       };
       /** @description rate limited; see retry-after */
       429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description something Glimpse needs (GitHub, the runtime) is unavailable; try again */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -858,6 +938,10 @@ export interface operations {
       };
       /** @description missing, unknown or revoked token */
       401: {
+        headers: {
+          /** @description the RFC 6750 challenge: `Bearer realm="glimpse"` */
+          "WWW-Authenticate"?: string;
+        };
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -882,6 +966,12 @@ export interface operations {
       };
       /** @description rate limited; see retry-after */
       429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description something Glimpse needs (GitHub, the runtime) is unavailable; try again */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -918,6 +1008,10 @@ export interface operations {
       };
       /** @description missing, unknown or revoked token */
       401: {
+        headers: {
+          /** @description the RFC 6750 challenge: `Bearer realm="glimpse"` */
+          "WWW-Authenticate"?: string;
+        };
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -942,6 +1036,12 @@ export interface operations {
       };
       /** @description rate limited; see retry-after */
       429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description something Glimpse needs (GitHub, the runtime) is unavailable; try again */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -976,6 +1076,10 @@ export interface operations {
       };
       /** @description missing, unknown or revoked token */
       401: {
+        headers: {
+          /** @description the RFC 6750 challenge: `Bearer realm="glimpse"` */
+          "WWW-Authenticate"?: string;
+        };
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1000,6 +1104,12 @@ export interface operations {
       };
       /** @description rate limited; see retry-after */
       429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description something Glimpse needs (GitHub, the runtime) is unavailable; try again */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1033,6 +1143,10 @@ export interface operations {
       };
       /** @description missing, unknown or revoked token */
       401: {
+        headers: {
+          /** @description the RFC 6750 challenge: `Bearer realm="glimpse"` */
+          "WWW-Authenticate"?: string;
+        };
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1057,6 +1171,12 @@ export interface operations {
       };
       /** @description rate limited; see retry-after */
       429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description something Glimpse needs (GitHub, the runtime) is unavailable; try again */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1089,6 +1209,10 @@ export interface operations {
       };
       /** @description missing, unknown or revoked token */
       401: {
+        headers: {
+          /** @description the RFC 6750 challenge: `Bearer realm="glimpse"` */
+          "WWW-Authenticate"?: string;
+        };
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1113,6 +1237,12 @@ export interface operations {
       };
       /** @description rate limited; see retry-after */
       429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description something Glimpse needs (GitHub, the runtime) is unavailable; try again */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1151,6 +1281,10 @@ export interface operations {
       };
       /** @description missing, unknown or revoked token */
       401: {
+        headers: {
+          /** @description the RFC 6750 challenge: `Bearer realm="glimpse"` */
+          "WWW-Authenticate"?: string;
+        };
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1175,6 +1309,12 @@ export interface operations {
       };
       /** @description rate limited; see retry-after */
       429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description something Glimpse needs (GitHub, the runtime) is unavailable; try again */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1207,6 +1347,10 @@ export interface operations {
       };
       /** @description missing, unknown or revoked token */
       401: {
+        headers: {
+          /** @description the RFC 6750 challenge: `Bearer realm="glimpse"` */
+          "WWW-Authenticate"?: string;
+        };
         content: {
           "application/json": components["schemas"]["Error"];
         };
@@ -1231,6 +1375,12 @@ export interface operations {
       };
       /** @description rate limited; see retry-after */
       429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description something Glimpse needs (GitHub, the runtime) is unavailable; try again */
+      503: {
         content: {
           "application/json": components["schemas"]["Error"];
         };
