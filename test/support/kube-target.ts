@@ -1,5 +1,5 @@
 import { type RequestOptions, request } from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { startKubeControlPlane } from './kube-control-plane/start-kube-control-plane.ts';
 import type { KubeObject } from './kube-sim/kube-object.ts';
@@ -26,6 +26,14 @@ export const kubeTarget = kubeTargetKind();
 export const onRealKube = kubeTarget === 'real';
 
 /**
+ * How long to wait for something the cluster does: as given on the simulator; at least two minutes on a real
+ * control plane, whose controllers, scheduler and kwok take seconds each on a loaded machine.
+ */
+export function kubeWaitMs(simulatorMs: number): number {
+  return onRealKube ? Math.max(simulatorMs, 120_000) : simulatorMs;
+}
+
+/**
  * A Kubernetes API to test against: the simulator or a real control plane, read the same way. `sim` is there
  * only on the simulator, for fault injection and the fake kubelet's knobs.
  */
@@ -42,8 +50,16 @@ export interface KubeTarget {
     name: string,
   ): Promise<KubeObject | undefined>;
   list(group: string, plural: string, namespace?: string): Promise<KubeObject[]>;
+  /**
+   * Keeps `namespace` Terminating once deleted, until released: the simulator's fault, or on a real control plane
+   * a ConfigMap in it holding a finalizer nobody removes, which the namespace controller must wait for.
+   */
+  holdNamespace(namespace: string): Promise<void>;
+  releaseNamespace(namespace: string): Promise<void>;
   close(): Promise<void>;
 }
+
+const HOLD = { name: 'glimpse-test-hold', finalizer: 'glimpse.dev/test-hold' };
 
 /** Starts the target `GLIMPSE_TEST_KUBE` selects; `simOptions` apply to the simulator only. */
 export async function startKubeTarget(simOptions: KubeSimulatorOptions = {}): Promise<KubeTarget> {
@@ -56,11 +72,16 @@ export async function startKubeTarget(simOptions: KubeSimulatorOptions = {}): Pr
       sim,
       get: async (...args) => sim.get(...args),
       list: async (...args) => sim.list(...args),
+      holdNamespace: async (namespace) => sim.faults.stickNamespace(namespace),
+      releaseNamespace: async (namespace) => sim.faults.releaseNamespace(namespace),
       close: () => sim.close(),
     };
   }
   const plane = await startKubeControlPlane();
-  const read = reader(plane.kubeconfigPath);
+  const kc = new KubeConfig();
+  kc.loadFromFile(plane.kubeconfigPath);
+  const read = reader(kc);
+  const core = kc.makeApiClient(CoreV1Api);
   return {
     kind: 'real',
     kubeconfigPath: plane.kubeconfigPath,
@@ -74,6 +95,18 @@ export async function startKubeTarget(simOptions: KubeSimulatorOptions = {}): Pr
     async list(group, plural, namespace) {
       const { body } = await read(collectionPath(group, plural, namespace));
       return (body as { items: KubeObject[] }).items;
+    },
+    async holdNamespace(namespace) {
+      await core.createNamespacedConfigMap({
+        namespace,
+        body: { metadata: { name: HOLD.name, finalizers: [HOLD.finalizer] } },
+      });
+    },
+    async releaseNamespace(namespace) {
+      await core.patchNamespacedConfigMap(
+        { name: HOLD.name, namespace, body: [{ op: 'remove', path: '/metadata/finalizers' }] },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+      );
     },
     close: () => plane.close(),
   };
@@ -91,11 +124,9 @@ function collectionPath(group: string, plural: string, namespace: string | undef
   return namespace === undefined ? `${base}/${plural}` : `${base}/namespaces/${namespace}/${plural}`;
 }
 
-function reader(kubeconfigPath: string) {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
+function reader(kc: KubeConfig) {
   const server = kc.getCurrentCluster()?.server;
-  if (server === undefined) throw new Error(`${kubeconfigPath} has no current cluster`);
+  if (server === undefined) throw new Error('the kubeconfig has no current cluster');
   return async (path: string): Promise<{ status: number; body: unknown }> => {
     const options: RequestOptions = { method: 'GET', headers: { accept: 'application/json' } };
     await kc.applyToHTTPSOptions(options);

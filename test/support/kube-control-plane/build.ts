@@ -43,25 +43,27 @@ try {
     const version = pinnedVersion(module);
     const cwd = join(buildModulesDir, module.dir);
     const ldflags = ['-s', '-w', ...module.ldflags(version)].join(' ');
-    for (const binary of module.binaries) {
-      process.stdout.write(`kube:build: ${binary.name} (${module.upstream}@${version})\n`);
-      await run(
-        'nice',
-        [
-          '-n',
-          '15',
-          go,
-          'build',
-          '-trimpath',
-          '-ldflags',
-          ldflags,
-          '-o',
-          join(staging, 'bin', binary.name),
-          binary.pkg,
-        ],
-        cwd,
-      );
-    }
+    const names = module.binaries.map((b) => b.name).join(', ');
+    process.stdout.write(`kube:build: ${names} (${module.upstream}@${version})\n`);
+    // One `go build` per module, so its binaries compile and link in parallel; a single one is named explicitly.
+    const [only] = module.binaries;
+    const output = module.binaries.length === 1 && only !== undefined ? only.name : '';
+    await run(
+      'nice',
+      [
+        '-n',
+        '15',
+        go,
+        'build',
+        '-trimpath',
+        '-ldflags',
+        ldflags,
+        '-o',
+        `${join(staging, 'bin', output)}${output === '' ? '/' : ''}`,
+        ...module.binaries.map((b) => b.pkg),
+      ],
+      cwd,
+    );
   }
   await copyKwokStages(join(staging, 'kwok-stages'));
   await writeFile(buildStampPath(staging), `${new Date().toISOString()}\n`);
@@ -96,7 +98,7 @@ function run(command: string, args: string[], cwd: string): Promise<void> {
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`${args.slice(2, 4).join(' ')} in ${cwd} failed (${signal ?? `exit ${code}`})`));
+      else reject(new Error(`go build in ${cwd} failed (${signal ?? `exit ${code}`})`));
     });
   });
 }
