@@ -19,6 +19,11 @@ export interface KubeControlPlaneOptions {
   binaries?: KubeBinaries;
   /** How long to wait for every part to be ready (default 180 s: a loaded machine starts them slowly). */
   startTimeoutMs?: number;
+  /**
+   * Write an audit log of the admin user's requests here, one JSON line per request once answered (the
+   * controller manager, scheduler and kwok use their own user, so the log holds what tests and Glimpse sent).
+   */
+  auditLogPath?: string;
 }
 
 export interface KubeControlPlane {
@@ -37,6 +42,16 @@ export interface KubeControlPlane {
 }
 
 const serviceAccount = { namespace: 'glimpse-system', name: 'glimpse' };
+
+/** Audit the admin user's requests once each, when answered; nothing else. */
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived, ResponseStarted]
+rules:
+- level: Metadata
+  users: [admin]
+- level: None
+`;
 const nodeName = 'kwok-node-0';
 
 /**
@@ -68,16 +83,24 @@ export async function startKubeControlPlane(
       saKey: join(dir, 'service-account.key'),
       saPub: join(dir, 'service-account.pub'),
       tokens: join(dir, 'tokens.csv'),
+      auditPolicy: join(dir, 'audit-policy.yaml'),
       kubeconfig: join(dir, 'kubeconfig.yaml'),
+      componentKubeconfig: join(dir, 'kubeconfig-components.yaml'),
       saKubeconfig: join(dir, 'kubeconfig-service-account.yaml'),
     };
     const saPair = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const adminToken = randomBytes(24).toString('hex');
+    const componentToken = randomBytes(24).toString('hex');
     await writeFile(files.cert, tls.cert);
     await writeFile(files.key, tls.key, { mode: 0o600 });
     await writeFile(files.saKey, saPair.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     await writeFile(files.saPub, saPair.publicKey.export({ type: 'spki', format: 'pem' }));
-    await writeFile(files.tokens, `${adminToken},admin,admin,system:masters\n`, { mode: 0o600 });
+    await writeFile(
+      files.tokens,
+      `${adminToken},admin,admin,system:masters\n${componentToken},control-plane,control-plane,system:masters\n`,
+      { mode: 0o600 },
+    );
+    await writeFile(files.auditPolicy, AUDIT_POLICY);
 
     const [apiPort, etcdPort, peerPort] = await freePorts(options.port ?? 0, 0, 0);
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
@@ -116,6 +139,13 @@ export async function startKubeControlPlane(
       // Privileged containers pass the API server's own check, so Pod Security admission is what refuses them.
       '--allow-privileged=true',
       '--profiling=false',
+      ...(options.auditLogPath === undefined
+        ? []
+        : [
+            `--audit-policy-file=${files.auditPolicy}`,
+            `--audit-log-path=${options.auditLogPath}`,
+            '--audit-log-mode=blocking',
+          ]),
       '--v=0',
     ]);
     const ca = new Agent({ ca: tls.cert });
@@ -123,9 +153,10 @@ export async function startKubeControlPlane(
       httpOk(`${url}/readyz`, { agent: ca, token: adminToken }),
     );
     await writeKubeconfig(files.kubeconfig, url, adminToken, tls.cert);
+    await writeKubeconfig(files.componentKubeconfig, url, componentToken, tls.cert);
 
     launch('kube-controller-manager', binaries.kubeControllerManager, [
-      `--kubeconfig=${files.kubeconfig}`,
+      `--kubeconfig=${files.componentKubeconfig}`,
       '--secure-port=0',
       '--leader-elect=false',
       `--service-account-private-key-file=${files.saKey}`,
@@ -135,13 +166,13 @@ export async function startKubeControlPlane(
       '--v=0',
     ]);
     launch('kube-scheduler', binaries.kubeScheduler, [
-      `--kubeconfig=${files.kubeconfig}`,
+      `--kubeconfig=${files.componentKubeconfig}`,
       '--secure-port=0',
       '--leader-elect=false',
       '--v=0',
     ]);
     launch('kwok', binaries.kwok, [
-      `--kubeconfig=${files.kubeconfig}`,
+      `--kubeconfig=${files.componentKubeconfig}`,
       ...binaries.kwokStages.map((stage) => `--config=${stage}`),
       '--manage-all-nodes=true',
       '--cidr=10.244.0.0/16',
