@@ -24,10 +24,17 @@ export interface KubeControlPlaneOptions {
    * controller manager, scheduler and kwok use their own user, so the log holds what tests and Glimpse sent).
    */
   auditLogPath?: string;
+  /**
+   * Serve watches from etcd rather than the API server's watch cache (default true: the cache), so compacting
+   * etcd makes an older resourceVersion 410 Gone at once, as a long-running cluster eventually does.
+   */
+  watchCache?: boolean;
 }
 
 export interface KubeControlPlane {
   url: string;
+  /** etcd's client URL (plain http on loopback), for a test that compacts its history. */
+  etcdUrl: string;
   /** kubeconfig of the admin user (group system:masters). */
   kubeconfigPath: string;
   adminToken: string;
@@ -139,6 +146,7 @@ export async function startKubeControlPlane(
       // Privileged containers pass the API server's own check, so Pod Security admission is what refuses them.
       '--allow-privileged=true',
       '--profiling=false',
+      ...(options.watchCache === false ? ['--watch-cache=false'] : []),
       ...(options.auditLogPath === undefined
         ? []
         : [
@@ -214,6 +222,7 @@ export async function startKubeControlPlane(
 
     return {
       url,
+      etcdUrl,
       kubeconfigPath: files.kubeconfig,
       adminToken,
       serviceAccountKubeconfigPath: files.saKubeconfig,
