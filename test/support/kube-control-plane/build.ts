@@ -33,7 +33,6 @@ const goEnv = {
   GOCACHE: join(cacheRoot, 'go', 'build'),
   GOTOOLCHAIN: 'local',
   GOFLAGS: '-buildvcs=false -mod=readonly',
-  CGO_ENABLED: '0',
 };
 const staging = `${buildDir}.partial-${process.pid}`;
 await rm(staging, { recursive: true, force: true });

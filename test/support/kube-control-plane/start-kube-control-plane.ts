@@ -169,7 +169,8 @@ export async function startKubeControlPlane(
       '--leader-elect=false',
       `--service-account-private-key-file=${files.saKey}`,
       `--root-ca-file=${files.cert}`,
-      '--controllers=*',
+      // kwok renews no node heartbeat here: without the node lifecycle controller the node stays Ready.
+      '--controllers=*,-node-lifecycle-controller',
       '--concurrent-namespace-syncs=20',
       '--v=0',
     ]);
