@@ -134,6 +134,8 @@ export async function startKubeControlPlane(
       `--etcd-servers=${etcdUrl}`,
       '--bind-address=127.0.0.1',
       '--advertise-address=127.0.0.1',
+      // The endpoint reconciler refuses a loopback address; nothing in this cluster needs the kubernetes Service.
+      '--endpoint-reconciler-type=none',
       `--secure-port=${apiPort}`,
       `--tls-cert-file=${files.cert}`,
       `--tls-private-key-file=${files.key}`,
