@@ -65,7 +65,7 @@ export const kwokStageFiles = [
 export function pinnedVersion(module: BuildModule): string {
   const goMod = readFileSync(join(buildModulesDir, module.dir, 'go.mod'), 'utf8');
   const escaped = module.upstream.replaceAll('.', '\\.');
-  const match = new RegExp(`^require ${escaped} (v\\S+)$`, 'm').exec(goMod);
+  const match = new RegExp(`^(?:require )?\\s*${escaped} (v[^\\s/]+)`, 'm').exec(goMod);
   if (match?.[1] === undefined) throw new Error(`${module.dir}/go.mod does not require ${module.upstream}`);
   return match[1];
 }
