@@ -171,8 +171,7 @@ export async function startKubeControlPlane(
       '--leader-elect=false',
       `--service-account-private-key-file=${files.saKey}`,
       `--root-ca-file=${files.cert}`,
-      // kwok renews no node heartbeat here: without the node lifecycle controller the node stays Ready.
-      '--controllers=*,-node-lifecycle-controller',
+      '--controllers=*',
       '--concurrent-namespace-syncs=20',
       '--v=0',
     ]);
@@ -186,6 +185,9 @@ export async function startKubeControlPlane(
       `--kubeconfig=${files.componentKubeconfig}`,
       ...binaries.kwokStages.map((stage) => `--config=${stage}`),
       '--manage-all-nodes=true',
+      // kwok renews the node's Lease, the heartbeat the node lifecycle controller watches: it takes the new
+      // node's not-ready taint off and keeps it Ready.
+      '--node-lease-duration-seconds=40',
       '--cidr=10.244.0.0/16',
     ]);
 
