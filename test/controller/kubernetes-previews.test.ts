@@ -83,6 +83,13 @@ describe.each(databaseTargets())('previews on Kubernetes, end to end (%s)', (tar
   const comments = (pr: number) =>
     harness.github.comments(FULL_NAME, pr).filter((c) => c.body.includes(PR_COMMENT_MARKER));
   const namespace = (name: string) => kube.get('', 'namespaces', undefined, name);
+  /** Opens PR `number` unless an earlier test did (one that only runs on the simulator), and waits until it runs. */
+  const ensureRunning = async (number: number) => {
+    const existing = await harness.environment(number).catch(() => undefined);
+    if (existing !== undefined) return;
+    await open(number, commit(number));
+    await harness.waitForPhase(number, 'running', kubeWaitMs(30_000));
+  };
   const previewDeployment = (ns: string) => kube.get('apps', 'deployments', ns, 'preview');
 
   it('deploys an opened PR into an isolated namespace and puts the URL on the PR', async () => {
@@ -260,6 +267,7 @@ describe.each(databaseTargets())('previews on Kubernetes, end to end (%s)', (tar
   });
 
   it('fails the deletion of a namespace stuck terminating after the delete timeout', async () => {
+    await ensureRunning(2);
     await kube.holdNamespace('pr-shop-2');
     try {
       const started = Date.now();
@@ -288,6 +296,7 @@ describe.each(databaseTargets())('previews on Kubernetes, end to end (%s)', (tar
   });
 
   it('removes an orphaned namespace at resync', async () => {
+    await ensureRunning(4);
     await core.createNamespace({
       body: {
         metadata: {
