@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { Agent, request } from 'node:https';
 import { createServer } from 'node:net';
@@ -77,9 +77,9 @@ export async function startKubeControlPlane(
   const logDir = join(dir, 'logs');
   await mkdir(logDir, { recursive: true });
   const deadline = Date.now() + (options.startTimeoutMs ?? 180_000);
-  const processes: ChildProcess[] = [];
+  const processes: Part[] = [];
   const close = async (): Promise<void> => {
-    for (const child of processes.reverse()) await stop(child);
+    for (const part of processes.reverse()) await stop(part.child);
     if (options.dir === undefined) await rm(dir, { recursive: true, force: true });
   };
   try {
@@ -246,14 +246,21 @@ interface NodeStatus {
   status?: { conditions?: { type: string; status: string }[] };
 }
 
-function startPart(name: string, command: string, args: string[], logDir: string): ChildProcess {
-  const log = createWriteStream(join(logDir, `${name}.log`));
+/** One process of the control plane, its output in `<logDir>/<name>.log`. */
+interface Part {
+  name: string;
+  child: ChildProcess;
+  logPath: string;
+}
+
+function startPart(name: string, command: string, args: string[], logDir: string): Part {
+  const logPath = join(logDir, `${name}.log`);
+  const log = createWriteStream(logPath);
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   child.on('error', (error) => log.write(`spawn failed: ${error.message}\n`));
-  Object.defineProperty(child, 'partName', { value: name });
-  return child;
+  return { name, child, logPath };
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -268,14 +275,16 @@ async function stop(child: ChildProcess): Promise<void> {
 async function waitUntil(
   deadline: number,
   what: string,
-  processes: ChildProcess[],
+  processes: Part[],
   ready: () => Promise<boolean>,
 ): Promise<void> {
   for (;;) {
-    const dead = processes.find((p) => p.exitCode !== null || p.signalCode !== null);
+    const dead = processes.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
     if (dead !== undefined) {
-      const name = (dead as ChildProcess & { partName?: string }).partName ?? 'a part';
-      throw new Error(`${name} exited (${dead.signalCode ?? dead.exitCode}) while waiting for ${what}`);
+      const tail = (await readFile(dead.logPath, 'utf8').catch(() => '')).split('\n').slice(-6).join('\n');
+      throw new Error(
+        `${dead.name} exited (${dead.child.signalCode ?? dead.child.exitCode}) while waiting for ${what}:\n${tail}`,
+      );
     }
     if (await ready().catch(() => false)) return;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
