@@ -10,7 +10,7 @@ import {
   type PullRequestFields,
   startGlimpseHarness,
 } from '../support/glimpse-harness.ts';
-import { type KubeSimulator, startKubeSimulator } from '../support/kube-sim/start-kube-simulator.ts';
+import { type KubeTarget, kubeWaitMs, startKubeTarget } from '../support/kube-target.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const FULL_NAME = 'acme/charts';
@@ -19,17 +19,17 @@ const TEMPLATE = 'deploy/chart/templates/deployment.yaml';
 
 /** A chart in the repo, end to end: the controller reads the config, downloads the tarball, helm renders it. */
 describe('chart previews on Kubernetes, end to end', () => {
-  let sim: KubeSimulator;
+  let kube: KubeTarget;
   let runtime: KubernetesRuntime;
   let harness: GlimpseHarness;
   let git: GitRepoFixture;
   let repo: PullRequestFields['repo'];
 
   beforeAll(async () => {
-    sim = await startKubeSimulator({ kubelet: FAST_KUBELET, controllerTickMs: 50 });
+    kube = await startKubeTarget({ kubelet: FAST_KUBELET, controllerTickMs: 50 });
     git = createGitRepo(CHART);
     let download: ((repoFullName: string, sha: string) => Promise<Buffer>) | undefined;
-    runtime = fastRuntime(sim, {
+    runtime = fastRuntime(kube, {
       helmPath: await helmPath(),
       fetchSource: (spec) => (download as NonNullable<typeof download>)(spec.repoFullName, spec.commitSha),
     });
@@ -41,7 +41,7 @@ describe('chart previews on Kubernetes, end to end', () => {
   afterAll(async () => {
     await harness.close();
     await runtime.close();
-    await sim.close();
+    await kube.close();
     git.remove();
   });
 
@@ -58,9 +58,11 @@ describe('chart previews on Kubernetes, end to end', () => {
   it("deploys the chart at the PR's commit with per-PR values", async () => {
     const { sha, sent } = open(1, { 'README.md': 'one\n' });
     await sent;
-    const env = await harness.waitForPhase(1, 'running', 20_000);
+    const env = await harness.waitForPhase(1, 'running', kubeWaitMs(20_000));
     expect(env.deployedSha).toBe(sha);
-    const spec = sim.get('apps', 'deployments', 'pr-charts-1', 'preview-web')?.spec as { replicas?: number };
+    const spec = (await kube.get('apps', 'deployments', 'pr-charts-1', 'preview-web'))?.spec as {
+      replicas?: number;
+    };
     expect(spec.replicas).toBe(1);
     expect(JSON.stringify(spec)).toContain(`ghcr.io/acme/chart-web:${sha}`);
   });
@@ -69,10 +71,10 @@ describe('chart previews on Kubernetes, end to end', () => {
     const broken = chartFiles[TEMPLATE].replace('{{ .Values.image.tag }}', '{{ .Values.image.tag.missing }}');
     const { sent } = open(2, { [TEMPLATE]: broken });
     await sent;
-    const env = await harness.waitForPhase(2, 'failed', 20_000);
+    const env = await harness.waitForPhase(2, 'failed', kubeWaitMs(20_000));
     expect(env.error).toContain('deployment.yaml');
     expect(env.error).toMatch(/can't evaluate field missing/);
-    expect(sim.get('apps', 'deployments', 'pr-charts-2', 'preview-web')).toBeUndefined();
+    expect(await kube.get('apps', 'deployments', 'pr-charts-2', 'preview-web')).toBeUndefined();
     const body = await waitFor(() => comment(2)?.includes('Failed') && comment(2));
     expect(body).toContain("can't evaluate field missing");
   });

@@ -1,9 +1,9 @@
 import { ApiException, KubeConfig } from '@kubernetes/client-node';
-import type { KubeSimulator } from '../support/kube-sim/start-kube-simulator.ts';
 
-export function kubeConfigFor(sim: KubeSimulator): KubeConfig {
+/** A client config for the simulator or a real control plane (anything with a kubeconfig). */
+export function kubeConfigFor(kube: { kubeconfigPath: string }): KubeConfig {
   const kc = new KubeConfig();
-  kc.loadFromFile(sim.kubeconfigPath);
+  kc.loadFromFile(kube.kubeconfigPath);
   return kc;
 }
 

@@ -12,6 +12,7 @@ import {
   Watch,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawGet } from '../../src/runtimes/kubernetes/raw-get.ts';
 import { type KubeSimulator, startKubeSimulator } from '../support/kube-sim/start-kube-simulator.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { apiError, kubeConfigFor } from './client-helpers.ts';
@@ -134,6 +135,13 @@ describe('@kubernetes/client-node against the simulator', () => {
     );
     expect(noNs.code).toBe(404);
     expect(noNs.status.message).toBe('namespaces "pr-missing" not found');
+  });
+
+  it('answers discovery of a group it does not serve with a plain 404, as a real API server does', async () => {
+    const unknown = await rawGet(kc, '/apis/widgets.example.com/v1', 5000);
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body)).toMatchObject({ kind: 'Status', code: 404, reason: 'NotFound' });
+    expect(sim.requests.unmatched()).toEqual([]);
   });
 
   it('refuses an invalid deployment with 422 and field causes', async () => {

@@ -2,20 +2,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesRuntime } from '../../src/runtimes/kubernetes/kubernetes-runtime.ts';
 import type { EnvironmentSpec } from '../../src/runtimes/runtime.ts';
 import type { KubeObject } from '../support/kube-sim/kube-object.ts';
-import { type KubeSimulator, startKubeSimulator } from '../support/kube-sim/start-kube-simulator.ts';
+import { type KubeTarget, onRealKube, startKubeTarget } from '../support/kube-target.ts';
 import { chartFiles } from './chart-fixture.ts';
 import { FAST_KUBELET, failureOf, fastRuntime, helmPath, repoTarball, specFor } from './runtime-fixture.ts';
 
-let sim: KubeSimulator;
+let kube: KubeTarget;
 let runtime: KubernetesRuntime;
 let tarball: Buffer;
 const fetched: string[] = [];
 const never = new AbortController().signal;
 
 beforeAll(async () => {
-  sim = await startKubeSimulator({ kubelet: FAST_KUBELET, bookmarkIntervalMs: 200, controllerTickMs: 50 });
+  kube = await startKubeTarget({ kubelet: FAST_KUBELET, bookmarkIntervalMs: 200, controllerTickMs: 50 });
   tarball = await repoTarball(chartFiles);
-  runtime = fastRuntime(sim, {
+  runtime = fastRuntime(kube, {
     helmPath: await helmPath(),
     fetchSource: async (spec: EnvironmentSpec) => {
       fetched.push(`${spec.repoFullName}@${spec.commitSha}`);
@@ -26,9 +26,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await runtime.close();
-  await sim.close();
-  expect(sim.requests.unmatched()).toEqual([]);
-  expect(sim.controllerErrors).toEqual([]);
+  await kube.close();
+  expect(kube.sim?.requests.unmatched() ?? []).toEqual([]);
+  expect(kube.sim?.controllerErrors ?? []).toEqual([]);
 });
 
 type Json = Record<string, unknown>;
@@ -43,7 +43,7 @@ describe('KubernetesRuntime.deploy of a chart', () => {
     );
     expect(deployed.url).toBe('https://pr-web-21.preview.example.test');
     expect(fetched).toContain(`acme/Web@${'a'.repeat(40)}`);
-    const deployment = sim.get('apps', 'deployments', 'pr-web-21', 'preview-web') as KubeObject;
+    const deployment = (await kube.get('apps', 'deployments', 'pr-web-21', 'preview-web')) as KubeObject;
     expect((deployment.spec as Json).replicas).toBe(1);
     expect(deployment.metadata.labels?.['glimpse.dev/environment']).toBe('pr-web-21');
     const container = containerOf(deployment);
@@ -56,37 +56,45 @@ describe('KubernetesRuntime.deploy of a chart', () => {
       limits: { cpu: '500m', memory: '512Mi' },
       requests: { cpu: '100m', memory: '128Mi' },
     });
-    const ingress = sim.get('networking.k8s.io', 'ingresses', 'pr-web-21', 'preview-web') as KubeObject;
+    const ingress = (await kube.get(
+      'networking.k8s.io',
+      'ingresses',
+      'pr-web-21',
+      'preview-web',
+    )) as KubeObject;
     expect(((ingress.spec as Json).rules as Json[])[0]?.host).toBe('pr-web-21.preview.example.test');
     expect((ingress.spec as Json).ingressClassName).toBe('nginx');
-    expect(sim.get('', 'configmaps', 'pr-web-21', 'preview-extra')).toBeDefined();
-    expect(sim.list('networking.k8s.io', 'networkpolicies', 'pr-web-21').length).toBeGreaterThanOrEqual(3);
+    expect(await kube.get('', 'configmaps', 'pr-web-21', 'preview-extra')).toBeDefined();
+    expect(
+      (await kube.list('networking.k8s.io', 'networkpolicies', 'pr-web-21')).length,
+    ).toBeGreaterThanOrEqual(3);
   });
 
   it('waits for a StatefulSet of the chart to be ready, and watches none when the chart has none', async () => {
+    // Only the simulator logs requests: on a real control plane the rollout alone proves the wait.
     const statefulSetReads = (namespace: string) =>
-      sim.requests
-        .find({ resource: 'statefulsets', namespace })
-        .filter((r) => r.verb === 'list' || r.verb === 'watch');
+      (kube.sim?.requests.find({ resource: 'statefulsets', namespace }) ?? []).filter(
+        (r) => r.verb === 'list' || r.verb === 'watch',
+      );
     await runtime.deploy(specFor(27, { chart: 'deploy/chart', values: { database: true } }), never);
-    const db = sim.get('apps', 'statefulsets', 'pr-web-27', 'preview-db') as KubeObject;
+    const db = (await kube.get('apps', 'statefulsets', 'pr-web-27', 'preview-db')) as KubeObject;
     expect((db as { status?: Json }).status?.readyReplicas).toBe(1);
-    expect(statefulSetReads('pr-web-27').length).toBeGreaterThan(0);
+    if (!onRealKube) expect(statefulSetReads('pr-web-27').length).toBeGreaterThan(0);
     await runtime.deploy(specFor(28, { chart: 'deploy/chart' }), never);
     expect(statefulSetReads('pr-web-28')).toEqual([]);
   });
 
   it('deletes what an earlier render created and a later one no longer contains', async () => {
     await runtime.deploy(specFor(26, { chart: 'deploy/chart', values: { extraConfig: true } }), never);
-    expect(sim.get('', 'configmaps', 'pr-web-26', 'preview-extra')).toBeDefined();
+    expect(await kube.get('', 'configmaps', 'pr-web-26', 'preview-extra')).toBeDefined();
     await runtime.deploy(
       specFor(26, { chart: 'deploy/chart', values: { extraConfig: false } }, { deploymentId: 'dep-26-2' }),
       never,
     );
-    expect(sim.get('', 'configmaps', 'pr-web-26', 'preview-extra')).toBeUndefined();
-    expect(sim.get('apps', 'deployments', 'pr-web-26', 'preview-web')).toBeDefined();
-    expect(sim.get('', 'resourcequotas', 'pr-web-26', 'glimpse-quota')).toBeDefined();
-    const record = sim.get('', 'configmaps', 'pr-web-26', 'glimpse-applied') as KubeObject;
+    expect(await kube.get('', 'configmaps', 'pr-web-26', 'preview-extra')).toBeUndefined();
+    expect(await kube.get('apps', 'deployments', 'pr-web-26', 'preview-web')).toBeDefined();
+    expect(await kube.get('', 'resourcequotas', 'pr-web-26', 'glimpse-quota')).toBeDefined();
+    const record = (await kube.get('', 'configmaps', 'pr-web-26', 'glimpse-applied')) as KubeObject;
     expect(String((record.data as Json).objects)).not.toContain('preview-extra');
   });
 
@@ -97,7 +105,7 @@ describe('KubernetesRuntime.deploy of a chart', () => {
     expect(failure.transient).toBe(false);
     expect(failure.message).toContain('helm template failed');
     expect(failure.message).toContain('image.repository is required');
-    expect(sim.get('', 'namespaces', undefined, 'pr-web-22')).toBeUndefined();
+    expect(await kube.get('', 'namespaces', undefined, 'pr-web-22')).toBeUndefined();
   });
 
   it('fails permanently when the chart path has no chart, or points outside the repository', async () => {
@@ -121,7 +129,7 @@ spec:
 `,
     });
     const other = new KubernetesRuntime({
-      kubeconfig: sim.kubeconfigPath,
+      kubeconfig: kube.kubeconfigPath,
       baseDomain: 'preview.example.test',
       helmPath: await helmPath(),
       fetchSource: async () => sneaky,
@@ -129,30 +137,26 @@ spec:
     const failure = await failureOf(other.deploy(specFor(24, { chart: 'deploy/chart' }), never));
     expect(failure.transient).toBe(false);
     expect(failure.message).toContain('NetworkPolicy allow-all');
-    expect(sim.get('networking.k8s.io', 'networkpolicies', 'pr-web-24', 'allow-all')).toBeUndefined();
+    expect(await kube.get('networking.k8s.io', 'networkpolicies', 'pr-web-24', 'allow-all')).toBeUndefined();
   });
 
   it('fails permanently when the chart renders a kind the cluster does not serve', async () => {
     const exotic = await repoTarball({
       ...chartFiles,
-      'deploy/chart/templates/agent.yaml': `apiVersion: apps/v1
-kind: DaemonSet
+      'deploy/chart/templates/widget.yaml': `apiVersion: widgets.example.com/v1
+kind: Widget
 metadata: {name: agent}
-spec:
-  selector: {matchLabels: {app: agent}}
-  template:
-    metadata: {labels: {app: agent}}
-    spec: {containers: [{name: agent, image: ghcr.io/acme/agent:1}]}
+spec: {size: 3}
 `,
     });
     const other = new KubernetesRuntime({
-      kubeconfig: sim.kubeconfigPath,
+      kubeconfig: kube.kubeconfigPath,
       baseDomain: 'preview.example.test',
       helmPath: await helmPath(),
       fetchSource: async () => exotic,
     });
     const failure = await failureOf(other.deploy(specFor(25, { chart: 'deploy/chart' }), never));
     expect(failure.transient).toBe(false);
-    expect(failure.message).toContain('does not serve apps/v1 DaemonSet');
+    expect(failure.message).toContain('does not serve widgets.example.com/v1 Widget');
   });
 });

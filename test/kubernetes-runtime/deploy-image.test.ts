@@ -4,24 +4,27 @@ import type { KubernetesRuntime } from '../../src/runtimes/kubernetes/kubernetes
 import { RuntimeFailure } from '../../src/runtimes/runtime.ts';
 import { kubeConfigFor } from '../kube-sim/client-helpers.ts';
 import type { KubeObject } from '../support/kube-sim/kube-object.ts';
-import { type KubeSimulator, startKubeSimulator } from '../support/kube-sim/start-kube-simulator.ts';
+import { type KubeTarget, onRealKube, simOf, startKubeTarget } from '../support/kube-target.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { FAST_KUBELET, failureOf, fastRuntime, specFor } from './runtime-fixture.ts';
 
-let sim: KubeSimulator;
+let kube: KubeTarget;
+/** The simulator, for the tests that only it can run (faults, the fake kubelet's images, the request log). */
+const sim = () => simOf(kube);
+const simOnly = it.skipIf(onRealKube);
 let runtime: KubernetesRuntime;
 
 beforeAll(async () => {
   // Rare bookmarks, so a watch's resourceVersion lags behind changes elsewhere (the 410 test needs that).
-  sim = await startKubeSimulator({ kubelet: FAST_KUBELET, bookmarkIntervalMs: 60_000, controllerTickMs: 50 });
-  runtime = fastRuntime(sim);
+  kube = await startKubeTarget({ kubelet: FAST_KUBELET, bookmarkIntervalMs: 60_000, controllerTickMs: 50 });
+  runtime = fastRuntime(kube);
 });
 
 afterAll(async () => {
   await runtime.close();
-  await sim.close();
-  expect(sim.requests.unmatched()).toEqual([]);
-  expect(sim.controllerErrors).toEqual([]);
+  await kube.close();
+  expect(kube.sim?.requests.unmatched() ?? []).toEqual([]);
+  expect(kube.sim?.controllerErrors ?? []).toEqual([]);
 });
 
 const never = new AbortController().signal;
@@ -34,7 +37,7 @@ async function cleanUp(pr: number): Promise<void> {
 
 /** Watches the simulator is serving for a namespace (closed ones leave the set asynchronously). */
 function openWatches(namespace: string): number {
-  return [...sim.faults.openWatches].filter((r) => r.req.url?.includes(`/namespaces/${namespace}/`)).length;
+  return [...sim().faults.openWatches].filter((r) => r.req.url?.includes(`/namespaces/${namespace}/`)).length;
 }
 
 type Json = Record<string, unknown>;
@@ -73,7 +76,7 @@ describe('KubernetesRuntime.deploy of an image', () => {
       never,
     );
     expect(deployed.url).toBe('https://pr-web-1.preview.example.test');
-    const ns = sim.get('', 'namespaces', undefined, 'pr-web-1');
+    const ns = await kube.get('', 'namespaces', undefined, 'pr-web-1');
     expect(ns?.metadata.labels).toMatchObject({
       'app.kubernetes.io/managed-by': 'glimpse',
       'glimpse.dev/repo': 'acme.Web',
@@ -81,15 +84,15 @@ describe('KubernetesRuntime.deploy of an image', () => {
     });
     expect(ns?.metadata.annotations?.['glimpse.dev/repo-full-name']).toBe('acme/Web');
 
-    const quota = sim.get('', 'resourcequotas', 'pr-web-1', 'glimpse-quota');
+    const quota = await kube.get('', 'resourcequotas', 'pr-web-1', 'glimpse-quota');
     expect((spec(quota as KubeObject).hard as Json)['limits.cpu']).toBe('1500m');
-    const limits = sim.get('', 'limitranges', 'pr-web-1', 'glimpse-limits');
+    const limits = await kube.get('', 'limitranges', 'pr-web-1', 'glimpse-limits');
     expect((spec(limits as KubeObject).limits as Json[])[0]).toMatchObject({
       default: { cpu: '500m', memory: '512Mi' },
       defaultRequest: { cpu: '100m', memory: '128Mi' },
     });
 
-    const policies = sim.list('networking.k8s.io', 'networkpolicies', 'pr-web-1');
+    const policies = await kube.list('networking.k8s.io', 'networkpolicies', 'pr-web-1');
     const denyAll = policies.find(
       (p) =>
         JSON.stringify(spec(p).podSelector) === '{}' &&
@@ -114,27 +117,29 @@ describe('KubernetesRuntime.deploy of an image', () => {
     });
     expect(policies.filter(allowsAllEgress)).toEqual([]);
 
-    const deployment = sim.get('apps', 'deployments', 'pr-web-1', 'preview') as KubeObject;
+    const deployment = (await kube.get('apps', 'deployments', 'pr-web-1', 'preview')) as KubeObject;
     expect(deployment.metadata.labels?.['glimpse.dev/environment']).toBe('pr-web-1');
     const container = ((spec(deployment).template as Json).spec as { containers: Json[] }).containers[0];
     expect(container?.image).toBe(`ghcr.io/acme/web:${'a'.repeat(40)}`);
     expect(container?.env).toContainEqual({ name: 'GREETING', value: 'hi' });
     expect(container?.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);
-    expect(sim.get('', 'services', 'pr-web-1', 'preview')).toBeDefined();
-    const ingress = sim.get('networking.k8s.io', 'ingresses', 'pr-web-1', 'preview') as KubeObject;
+    expect(await kube.get('', 'services', 'pr-web-1', 'preview')).toBeDefined();
+    const ingress = (await kube.get('networking.k8s.io', 'ingresses', 'pr-web-1', 'preview')) as KubeObject;
     expect(spec(ingress).ingressClassName).toBe('nginx');
     expect((spec(ingress).rules as Json[])[0]?.host).toBe('pr-web-1.preview.example.test');
 
-    const applies = sim.requests.find({ verb: 'patch', namespace: 'pr-web-1' });
-    expect(applies.length).toBeGreaterThan(5);
-    for (const a of applies) expect(a.query).toMatch(/fieldManager=glimpse/);
+    for (const applied of [quota, limits, deployment, ingress, ...policies]) {
+      expect(applied?.metadata.managedFields).toContainEqual(
+        expect.objectContaining({ manager: 'glimpse', operation: 'Apply' }),
+      );
+    }
   });
 
-  it('applies quota, limits and policies before the workload', async () => {
-    sim.requests.clear();
+  simOnly('applies quota, limits and policies before the workload', async () => {
+    sim().requests.clear();
     await runtime.deploy(specFor(40, { image: 'ghcr.io/acme/web:1' }), never);
-    const applies = sim.requests
-      .find({ verb: 'patch', namespace: 'pr-web-40' })
+    const applies = sim()
+      .requests.find({ verb: 'patch', namespace: 'pr-web-40' })
       .map((r) => r.resource)
       .filter((resource) => resource !== 'configmaps');
     const firstWave = ['resourcequotas', 'limitranges', 'networkpolicies'];
@@ -152,7 +157,7 @@ describe('KubernetesRuntime.deploy of an image', () => {
       specFor(2, { image: 'ghcr.io/acme/web:1', egress: [{ cidr: '10.20.0.0/16', ports: [5432] }] }),
       never,
     );
-    const policies = sim.list('networking.k8s.io', 'networkpolicies', 'pr-web-2');
+    const policies = await kube.list('networking.k8s.io', 'networkpolicies', 'pr-web-2');
     const egress = policies.flatMap((p) => (spec(p).egress ?? []) as EgressRule[]);
     expect(egress).toContainEqual({
       to: [{ ipBlock: { cidr: '10.20.0.0/16' } }],
@@ -165,7 +170,7 @@ describe('KubernetesRuntime.deploy of an image', () => {
     );
     expect(open.transient).toBe(false);
     expect(open.message).toContain('0.0.0.0/0');
-    expect(sim.get('', 'namespaces', undefined, 'pr-web-3')).toBeUndefined();
+    expect(await kube.get('', 'namespaces', undefined, 'pr-web-3')).toBeUndefined();
   });
 
   it('rolls out a new sha on redeploy and scales the old ReplicaSet down', async () => {
@@ -174,7 +179,7 @@ describe('KubernetesRuntime.deploy of an image', () => {
       specFor(4, { image: 'ghcr.io/acme/web:{sha}' }, { commitSha: sha2, deploymentId: 'dep-4-2' }),
       never,
     );
-    const sets = sim.list('apps', 'replicasets', 'pr-web-4');
+    const sets = await kube.list('apps', 'replicasets', 'pr-web-4');
     expect(sets).toHaveLength(2);
     const imageOf = (rs: KubeObject) =>
       (((spec(rs).template as Json).spec as { containers: Json[] }).containers[0]?.image as string) ?? '';
@@ -182,17 +187,19 @@ describe('KubernetesRuntime.deploy of an image', () => {
     const old = sets.find((rs) => imageOf(rs).endsWith('a'.repeat(40)));
     expect(spec(current as KubeObject).replicas).toBe(1);
     expect(spec(old as KubeObject).replicas).toBe(0);
-    const pods = sim.list('', 'pods', 'pr-web-4').filter((p) => p.metadata.deletionTimestamp === undefined);
+    const pods = (await kube.list('', 'pods', 'pr-web-4')).filter(
+      (p) => p.metadata.deletionTimestamp === undefined,
+    );
     expect(pods.every((p) => JSON.stringify(p.spec).includes(sha2))).toBe(true);
   });
 
-  it('rejects promptly when the deploy is aborted during the rollout, and stops watching', async () => {
-    sim.images.set('ghcr.io/acme/slow', { kind: 'unready' });
+  simOnly('rejects promptly when the deploy is aborted during the rollout, and stops watching', async () => {
+    sim().images.set('ghcr.io/acme/slow', { kind: 'unready' });
     const controller = new AbortController();
     const deploying = runtime.deploy(specFor(5, { image: 'ghcr.io/acme/slow:1' }), controller.signal);
-    await waitFor(() => sim.get('apps', 'deployments', 'pr-web-5', 'preview'), 5000, 'the deployment');
+    await waitFor(() => sim().get('apps', 'deployments', 'pr-web-5', 'preview'), 5000, 'the deployment');
     await waitFor(
-      () => sim.requests.count({ verb: 'watch', namespace: 'pr-web-5' }) >= 3,
+      () => sim().requests.count({ verb: 'watch', namespace: 'pr-web-5' }) >= 3,
       5000,
       'the watches',
     );
@@ -204,18 +211,21 @@ describe('KubernetesRuntime.deploy of an image', () => {
     await waitFor(() => openWatches('pr-web-5') === 0, 2000, 'the watches to close');
   });
 
-  it('fails permanently with the reason and the log excerpt when the container crash-loops', async () => {
-    sim.images.set('ghcr.io/acme/crash', { kind: 'crash', message: 'DATABASE_URL is not set' });
-    const failure = await failureOf(runtime.deploy(specFor(6, { image: 'ghcr.io/acme/crash:1' }), never));
-    expect(failure).toBeInstanceOf(RuntimeFailure);
-    expect(failure.transient).toBe(false);
-    expect(failure.message).toContain('CrashLoopBackOff');
-    expect(failure.logExcerpt).toContain('fatal: DATABASE_URL is not set');
-    await cleanUp(6);
-  });
+  simOnly(
+    'fails permanently with the reason and the log excerpt when the container crash-loops',
+    async () => {
+      sim().images.set('ghcr.io/acme/crash', { kind: 'crash', message: 'DATABASE_URL is not set' });
+      const failure = await failureOf(runtime.deploy(specFor(6, { image: 'ghcr.io/acme/crash:1' }), never));
+      expect(failure).toBeInstanceOf(RuntimeFailure);
+      expect(failure.transient).toBe(false);
+      expect(failure.message).toContain('CrashLoopBackOff');
+      expect(failure.logExcerpt).toContain('fatal: DATABASE_URL is not set');
+      await cleanUp(6);
+    },
+  );
 
-  it('fails permanently when the image cannot be pulled', async () => {
-    sim.images.set('ghcr.io/acme/missing', { kind: 'pull-error' });
+  simOnly('fails permanently when the image cannot be pulled', async () => {
+    sim().images.set('ghcr.io/acme/missing', { kind: 'pull-error' });
     const failure = await failureOf(
       runtime.deploy(specFor(7, { image: 'ghcr.io/acme/missing:{sha}' }), never),
     );
@@ -225,9 +235,9 @@ describe('KubernetesRuntime.deploy of an image', () => {
     await cleanUp(7);
   });
 
-  it('fails permanently at the deploy timeout when the app never becomes ready', async () => {
-    sim.images.set('ghcr.io/acme/stuck', { kind: 'unready' });
-    const quick = fastRuntime(sim, { deployTimeoutMs: 700 });
+  simOnly('fails permanently at the deploy timeout when the app never becomes ready', async () => {
+    sim().images.set('ghcr.io/acme/stuck', { kind: 'unready' });
+    const quick = fastRuntime(kube, { deployTimeoutMs: 700 });
     const started = Date.now();
     const failure = await failureOf(quick.deploy(specFor(8, { image: 'ghcr.io/acme/stuck:1' }), never));
     expect(Date.now() - started).toBeLessThan(3000);
@@ -235,23 +245,23 @@ describe('KubernetesRuntime.deploy of an image', () => {
     expect(failure.message).toContain('did not finish');
   });
 
-  it('reports a 5xx from the API server during apply as a transient failure', async () => {
-    sim.faults.failNext({ verb: 'patch', resource: 'deployments', namespace: 'pr-web-9' }, 1, 500);
+  simOnly('reports a 5xx from the API server during apply as a transient failure', async () => {
+    sim().faults.failNext({ verb: 'patch', resource: 'deployments', namespace: 'pr-web-9' }, 1, 500);
     const failure = await failureOf(runtime.deploy(specFor(9, { image: 'ghcr.io/acme/web:1' }), never));
     expect(failure.transient).toBe(true);
     expect(failure.message).toContain('500');
-    expect(failure.message).not.toContain(sim.token);
+    expect(failure.message).not.toContain(sim().token);
     await expect(runtime.deploy(specFor(9, { image: 'ghcr.io/acme/web:1' }), never)).resolves.toEqual({
       url: 'https://pr-web-9.preview.example.test',
     });
   });
 
   it('fails permanently when the pods do not fit the namespace quota', async () => {
-    const tight = fastRuntime(sim, { quotaMultiplier: 0.5 });
+    const tight = fastRuntime(kube, { quotaMultiplier: 0.5 });
     const failure = await failureOf(tight.deploy(specFor(14, { image: 'ghcr.io/acme/web:1' }), never));
     expect(failure.transient).toBe(false);
     expect(failure.message).toContain('exceeded quota');
-    expect(failure.message).not.toContain(sim.token);
+    if (kube.sim !== undefined) expect(failure.message).not.toContain(kube.sim.token);
     await cleanUp(14);
   });
 
@@ -266,18 +276,18 @@ describe('KubernetesRuntime.deploy of an image', () => {
     expect(failure.message).toContain(
       'kubernetes.resources.limits.memory 8Gi exceeds the cluster maximum 2Gi',
     );
-    expect(sim.get('', 'namespaces', undefined, 'pr-web-10')).toBeUndefined();
+    expect(await kube.get('', 'namespaces', undefined, 'pr-web-10')).toBeUndefined();
   });
 
-  it('checks the health path through the service proxy before calling the preview running', async () => {
-    sim.images.set('ghcr.io/acme/healthy', { kind: 'ok' });
+  simOnly('checks the health path through the service proxy before calling the preview running', async () => {
+    sim().images.set('ghcr.io/acme/healthy', { kind: 'ok' });
     await runtime.deploy(specFor(11, { image: 'ghcr.io/acme/healthy:1', health: '/healthz' }), never);
     expect(
-      sim.requests.count({ path: '/api/v1/namespaces/pr-web-11/services/preview:http/proxy/healthz' }),
+      sim().requests.count({ path: '/api/v1/namespaces/pr-web-11/services/preview:http/proxy/healthz' }),
     ).toBe(1);
 
-    sim.images.set('ghcr.io/acme/sick', { kind: 'ok', responses: { '/healthz': 500 } });
-    const quick = fastRuntime(sim, { deployTimeoutMs: 2000 });
+    sim().images.set('ghcr.io/acme/sick', { kind: 'ok', responses: { '/healthz': 500 } });
+    const quick = fastRuntime(kube, { deployTimeoutMs: 2000 });
     const failure = await failureOf(
       quick.deploy(specFor(12, { image: 'ghcr.io/acme/sick:1', health: '/healthz' }), never),
     );
@@ -285,37 +295,40 @@ describe('KubernetesRuntime.deploy of an image', () => {
     expect(failure.message).toContain('HTTP 500');
   });
 
-  it('resumes dropped watches from the last resourceVersion and still sees the rollout finish', async () => {
-    sim.kubelet.startDelayMs = 1500;
-    try {
-      const deploying = runtime.deploy(specFor(13, { image: 'ghcr.io/acme/web:1' }), never);
-      await waitFor(() => openWatches('pr-web-13') >= 3, 5000, 'the watches');
-      expect(sim.faults.dropWatches(true)).toBeGreaterThanOrEqual(3);
-      await deploying;
-      const resumed = sim.requests
-        .find({ verb: 'watch', resource: 'pods', namespace: 'pr-web-13' })
-        .filter((r) => /resourceVersion=\d+/.test(r.query));
-      expect(resumed.length).toBeGreaterThanOrEqual(2);
-    } finally {
-      sim.kubelet.startDelayMs = FAST_KUBELET.startDelayMs;
-    }
-  });
+  simOnly(
+    'resumes dropped watches from the last resourceVersion and still sees the rollout finish',
+    async () => {
+      sim().kubelet.startDelayMs = 1500;
+      try {
+        const deploying = runtime.deploy(specFor(13, { image: 'ghcr.io/acme/web:1' }), never);
+        await waitFor(() => openWatches('pr-web-13') >= 3, 5000, 'the watches');
+        expect(sim().faults.dropWatches(true)).toBeGreaterThanOrEqual(3);
+        await deploying;
+        const resumed = sim()
+          .requests.find({ verb: 'watch', resource: 'pods', namespace: 'pr-web-13' })
+          .filter((r) => /resourceVersion=\d+/.test(r.query));
+        expect(resumed.length).toBeGreaterThanOrEqual(2);
+      } finally {
+        sim().kubelet.startDelayMs = FAST_KUBELET.startDelayMs;
+      }
+    },
+  );
 
-  it('lists again when a dropped watch can no longer resume (410 Expired)', async () => {
-    sim.kubelet.startDelayMs = 1500;
+  simOnly('lists again when a dropped watch can no longer resume (410 Expired)', async () => {
+    sim().kubelet.startDelayMs = 1500;
     try {
       const deploying = runtime.deploy(specFor(15, { image: 'ghcr.io/acme/web:1' }), never);
       await waitFor(() => openWatches('pr-web-15') >= 3, 5000, 'the watches');
-      const core = kubeConfigFor(sim).makeApiClient(CoreV1Api);
+      const core = kubeConfigFor(sim()).makeApiClient(CoreV1Api);
       await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'newer' } } });
-      sim.compactHistory();
-      sim.faults.dropWatches(true);
+      sim().compactHistory();
+      sim().faults.dropWatches(true);
       await deploying;
       expect(
-        sim.requests.count({ verb: 'list', resource: 'pods', namespace: 'pr-web-15' }),
+        sim().requests.count({ verb: 'list', resource: 'pods', namespace: 'pr-web-15' }),
       ).toBeGreaterThanOrEqual(2);
     } finally {
-      sim.kubelet.startDelayMs = FAST_KUBELET.startDelayMs;
+      sim().kubelet.startDelayMs = FAST_KUBELET.startDelayMs;
     }
   });
 });

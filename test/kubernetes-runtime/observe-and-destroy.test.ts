@@ -2,30 +2,35 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkKubernetesAccess } from '../../src/runtimes/kubernetes/check-kubernetes-access.ts';
 import type { KubernetesRuntime } from '../../src/runtimes/kubernetes/kubernetes-runtime.ts';
 import type { LogLine } from '../../src/runtimes/runtime.ts';
-import { type KubeSimulator, startKubeSimulator } from '../support/kube-sim/start-kube-simulator.ts';
+import { type KubeTarget, onRealKube, simOf, startKubeTarget } from '../support/kube-target.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { FAST_KUBELET, failureOf, fastRuntime, specFor } from './runtime-fixture.ts';
 
-let sim: KubeSimulator;
+let kube: KubeTarget;
+/** The simulator, for the tests only it can run (pod logs, metrics, denied permissions, faults). */
+const sim = () => simOf(kube);
+const simOnly = it.skipIf(onRealKube);
 let runtime: KubernetesRuntime;
 const never = new AbortController().signal;
 const ref = (n: number) => ({ namespace: `pr-web-${n}`, repoFullName: 'acme/Web', prNumber: n });
 
 beforeAll(async () => {
-  sim = await startKubeSimulator({ kubelet: FAST_KUBELET, bookmarkIntervalMs: 200, controllerTickMs: 50 });
-  runtime = fastRuntime(sim);
+  kube = await startKubeTarget({ kubelet: FAST_KUBELET, bookmarkIntervalMs: 200, controllerTickMs: 50 });
+  runtime = fastRuntime(kube);
   await runtime.deploy(specFor(31, { image: 'ghcr.io/acme/web:1' }), never);
 });
 
 afterAll(async () => {
   await runtime.close();
-  await sim.close();
-  expect(sim.requests.unmatched()).toEqual([]);
-  expect(sim.controllerErrors).toEqual([]);
+  await kube.close();
+  expect(kube.sim?.requests.unmatched() ?? []).toEqual([]);
+  expect(kube.sim?.controllerErrors ?? []).toEqual([]);
 });
 
 function podName(namespace: string): string {
-  const pod = sim.list('', 'pods', namespace).find((p) => p.metadata.deletionTimestamp === undefined);
+  const pod = sim()
+    .list('', 'pods', namespace)
+    .find((p) => p.metadata.deletionTimestamp === undefined);
   if (pod === undefined) throw new Error(`no pod in ${namespace}`);
   return pod.metadata.name;
 }
@@ -37,9 +42,9 @@ async function collect(lines: AsyncIterable<LogLine>): Promise<LogLine[]> {
 }
 
 describe('KubernetesRuntime observing previews', () => {
-  it('returns the last lines of each container, with timestamps when asked', async () => {
+  simOnly('returns the last lines of each container, with timestamps when asked', async () => {
     const pod = podName('pr-web-31');
-    for (const n of [1, 2, 3]) sim.appendLog('pr-web-31', pod, 'app', `request ${n}`);
+    for (const n of [1, 2, 3]) sim().appendLog('pr-web-31', pod, 'app', `request ${n}`);
     const plain = await collect(runtime.logs(ref(31), { tailLines: 2, timestamps: false, follow: false }));
     expect(plain.map((l) => l.text)).toEqual(['request 2', 'request 3']);
     expect(plain.every((l) => l.source === `${pod}/app` && l.time === undefined)).toBe(true);
@@ -51,9 +56,9 @@ describe('KubernetesRuntime observing previews', () => {
     expect(Math.abs((timed[0]?.time?.getTime() ?? 0) - Date.now())).toBeLessThan(60_000);
   });
 
-  it('follows the logs as lines are written until the caller aborts', async () => {
+  simOnly('follows the logs as lines are written until the caller aborts', async () => {
     const pod = podName('pr-web-31');
-    sim.appendLog('pr-web-31', pod, 'app', 'before following');
+    sim().appendLog('pr-web-31', pod, 'app', 'before following');
     const controller = new AbortController();
     const seen: string[] = [];
     const following = (async () => {
@@ -67,16 +72,16 @@ describe('KubernetesRuntime observing previews', () => {
       }
     })();
     await waitFor(() => seen.length >= 1, 5000, 'the tail line');
-    sim.appendLog('pr-web-31', pod, 'app', 'live line');
+    sim().appendLog('pr-web-31', pod, 'app', 'live line');
     await waitFor(() => seen.includes('live line'), 5000, 'the followed line');
     controller.abort();
     await following;
     expect(seen[0]).toBe('before following');
   });
 
-  it('reports pods, readiness, restarts and metrics usage, or why usage is unavailable', async () => {
+  simOnly('reports pods, readiness, restarts and metrics usage, or why usage is unavailable', async () => {
     const pod = podName('pr-web-31');
-    sim.setPodUsage('pr-web-31', pod, { cpu: '250m', memory: '64Mi' });
+    sim().setPodUsage('pr-web-31', pod, { cpu: '250m', memory: '64Mi' });
     const observed = await runtime.inspect(ref(31));
     expect(observed.exists).toBe(true);
     expect(observed.usageUnavailableReason).toBeUndefined();
@@ -90,20 +95,20 @@ describe('KubernetesRuntime observing previews', () => {
         memoryBytes: 64 * 2 ** 20,
       }),
     ]);
-    sim.setMetricsAvailable(false);
+    sim().setMetricsAvailable(false);
     try {
       const without = await runtime.inspect(ref(31));
       expect(without.usageUnavailableReason).toContain('metrics.k8s.io');
       expect(without.workloads[0]?.cpuMillicores).toBeUndefined();
       expect(without.workloads[0]?.memoryBytes).toBeUndefined();
     } finally {
-      sim.setMetricsAvailable(true);
+      sim().setMetricsAvailable(true);
     }
     expect(await runtime.inspect(ref(99))).toEqual({ exists: false, workloads: [] });
   });
 
-  it('counts restarts of a crash-looping pod', async () => {
-    sim.images.set('ghcr.io/acme/crash', { kind: 'crash' });
+  simOnly('counts restarts of a crash-looping pod', async () => {
+    sim().images.set('ghcr.io/acme/crash', { kind: 'crash' });
     await failureOf(runtime.deploy(specFor(32, { image: 'ghcr.io/acme/crash:1' }), never));
     await waitFor(
       async () => ((await runtime.inspect(ref(32))).workloads[0]?.restarts ?? 0) >= 2,
@@ -121,14 +126,14 @@ describe('KubernetesRuntime observing previews', () => {
     expect(managed.map((m) => m.namespace)).not.toContain('kube-system');
   });
 
-  it('reports a permission it lacks with the RBAC rule to add', async () => {
-    const clean = await checkKubernetesAccess({ kubeconfig: sim.kubeconfigPath });
+  simOnly('reports a permission it lacks with the RBAC rule to add', async () => {
+    const clean = await checkKubernetesAccess({ kubeconfig: sim().kubeconfigPath });
     expect(clean.ok).toBe(true);
     expect(clean.missing).toEqual([]);
-    sim.access.deny({ verb: 'delete', resource: 'namespaces' });
-    sim.access.deny({ verb: 'get', resource: 'pods', subresource: 'log' });
+    sim().access.deny({ verb: 'delete', resource: 'namespaces' });
+    sim().access.deny({ verb: 'get', resource: 'pods', subresource: 'log' });
     try {
-      const report = await checkKubernetesAccess({ kubeconfig: sim.kubeconfigPath });
+      const report = await checkKubernetesAccess({ kubeconfig: sim().kubeconfigPath });
       expect(report.ok).toBe(false);
       expect(
         report.missing.map((m) => `${m.verb} ${m.resource}${m.subresource ? `/${m.subresource}` : ''}`),
@@ -138,7 +143,7 @@ describe('KubernetesRuntime observing previews', () => {
       );
       expect(report.rules).toContain('resources: ["pods/log"]');
     } finally {
-      sim.access.clear();
+      sim().access.clear();
     }
   });
 });
@@ -147,40 +152,43 @@ describe('KubernetesRuntime.destroy', () => {
   it('deletes the namespace in the foreground and returns once it is gone', async () => {
     await runtime.deploy(specFor(33, { image: 'ghcr.io/acme/web:1' }), never);
     await runtime.destroy(ref(33), never);
-    expect(sim.get('', 'namespaces', undefined, 'pr-web-33')).toBeUndefined();
-    expect(sim.list('apps', 'deployments', 'pr-web-33')).toEqual([]);
-    const deletion = sim.requests.find({ verb: 'delete', resource: 'namespaces' });
-    expect(deletion[0]?.query).toContain('propagationPolicy=Foreground');
+    expect(await kube.get('', 'namespaces', undefined, 'pr-web-33')).toBeUndefined();
+    expect(await kube.list('apps', 'deployments', 'pr-web-33')).toEqual([]);
+    if (kube.sim !== undefined) {
+      const deletion = kube.sim.requests.find({ verb: 'delete', resource: 'namespaces' });
+      expect(deletion[0]?.query).toContain('propagationPolicy=Foreground');
+    }
     await runtime.destroy(ref(33), never);
     expect((await runtime.listManaged()).map((m) => m.namespace)).not.toContain('pr-web-33');
   });
 
   it('fails permanently when the namespace is still terminating at the timeout', async () => {
     await runtime.deploy(specFor(34, { image: 'ghcr.io/acme/web:1' }), never);
-    sim.faults.stickNamespace('pr-web-34');
+    await kube.holdNamespace('pr-web-34');
     try {
-      const quick = fastRuntime(sim, { deleteTimeoutMs: 600 });
+      const quick = fastRuntime(kube, { deleteTimeoutMs: 600 });
       const started = Date.now();
       const failure = await failureOf(quick.destroy(ref(34), never));
       expect(Date.now() - started).toBeGreaterThanOrEqual(600);
       expect(Date.now() - started).toBeLessThan(2000);
       expect(failure.transient).toBe(false);
       expect(failure.message).toContain('pr-web-34 was not gone');
-      expect(sim.get('', 'namespaces', undefined, 'pr-web-34')).toBeDefined();
+      const held = await kube.get('', 'namespaces', undefined, 'pr-web-34');
+      expect((held as { status?: { phase?: string } } | undefined)?.status?.phase).toBe('Terminating');
     } finally {
-      sim.faults.releaseNamespace('pr-web-34');
+      await kube.releaseNamespace('pr-web-34');
     }
     await runtime.destroy(ref(34), never);
-    expect(sim.get('', 'namespaces', undefined, 'pr-web-34')).toBeUndefined();
+    expect(await kube.get('', 'namespaces', undefined, 'pr-web-34')).toBeUndefined();
   });
 
-  it('retries a transient API error while deleting', async () => {
+  simOnly('retries a transient API error while deleting', async () => {
     await runtime.deploy(specFor(35, { image: 'ghcr.io/acme/web:1' }), never);
-    sim.faults.failNext({ verb: 'delete', resource: 'namespaces' }, 2, 503);
+    sim().faults.failNext({ verb: 'delete', resource: 'namespaces' }, 2, 503);
     await runtime.destroy(ref(35), never);
-    expect(sim.get('', 'namespaces', undefined, 'pr-web-35')).toBeUndefined();
+    expect(sim().get('', 'namespaces', undefined, 'pr-web-35')).toBeUndefined();
     expect(
-      sim.requests.find({ verb: 'delete', resource: 'namespaces', path: '/api/v1/namespaces/pr-web-35' })
+      sim().requests.find({ verb: 'delete', resource: 'namespaces', path: '/api/v1/namespaces/pr-web-35' })
         .length,
     ).toBe(3);
   });

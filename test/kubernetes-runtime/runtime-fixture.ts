@@ -8,7 +8,7 @@ import { KubernetesRuntime } from '../../src/runtimes/kubernetes/kubernetes-runt
 import type { KubernetesRuntimeOptions } from '../../src/runtimes/kubernetes/kubernetes-runtime-options.ts';
 import type { EnvironmentSpec } from '../../src/runtimes/runtime.ts';
 import { RuntimeFailure } from '../../src/runtimes/runtime.ts';
-import type { KubeSimulator } from '../support/kube-sim/start-kube-simulator.ts';
+import { onRealKube } from '../support/kube-target.ts';
 import { ensureKubeTools } from '../support/kube-tools.ts';
 
 export const FAST_KUBELET = {
@@ -18,15 +18,19 @@ export const FAST_KUBELET = {
   terminationDelayMs: 30,
 };
 
+/**
+ * A runtime that polls and backs off quickly. On a real control plane the timeouts are long: the namespace
+ * controller, the scheduler and kwok take seconds on a loaded machine where the simulator takes milliseconds.
+ */
 export function fastRuntime(
-  sim: KubeSimulator,
+  kube: { kubeconfigPath: string },
   options: Partial<KubernetesRuntimeOptions> = {},
 ): KubernetesRuntime {
   return new KubernetesRuntime({
-    kubeconfig: sim.kubeconfigPath,
+    kubeconfig: kube.kubeconfigPath,
     baseDomain: 'preview.example.test',
-    deployTimeoutMs: 10_000,
-    deleteTimeoutMs: 5_000,
+    deployTimeoutMs: onRealKube ? 120_000 : 10_000,
+    deleteTimeoutMs: onRealKube ? 120_000 : 5_000,
     timing: { pollIntervalMs: 100, deleteBackoffMinMs: 20, deleteBackoffMaxMs: 100, watchTimeoutSeconds: 30 },
     ...options,
   });

@@ -76,12 +76,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, ctx: HandlerCon
     }
     const seg = path.split('/').filter(Boolean);
     if (seg[0] === 'api' && seg.length === 2) {
-      return sendDiscovery(res, entry, apiResourceList('', seg[1] ?? '', discovery));
+      return sendDiscovery(res, apiResourceList('', seg[1] ?? '', discovery));
     }
-    if (seg[0] === 'apis' && seg.length === 2)
-      return sendDiscovery(res, entry, apiGroup(seg[1] ?? '', discovery));
+    if (seg[0] === 'apis' && seg.length === 2) return sendDiscovery(res, apiGroup(seg[1] ?? '', discovery));
     if (seg[0] === 'apis' && seg.length === 3) {
-      return sendDiscovery(res, entry, apiResourceList(seg[1] ?? '', seg[2] ?? '', discovery));
+      return sendDiscovery(res, apiResourceList(seg[1] ?? '', seg[2] ?? '', discovery));
     }
   }
   if (api === undefined) return unmatched(entry);
@@ -96,7 +95,8 @@ function unmatched(entry: LoggedRequest): never {
   throw pathNotFound();
 }
 
-function sendDiscovery(res: ServerResponse, entry: LoggedRequest, body: unknown): void {
-  if (body === undefined) unmatched(entry);
+/** A group or version nobody serves is a plain 404, as from a real API server (clients probe for them). */
+function sendDiscovery(res: ServerResponse, body: unknown): void {
+  if (body === undefined) throw pathNotFound();
   sendJson(res, 200, body);
 }
