@@ -114,8 +114,11 @@ export class EnvironmentChangeFeed {
 
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#timer);
     this.#subscribers.clear();
+    // A start still under way adds its listeners and timer later: stop them once it is done, or a LISTEN
+    // connection stays checked out and closing the database waits for it forever.
+    await this.#started?.catch(() => undefined);
+    clearInterval(this.#timer);
     await Promise.allSettled(this.#stops.map((stop) => stop()));
   }
 
