@@ -11,6 +11,7 @@ import {
   RevokedTokenView,
   TokenList,
 } from '../../services/dashboard-schemas.ts';
+import { QueryText } from '../../services/environments/environment-schemas.ts';
 import { createOwnToken, listOwnTokens, revokeOwnToken } from '../../services/own-api-tokens.ts';
 import { type ApiRouteSpec, defineApiRoute } from '../api-route.ts';
 
@@ -70,7 +71,7 @@ export function dashboardApiRoutes(deps: DashboardApiDeps): ApiRouteSpec[] {
       operationId: 'createOwnToken',
       summary: 'Create an API token for yourself; the answer is the only time it is shown',
       params: NoParams,
-      query: z.object({ name: z.string().trim().min(1).max(100).describe('what the token is for') }),
+      query: z.object({ name: QueryText(1, 100).describe('what the token is for') }),
       status: 201,
       response: CreatedTokenView,
       authenticated: true,

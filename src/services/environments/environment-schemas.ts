@@ -99,11 +99,11 @@ export const MeView = z.object({
 export type MeView = z.infer<typeof MeView>;
 
 /** Query text: what a database can compare with (no NUL or other control characters). */
-const QueryText = (min: number) =>
+export const QueryText = (min: number, max = 200) =>
   z
     .string()
     .min(min)
-    .max(200)
+    .max(max)
     // A pattern (not a refinement): the OpenAPI document carries it, so clients and fuzzers know the rule.
     // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
     .regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters');
