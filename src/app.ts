@@ -136,6 +136,7 @@ function createController(deps: AppDeps, runtime: Runtime): Controller {
     {
       ...DEFAULT_CONTROLLER_OPTIONS,
       maxConcurrent: deps.config.controller.maxConcurrentDeploys,
+      leaseMs: deps.config.controller.leaseMs,
       ...options,
     },
   );

@@ -4,6 +4,7 @@ import type { GithubClient } from '../github/github-client.ts';
 import { upsertPrComment } from '../github/pr-feedback.ts';
 import type { Logger } from '../logger.ts';
 import type { EnvironmentUpdates } from './environment-updates.ts';
+import { LeaseLost } from './lease-lost.ts';
 import { repoRef, type WorkItem } from './work-item.ts';
 
 export interface CommentUpdate {
@@ -42,7 +43,12 @@ export class GithubFeedback {
     return `${this.#publicUrl}/environments/${item.env.namespace}`;
   }
 
-  /** `mayExist: false`: the environment is brand new, so there is no earlier comment to look for. */
+  /**
+   * Creates or updates the PR's one comment. What is known of it comes from the database at this moment, not
+   * from the item. `mayExist: false`: the environment is brand new, so unless the database says a comment was
+   * set out to be created, there is no earlier one to look for. Throws `LeaseLost` (before any request) once
+   * another attempt holds the environment.
+   */
   async comment(item: WorkItem, update: CommentUpdate, options: { mayExist?: boolean } = {}): Promise<void> {
     const github = this.#github;
     if (github === undefined) return;
@@ -56,14 +62,16 @@ export class GithubFeedback {
       failure: update.failure,
     });
     await this.#bestEffort(item, 'update the PR comment', async () => {
+      const stored = await this.#updates.commentState(item);
+      if (stored.commentId === null && !stored.requested) await this.#updates.markCommentRequested(item);
       const result = await upsertPrComment(github, {
         repo: repoRef(item.repo),
         prNumber: item.env.prNumber,
         body,
-        commentId: item.env.commentId,
-        lastBodyHash: item.env.commentHash,
+        commentId: stored.commentId,
+        lastBodyHash: stored.commentHash,
         secrets: this.#secrets,
-        mayExist: options.mayExist ?? true,
+        mayExist: stored.requested || (options.mayExist ?? true),
       });
       if (result.action !== 'unchanged')
         await this.#updates.recordComment(item, result.commentId, result.bodyHash);
@@ -123,6 +131,7 @@ export class GithubFeedback {
     try {
       await work();
     } catch (error) {
+      if (error instanceof LeaseLost) throw error;
       this.#log.warn(
         { err: error, environment: item.env.namespace, repo: item.repo.fullName, pr: item.env.prNumber },
         `could not ${what}`,

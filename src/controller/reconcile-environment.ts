@@ -11,6 +11,7 @@ import type { ConfigSource } from './config-source.ts';
 import type { EnvironmentUpdates } from './environment-updates.ts';
 import type { GithubFeedback } from './github-feedback.ts';
 import type { LeaseKeeper } from './lease-keeper.ts';
+import { LeaseLost } from './lease-lost.ts';
 import { configRef, environmentRef, repoRef, type WorkItem } from './work-item.ts';
 
 export interface ReconcileDeps {
@@ -37,9 +38,23 @@ class Superseded extends Error {}
 
 /**
  * Converges one claimed environment to its desired state, generation by generation, until it is current.
- * Every step is idempotent, so a pass cut short (crash, lost lease, newer push) is simply done again.
+ * Every step is idempotent, so a pass cut short (crash, lost lease, newer push) is simply done again. Once
+ * the lease is lost, nothing more is written: the newer claim carries on.
  */
 export async function reconcileEnvironment(
+  deps: ReconcileDeps,
+  lease: LeaseKeeper,
+  load: () => Promise<WorkItem | undefined>,
+): Promise<void> {
+  try {
+    await reconcileUntilCurrent(deps, lease, load);
+  } catch (error) {
+    if (!(error instanceof LeaseLost)) throw error;
+    deps.logger.info({ err: error.message }, 'attempt stopped: its lease is held by a newer claim');
+  }
+}
+
+async function reconcileUntilCurrent(
   deps: ReconcileDeps,
   lease: LeaseKeeper,
   load: () => Promise<WorkItem | undefined>,
@@ -56,7 +71,7 @@ export async function reconcileEnvironment(
     const signal = lease.attempt(env.generation);
     const outcome =
       env.desiredState === 'closed' || expired
-        ? await teardown(deps, item, signal, expired ? 'expired' : 'closed')
+        ? await teardown(deps, lease, item, signal, expired ? 'expired' : 'closed')
         : await converge(deps, lease, item, signal);
     if (outcome === 'retry-later') return;
   }
@@ -137,7 +152,7 @@ async function converge(
     }
     await step();
     // The deployment row first: whoever sees the environment running finds its deployment finished.
-    await deps.updates.finishDeployment(deploymentId, 'succeeded');
+    await deps.updates.finishDeployment(item, deploymentId, 'succeeded');
     await deps.updates.observe(item, generation, 'running', {
       url: deployed.url,
       deployedSha: env.headSha,
@@ -155,9 +170,10 @@ async function converge(
     );
     return 'observed';
   } catch (error) {
+    if (error instanceof LeaseLost) throw error;
     if (error instanceof Superseded || signal.aborted) {
       if (deploymentId !== undefined) {
-        await deps.updates.finishDeployment(deploymentId, 'canceled', {
+        await deps.updates.finishDeployment(item, deploymentId, 'canceled', {
           error: 'superseded by a newer commit',
         });
       }
@@ -169,6 +185,7 @@ async function converge(
 
 async function teardown(
   deps: ReconcileDeps,
+  lease: LeaseKeeper,
   item: WorkItem,
   signal: AbortSignal,
   why: 'closed' | 'expired',
@@ -176,6 +193,8 @@ async function teardown(
   const generation = item.env.generation;
   try {
     if (item.env.phase !== 'deleted') await deps.updates.setPhase(item, 'deleting', { statusDetail: null });
+    // The runtime is asked only while the lease is this attempt's; losing it aborts `signal`.
+    if (!(await lease.check())) return 'superseded';
     await deps.runtime.destroy(environmentRef(item), signal);
     await deps.updates.observe(item, generation, 'deleted', {
       url: null,
@@ -189,6 +208,7 @@ async function teardown(
     await deps.feedback.comment(item, { status: why === 'expired' ? 'expired' : 'deleted' });
     return 'observed';
   } catch (error) {
+    if (error instanceof LeaseLost) throw error;
     if (signal.aborted) return 'superseded';
     const outcome = await handleFailure(deps, item, generation, error, undefined);
     if (outcome === 'observed') await deps.updates.auditFailedDeletion(item, item.env.error ?? '');
@@ -226,7 +246,7 @@ async function handleFailure(
       'environment attempt failed; retrying',
     );
     if (deploymentId !== undefined)
-      await deps.updates.finishDeployment(deploymentId, 'failed', { error: message });
+      await deps.updates.finishDeployment(item, deploymentId, 'failed', { error: message });
     await deps.updates.scheduleRetry(item, attempts, delay, message);
     return 'retry-later';
   }
@@ -277,7 +297,7 @@ async function fail(
         : `The previous version (${stillServing.sha.slice(0, 7)}) is still serving.`,
   });
   if (deploymentId !== undefined)
-    await deps.updates.finishDeployment(deploymentId, 'failed', { error: message });
+    await deps.updates.finishDeployment(item, deploymentId, 'failed', { error: message });
   await deps.feedback.deploymentFailed(item, message);
   await deps.feedback.comment(
     item,
