@@ -171,6 +171,26 @@ export class EnvironmentUpdates {
     });
   }
 
+  /**
+   * The GitHub deployment of the newest attempt that succeeded: the one GitHub shows as active when later
+   * attempts were canceled or failed (a success marks the PR's earlier deployments inactive, nothing else does).
+   */
+  async lastSucceededGithubDeployment(item: WorkItem): Promise<number | null> {
+    const [row] = await this.#db
+      .select({ githubDeploymentId: deployments.githubDeploymentId })
+      .from(deployments)
+      .where(
+        and(
+          eq(deployments.environmentId, item.env.id),
+          eq(deployments.status, 'succeeded'),
+          isNotNull(deployments.githubDeploymentId),
+        ),
+      )
+      .orderBy(desc(deployments.finishedAt))
+      .limit(1);
+    return row?.githubDeploymentId ?? null;
+  }
+
   async finishDeployment(
     item: WorkItem,
     id: string,

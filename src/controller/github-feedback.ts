@@ -114,13 +114,20 @@ export class GithubFeedback {
     await this.#status(item, { state: 'failure', reason, logUrl: this.environmentPage(item) });
   }
 
-  async deploymentInactive(item: WorkItem): Promise<void> {
-    await this.#status(item, { state: 'inactive', logUrl: this.environmentPage(item) });
+  /** The environment is gone: its GitHub deployment, and `lastSucceeded` if that is another one, go inactive. */
+  async deploymentInactive(item: WorkItem, lastSucceeded: number | null): Promise<void> {
+    const status = { state: 'inactive', logUrl: this.environmentPage(item) } as const;
+    await this.#status(item, status);
+    if (lastSucceeded !== null && lastSucceeded !== item.env.githubDeploymentId)
+      await this.#status(item, status, lastSucceeded);
   }
 
-  async #status(item: WorkItem, status: Parameters<typeof reportDeploymentStatus>[3]): Promise<void> {
+  async #status(
+    item: WorkItem,
+    status: Parameters<typeof reportDeploymentStatus>[3],
+    id = item.env.githubDeploymentId,
+  ): Promise<void> {
     const github = this.#github;
-    const id = item.env.githubDeploymentId;
     if (github === undefined || id === null) return;
     await this.#bestEffort(item, `report deployment ${status.state}`, () =>
       reportDeploymentStatus(github, repoRef(item.repo), id, status, this.#secrets),

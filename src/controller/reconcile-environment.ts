@@ -153,7 +153,7 @@ async function converge(
     await step();
     // The deployment row first: whoever sees the environment running finds its deployment finished.
     await deps.updates.finishDeployment(item, deploymentId, 'succeeded');
-    await deps.updates.observe(item, generation, 'running', {
+    await deps.updates.setPhase(item, 'running', {
       url: deployed.url,
       deployedSha: env.headSha,
       error: null,
@@ -168,6 +168,8 @@ async function converge(
       { status: 'running', previewUrl: deployed.url },
       attempt.commentOptions,
     );
+    // Observed only once the PR was told: an attempt cut short before then is done again, feedback too.
+    await deps.updates.observe(item, generation, 'running');
     return 'observed';
   } catch (error) {
     if (error instanceof LeaseLost) throw error;
@@ -196,7 +198,7 @@ async function teardown(
     // The runtime is asked only while the lease is this attempt's; losing it aborts `signal`.
     if (!(await lease.check())) return 'superseded';
     await deps.runtime.destroy(environmentRef(item), signal);
-    await deps.updates.observe(item, generation, 'deleted', {
+    await deps.updates.setPhase(item, 'deleted', {
       url: null,
       deployedSha: null,
       expiresAt: null,
@@ -204,8 +206,9 @@ async function teardown(
       statusDetail:
         why === 'expired' ? 'Expired: push a commit or reopen the pull request to bring it back.' : null,
     });
-    await deps.feedback.deploymentInactive(item);
+    await deps.feedback.deploymentInactive(item, await deps.updates.lastSucceededGithubDeployment(item));
     await deps.feedback.comment(item, { status: why === 'expired' ? 'expired' : 'deleted' });
+    await deps.updates.observe(item, generation, 'deleted');
     return 'observed';
   } catch (error) {
     if (error instanceof LeaseLost) throw error;
@@ -289,7 +292,7 @@ async function fail(
   const message = sanitize(reason, deps.secrets);
   const log = logExcerpt.map((line) => sanitize(line, deps.secrets));
   const { stillServing, ...commentOptions } = options;
-  await deps.updates.observe(item, generation, 'failed', {
+  await deps.updates.setPhase(item, 'failed', {
     error: message,
     statusDetail:
       stillServing === undefined
@@ -304,6 +307,7 @@ async function fail(
     { status: 'failed', failure: { reason: message, logLines: log, stillServing } },
     commentOptions,
   );
+  await deps.updates.observe(item, generation, 'failed');
   return 'observed';
 }
 
