@@ -42,8 +42,9 @@ const report = await runControllerChaos({
   leaseSeconds,
   chaosMs: minutes * 60_000,
   killEveryMs: killEverySeconds * 1_000,
-  // Pushes and closes over the whole run: about as many as there are PRs.
-  actionEveryMs: Math.max(200, (minutes * 60_000) / prs),
+  // A push or close every 1.5 s keeps the replicas about two-thirds busy: each deploy costs three GitHub
+  // writes, and `serve` spaces a process's writes 1 s apart.
+  actionEveryMs: 1_500,
   podStartMs: 2_000,
   settleMs: Math.max(120_000, prs * 1_000),
   seed,

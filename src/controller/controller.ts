@@ -6,7 +6,7 @@ import { WORK_CHANNEL } from '../db/notify-work.ts';
 import { environments } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
-import { type Claimed, claimEnvironment, claimWork, releaseLease } from './leases.ts';
+import { type Claimed, claimEnvironment, claimWork, nextForeignExpiry, releaseLease } from './leases.ts';
 import { announceQueuePositions } from './queue-notices.ts';
 import { type ReconcileDeps, reconcileEnvironment, reportPreviewFailure } from './reconcile-environment.ts';
 import { loadWorkItem } from './work-item.ts';
@@ -41,6 +41,8 @@ export class Controller {
   readonly #log: Logger;
   readonly #active = new Map<string, { keeper: LeaseKeeper; done: Promise<void> }>();
   #timer: NodeJS.Timeout | undefined;
+  /** Wakes the loop when another replica's lease runs out, sooner than the next poll. */
+  #expiryTimer: NodeJS.Timeout | undefined;
   #unlisten: (() => Promise<void>) | undefined;
   #pumping = false;
   #pumpAgain = false;
@@ -90,6 +92,7 @@ export class Controller {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
+    clearTimeout(this.#expiryTimer);
     await this.#unlisten?.();
     for (const { keeper } of this.#active.values()) keeper.abandon('Glimpse is shutting down');
     await Promise.allSettled([...this.#active.values()].map((a) => a.done));
@@ -135,6 +138,7 @@ export class Controller {
       return;
     }
     for (const claim of claimed) this.#work(claim);
+    if (claimed.length < room) await this.#wakeAtNextExpiry();
     if (claimed.length === room && !this.#announcing) {
       this.#announcing = true;
       void announceQueuePositions({
@@ -150,6 +154,14 @@ export class Controller {
           this.#announcing = false;
         });
     }
+  }
+
+  async #wakeAtNextExpiry(): Promise<void> {
+    const ms = await nextForeignExpiry(this.#database.db, this.owner).catch(() => undefined);
+    if (ms === undefined || ms >= this.#options.pollMs || this.#stopped) return;
+    clearTimeout(this.#expiryTimer);
+    // Expiry is `lease_until < now()`: a few milliseconds after it, the lease is free.
+    this.#expiryTimer = setTimeout(() => this.wake(), ms + 10);
   }
 
   #work({ id, token }: Claimed): void {

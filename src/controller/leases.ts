@@ -72,6 +72,20 @@ export async function claimEnvironment(
   return row === undefined ? undefined : { owner, token: row.token };
 }
 
+/**
+ * Milliseconds until the soonest lease of another controller runs out on an environment that still needs
+ * work (undefined: none), so a replica with free slots can take it over the moment it expires.
+ */
+export async function nextForeignExpiry(db: Database, owner: string): Promise<number | undefined> {
+  const [row] = await queryRows<{ ms: number | null }>(
+    db,
+    sql`select cast(extract(epoch from min(lease_until) - now()) * 1000 as int) as ms
+        from environments
+        where lease_until >= now() and lease_owner <> ${owner} and generation > observed_generation`,
+  );
+  return row?.ms ?? undefined;
+}
+
 /** Extends the lease; returns the environment's current generation, or undefined if the lease was lost. */
 export async function renewLease(
   db: Database,
