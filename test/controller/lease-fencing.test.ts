@@ -122,7 +122,7 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
     github.comments(FULL_NAME, pr(n)).filter((c) => c.body.includes(PR_COMMENT_MARKER));
 
   /**
-   * Issue 20, items 1 and 3: the queue notice of PR `first` is slow (GitHub takes 2 s) and longer than a
+   * Issue 20, items 1 and 3: the queue notice of PR `first` is slow (GitHub takes 4 s) and longer than a
    * lease, PR `first + 1` waits behind it; meanwhile a worker of the same process claims that one and
    * deploys it.
    */
@@ -130,17 +130,17 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
     const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000);
     const slow = await waiting(first, minutesAgo(3));
     const deployed = await waiting(first + 1, minutesAgo(2));
-    github.slowNext(POST_COMMENT, 2_000, 1);
+    github.slowNext(POST_COMMENT, 4_000, 1);
     const notices = announceQueuePositions({
       db,
       owner: OWNER,
-      leaseMs: 600,
+      leaseMs: 1_500,
       updates,
       feedback,
       waitedMs: 0,
     });
     await waitFor(async () => (await row(slow)).commentRequestedAt !== null, 10_000, 'the first notice');
-    await sleep(900); // longer than the notice's lease: unless renewed, it has run out
+    await sleep(2_000); // longer than the notice's lease: unless renewed, it has run out
     const claimed = await claimWork(db, OWNER, 60_000, 10);
     const worker = claimed.find((c) => c.id === deployed);
     if (worker === undefined) throw new Error('the worker could not claim the second PR');

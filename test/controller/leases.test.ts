@@ -8,7 +8,7 @@ import { environments } from '../../src/db/schema.ts';
 import { WEBHOOK_PATH } from '../../src/http/routes/webhook-route.ts';
 import type { KubernetesRuntime } from '../../src/runtimes/kubernetes/kubernetes-runtime.ts';
 import { FAST_KUBELET, fastRuntime } from '../kubernetes-runtime/runtime-fixture.ts';
-import { connectRepo, INSTALLATION } from '../support/connect-repo.ts';
+import { connectRepo } from '../support/connect-repo.ts';
 import { createGitRepo, type GitRepoFixture } from '../support/create-git-repo.ts';
 import { type GithubSimulator, startGithubSimulator } from '../support/github-sim/start-github-simulator.ts';
 import {
@@ -18,6 +18,7 @@ import {
 } from '../support/glimpse-harness.ts';
 import { freePort, startGlimpse } from '../support/glimpse-process.ts';
 import { type KubeSimulator, startKubeSimulator } from '../support/kube-sim/start-kube-simulator.ts';
+import { pullRequestOverrides } from '../support/pull-request-overrides.ts';
 import { RuntimeRecorder } from '../support/recording-runtime.ts';
 import { createTestDatabase, databaseTargets, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -230,28 +231,25 @@ describe.runIf(onPostgres)('several Glimpse instances on one PostgreSQL database
       secret: REPLICA_SECRET,
       event: 'pull_request',
       action,
-      overrides: {
+      overrides: pullRequestOverrides({
         action,
+        repo,
         number,
-        repository: {
-          id: repo.id,
-          full_name: repo.fullName,
-          clone_url: `https://github.com/${repo.fullName}.git`,
-        },
-        installation: { id: INSTALLATION.id },
-        pull_request: {
-          number,
-          state: action === 'opened' ? 'open' : 'closed',
-          updated_at: nextUpdate(),
-          draft: false,
-          labels: [],
-          head: { sha, ref: `feature-${number}`, repo: { id: repo.id, full_name: repo.fullName } },
-          base: { ref: 'main', repo: { id: repo.id, full_name: repo.fullName } },
-        },
-      },
+        sha,
+        open: action === 'opened',
+        updatedAt: nextUpdate(),
+      }),
     });
     expect(response.status).toBe(202);
   }
+
+  const environmentOf = (database: TestDatabase, prNumber: number) => async () => {
+    const [env] = await database.handle.db
+      .select()
+      .from(environments)
+      .where(eq(environments.prNumber, prNumber));
+    return env;
+  };
 
   async function connect(webhookUrl: string, fullName: string) {
     const { id, response } = await connectRepo({
@@ -279,11 +277,7 @@ describe.runIf(onPostgres)('several Glimpse instances on one PostgreSQL database
       sim.kubelet.startDelayMs = 8_000;
       const sha = commit(21);
       await pullRequestEvent(replica.webhookUrl, repo, 21, sha, 'opened');
-      const db = database.handle.db;
-      const row = async () => {
-        const [env] = await db.select().from(environments).where(eq(environments.prNumber, 21));
-        return env;
-      };
+      const row = environmentOf(database, 21);
       await waitFor(async () => (await row())?.phase === 'deploying', 20_000, 'a replica to be deploying');
       const held = await row();
       await waitFor(() => sim.list('', 'pods', 'pr-killed-21').length > 0, 10_000, 'a pod to be scheduled');
@@ -339,11 +333,7 @@ describe.runIf(onPostgres)('several Glimpse instances on one PostgreSQL database
       const repo = await connect(replica.webhookUrl, 'acme/deleting');
       const sha = commit(41);
       await pullRequestEvent(replica.webhookUrl, repo, 41, sha, 'opened');
-      const db = database.handle.db;
-      const row = async () => {
-        const [env] = await db.select().from(environments).where(eq(environments.prNumber, 41));
-        return env;
-      };
+      const row = environmentOf(database, 41);
       await waitFor(async () => (await row())?.phase === 'running', 30_000, 'the preview to run');
       // The namespace's finalizers hold it in Terminating until the test lets it go.
       sim.faults.stickNamespace(namespace);

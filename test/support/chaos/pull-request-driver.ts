@@ -1,6 +1,6 @@
-import { INSTALLATION } from '../connect-repo.ts';
 import type { GitRepoFixture } from '../create-git-repo.ts';
 import type { GithubSimulator } from '../github-sim/start-github-simulator.ts';
+import { pullRequestOverrides } from '../pull-request-overrides.ts';
 import { sendWebhook } from '../webhook-sender.ts';
 import { REPLICA_WEBHOOK_SECRET, type ReplicaSet } from './replica-set.ts';
 
@@ -83,26 +83,14 @@ export class PullRequestDriver {
     const pr = this.prs.get(number);
     if (pr === undefined) return;
     this.#clock += 1_000;
-    const repo = this.#repo;
-    const overrides = {
+    const overrides = pullRequestOverrides({
       action,
+      repo: this.#repo,
       number,
-      repository: {
-        id: repo.id,
-        full_name: repo.fullName,
-        clone_url: `https://github.com/${repo.fullName}.git`,
-      },
-      installation: { id: INSTALLATION.id },
-      pull_request: {
-        number,
-        state: pr.open ? 'open' : 'closed',
-        updated_at: new Date(this.#clock).toISOString(),
-        draft: false,
-        labels: [],
-        head: { sha: pr.sha, ref: branch(number), repo: { id: repo.id, full_name: repo.fullName } },
-        base: { ref: 'main', repo: { id: repo.id, full_name: repo.fullName } },
-      },
-    };
+      sha: pr.sha,
+      open: pr.open,
+      updatedAt: new Date(this.#clock).toISOString(),
+    });
     for (let tries = 0; ; tries++) {
       const live = this.#replicas.live();
       const target = live[Math.floor(this.#random() * live.length)];
