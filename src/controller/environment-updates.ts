@@ -239,6 +239,12 @@ export class EnvironmentUpdates {
     return { commentId: row.commentId, commentHash: row.commentHash, requested: row.requestedAt !== null };
   }
 
+  /** Throws `LeaseLost` unless the item's lease is still the one on the row: just before a GitHub write. */
+  async ensureHeld(item: WorkItem): Promise<void> {
+    const rows = await this.#db.select({ id: environments.id }).from(environments).where(held(item));
+    if (rows.length === 0) throw new LeaseLost(item.env.id);
+  }
+
   /** Before the PR comment is first created: from now on it may exist without a stored id. */
   async markCommentRequested(item: WorkItem): Promise<void> {
     await this.#write(item, { commentRequestedAt: sql`coalesce(${environments.commentRequestedAt}, now())` });

@@ -83,6 +83,7 @@ export class GithubFeedback {
     const github = this.#github;
     if (github === undefined) return;
     await this.#bestEffort(item, 'create the GitHub deployment', async () => {
+      await this.#updates.ensureHeld(item);
       const repo = repoRef(item.repo);
       const id = await createPreviewDeployment(github, {
         repo,
@@ -129,9 +130,10 @@ export class GithubFeedback {
   ): Promise<void> {
     const github = this.#github;
     if (github === undefined || id === null) return;
-    await this.#bestEffort(item, `report deployment ${status.state}`, () =>
-      reportDeploymentStatus(github, repoRef(item.repo), id, status, this.#secrets),
-    );
+    await this.#bestEffort(item, `report deployment ${status.state}`, async () => {
+      await this.#updates.ensureHeld(item);
+      await reportDeploymentStatus(github, repoRef(item.repo), id, status, this.#secrets);
+    });
   }
 
   async #bestEffort(item: WorkItem, what: string, work: () => Promise<void>): Promise<void> {
