@@ -162,6 +162,7 @@ function createController(deps: AppDeps, runtime: Runtime, redactor: Redactor): 
     {
       ...DEFAULT_CONTROLLER_OPTIONS,
       maxConcurrent: deps.config.controller.maxConcurrentDeploys,
+      leaseMs: deps.config.controller.leaseMs,
       ...options,
     },
   );

@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { EnvironmentUpdates } from '../../src/controller/environment-updates.ts';
+import { claimEnvironment } from '../../src/controller/leases.ts';
 import { loadWorkItem } from '../../src/controller/work-item.ts';
 import { eq, sql } from '../../src/db/drizzle-orm.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
@@ -107,8 +108,11 @@ const [target] = await db
   .from(environments)
   .where(eq(environments.namespace, 'pr-repo-3-9'));
 const fanout: number[] = [];
+// The controller changes a phase under its lease: hold one for the whole run.
+const lease = await claimEnvironment(db, target?.id ?? '', 'bench', 600_000, sql`true`);
+if (lease === undefined) throw new Error('environment already leased');
 for (let change = 0; change < CHANGES; change += 1) {
-  const item = await loadWorkItem(db, target?.id ?? '');
+  const item = await loadWorkItem(db, target?.id ?? '', lease);
   if (item === undefined) throw new Error('no environment');
   const phase = change % 2 === 0 ? 'deploying' : 'running';
   const marker = `"phase":"${phase}"`;

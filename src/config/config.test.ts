@@ -175,6 +175,16 @@ describe('GitHub App settings', () => {
   });
 });
 
+describe('the controller lease', () => {
+  it('refuses a lease too short to renew or longer than an hour, with what it expects', () => {
+    for (const value of ['1', '3601', 'soon']) {
+      expect(() => loadConfig({ GLIMPSE_LEASE_SECONDS: value })).toThrow(
+        /GLIMPSE_LEASE_SECONDS: got .*, expected a whole number of seconds from 2 to 3600/,
+      );
+    }
+  });
+});
+
 describe('derived defaults', () => {
   it('points the public URL at the configured port when it is not set', () => {
     expect(loadConfig({ GLIMPSE_PORT: '4000' }, '/srv').publicUrl).toBe('http://localhost:4000');
@@ -189,18 +199,19 @@ describe('derived defaults', () => {
         GLIMPSE_ALLOW_FILE_REPOS: '1',
         GLIMPSE_MAX_CONCURRENT_DEPLOYS: '50',
         GLIMPSE_RESYNC_SECONDS: '5',
+        GLIMPSE_LEASE_SECONDS: '5',
       },
       '/srv',
     );
     expect(config).toMatchObject({
       local: { proxyPort: 0, buildTimeoutMs: 30_000, allowFileRepos: true },
       baseDomain: 'previews.example.com',
-      controller: { maxConcurrentDeploys: 50, resyncMs: 5_000 },
+      controller: { maxConcurrentDeploys: 50, leaseMs: 5_000, resyncMs: 5_000 },
     });
     expect(loadConfig({}, '/srv')).toMatchObject({
       local: { proxyPort: 8080, buildTimeoutMs: 600_000, allowFileRepos: false },
       baseDomain: 'localhost',
-      controller: { maxConcurrentDeploys: 10, resyncMs: 60_000 },
+      controller: { maxConcurrentDeploys: 10, leaseMs: 30_000, resyncMs: 60_000 },
     });
   });
 

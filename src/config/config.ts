@@ -122,6 +122,10 @@ const variables = {
     z.coerce.number().int().min(1).max(1000).default(10),
     'a whole number from 1 to 1000',
   ),
+  GLIMPSE_LEASE_SECONDS: variable(
+    z.coerce.number().int().min(2).max(3600).default(30),
+    'a whole number of seconds from 2 to 3600',
+  ),
   GLIMPSE_RESYNC_SECONDS: variable(
     z.coerce.number().int().min(1).default(60),
     'a whole number of seconds, at least 1',
@@ -190,7 +194,8 @@ export interface Config {
   };
   /** Host names of previews are `<environment>.<baseDomain>`. */
   baseDomain: string;
-  controller: { maxConcurrentDeploys: number; resyncMs: number };
+  /** `leaseMs`: how long a claim on an environment lasts unless renewed (a crashed replica's work waits this long). */
+  controller: { maxConcurrentDeploys: number; leaseMs: number; resyncMs: number };
   kubernetes: {
     kubeconfig: string | undefined;
     ingressClass: string;
@@ -304,6 +309,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): Config {
     previewUrlScheme: v.GLIMPSE_PREVIEW_URL_SCHEME,
     controller: {
       maxConcurrentDeploys: v.GLIMPSE_MAX_CONCURRENT_DEPLOYS,
+      leaseMs: v.GLIMPSE_LEASE_SECONDS * 1000,
       resyncMs: v.GLIMPSE_RESYNC_SECONDS * 1000,
     },
     github: {

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { DatabaseHandle } from '../db/database.ts';
-import { eq } from '../db/drizzle-orm.ts';
+import { eq, sql } from '../db/drizzle-orm.ts';
 import { WORK_CHANNEL } from '../db/notify-work.ts';
 import { environments } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
-import { claimWork, releaseLease } from './leases.ts';
+import { type Claimed, claimEnvironment, claimWork, nextForeignExpiry, releaseLease } from './leases.ts';
 import { announceQueuePositions } from './queue-notices.ts';
 import { type ReconcileDeps, reconcileEnvironment, reportPreviewFailure } from './reconcile-environment.ts';
 import { loadWorkItem } from './work-item.ts';
@@ -14,6 +14,7 @@ import { loadWorkItem } from './work-item.ts';
 export interface ControllerOptions {
   /** GLIMPSE_MAX_CONCURRENT_DEPLOYS: environments worked on at once; the rest wait as pending. */
   maxConcurrent: number;
+  /** GLIMPSE_LEASE_SECONDS: how long a claim lasts unless renewed; a dead replica's work waits at most this. */
   leaseMs: number;
   /** How often to look for work nobody announced (retries that came due, missed notifications). */
   pollMs: number;
@@ -40,6 +41,8 @@ export class Controller {
   readonly #log: Logger;
   readonly #active = new Map<string, { keeper: LeaseKeeper; done: Promise<void> }>();
   #timer: NodeJS.Timeout | undefined;
+  /** Wakes the loop when another replica's lease runs out, sooner than the next poll. */
+  #expiryTimer: NodeJS.Timeout | undefined;
   #unlisten: (() => Promise<void>) | undefined;
   #pumping = false;
   #pumpAgain = false;
@@ -89,6 +92,7 @@ export class Controller {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
+    clearTimeout(this.#expiryTimer);
     await this.#unlisten?.();
     for (const { keeper } of this.#active.values()) keeper.abandon('Glimpse is shutting down');
     await Promise.allSettled([...this.#active.values()].map((a) => a.done));
@@ -105,26 +109,42 @@ export class Controller {
       .select({ id: environments.id })
       .from(environments)
       .where(eq(environments.namespace, failure.ref.namespace));
-    const item = row === undefined ? undefined : await loadWorkItem(db, row.id);
-    if (item !== undefined) await reportPreviewFailure(this.#deps, item, failure.message, failure.logExcerpt);
+    if (row === undefined) return;
+    // Only a preview that is running and not being worked on: a deploy in progress reports its own outcome.
+    const lease = await claimEnvironment(
+      db,
+      row.id,
+      this.owner,
+      this.#options.leaseMs,
+      sql`phase = 'running' and generation = observed_generation`,
+    );
+    if (lease === undefined) return;
+    try {
+      const item = await loadWorkItem(db, row.id, lease);
+      if (item !== undefined)
+        await reportPreviewFailure(this.#deps, item, failure.message, failure.logExcerpt);
+    } finally {
+      await releaseLease(db, row.id, lease);
+    }
   }
 
   async #pump(): Promise<void> {
     const room = this.#options.maxConcurrent - this.#active.size;
-    let ids: string[];
+    let claimed: Claimed[];
     try {
-      ids = await claimWork(this.#database.db, this.owner, this.#options.leaseMs, room);
+      claimed = await claimWork(this.#database.db, this.owner, this.#options.leaseMs, room);
     } catch (error) {
       this.#log.warn({ err: error }, 'could not look for work');
       return;
     }
-    // A lease of ours that ran out while its attempt still works comes back here: it must not start twice.
-    for (const id of ids) if (!this.#active.has(id)) this.#work(id);
-    if (ids.length === room && !this.#announcing) {
+    for (const claim of claimed) this.#work(claim);
+    if (claimed.length < room) await this.#wakeAtNextExpiry();
+    if (claimed.length === room && !this.#announcing) {
       this.#announcing = true;
       void announceQueuePositions({
         db: this.#database.db,
         owner: this.owner,
+        leaseMs: this.#options.leaseMs,
         updates: this.#deps.updates,
         feedback: this.#deps.feedback,
         waitedMs: this.#options.queueNoticeAfterMs,
@@ -136,18 +156,32 @@ export class Controller {
     }
   }
 
-  #work(id: string): void {
+  async #wakeAtNextExpiry(): Promise<void> {
+    const ms = await nextForeignExpiry(this.#database.db, this.owner).catch(() => undefined);
+    if (ms === undefined || ms >= this.#options.pollMs || this.#stopped) return;
+    clearTimeout(this.#expiryTimer);
+    // Expiry is `lease_until < now()`: a few milliseconds after it, the lease is free.
+    this.#expiryTimer = setTimeout(() => this.wake(), ms + 10);
+  }
+
+  #work({ id, token }: Claimed): void {
     const db = this.#database.db;
-    const keeper = new LeaseKeeper(db, id, this.owner, this.#options.leaseMs);
-    const done = reconcileEnvironment(this.#deps, keeper, () => loadWorkItem(db, id))
+    const lease = { owner: this.owner, token };
+    const keeper = new LeaseKeeper(db, id, lease, this.#options.leaseMs);
+    // A lease of ours that ran out while its attempt still worked was claimed again: the old attempt stops
+    // (its writes are fenced by its own claim), and the new one starts once it has.
+    const previous = this.#active.get(id);
+    previous?.keeper.abandon('its lease ran out and the environment was claimed again');
+    const done = (previous?.done ?? Promise.resolve())
+      .then(() => reconcileEnvironment(this.#deps, keeper, () => loadWorkItem(db, id, lease)))
       .catch((error: unknown) =>
         this.#log.error({ err: error, environmentId: id }, 'reconcile failed unexpectedly'),
       )
       .finally(async () => {
         keeper.stop();
         // The slot first: until the lease is released no pump can claim this environment again.
-        this.#active.delete(id);
-        await releaseLease(db, id, this.owner).catch(() => {});
+        if (this.#active.get(id)?.keeper === keeper) this.#active.delete(id);
+        await releaseLease(db, id, lease).catch(() => {});
         this.wake();
       });
     this.#active.set(id, { keeper, done });

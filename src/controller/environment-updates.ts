@@ -1,12 +1,27 @@
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/database.ts';
-import { and, desc, eq, inArray, isNotNull, sql } from '../db/drizzle-orm.ts';
+import { and, desc, eq, inArray, isNotNull, isNull, type SQL, sql } from '../db/drizzle-orm.ts';
 import { announceEnvironmentChange } from '../db/notify-environment-change.ts';
 import { deployments, environments, type Phase } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import { CONTROLLER_ACTOR, recordAudit } from '../services/audit.ts';
+import { LeaseLost } from './lease-lost.ts';
 import type { WorkItem } from './work-item.ts';
 
-/** The controller's writes to an environment's observed state. Each phase change is one log line. */
+/** Matches the environment only while `item`'s lease (owner and claim token) is still the one on the row. */
+function held(item: WorkItem): SQL | undefined {
+  return and(
+    eq(environments.id, item.env.id),
+    eq(environments.leaseOwner, item.lease.owner),
+    eq(environments.leaseToken, item.lease.token),
+  );
+}
+
+/**
+ * The controller's writes to an environment's observed state. Each phase change is one log line. Every
+ * write is fenced by the item's lease: once another claim holds the environment it throws `LeaseLost` and
+ * changes nothing.
+ */
 export class EnvironmentUpdates {
   readonly #db: Database;
   readonly #log: Logger;
@@ -24,11 +39,7 @@ export class EnvironmentUpdates {
     const from = item.env.phase;
     // When it was deleted: set on reaching `deleted`, cleared when a reopened PR brings it back.
     const deletedAt = phase === 'deleted' ? (item.env.deletedAt ?? new Date()) : null;
-    await this.#db
-      .update(environments)
-      .set({ ...fields, phase, deletedAt, updatedAt: sql`now()` })
-      .where(eq(environments.id, item.env.id))
-      .returning({ announced: announceEnvironmentChange });
+    await this.#write(item, { ...fields, phase, deletedAt, updatedAt: sql`now()` }, { announce: true });
     Object.assign(item.env, fields, { phase, deletedAt });
     if (from !== phase) {
       this.#log.info(
@@ -43,6 +54,28 @@ export class EnvironmentUpdates {
         'environment phase changed',
       );
     }
+  }
+
+  /**
+   * The queue notice's record: what the environment waits for, in words. Neither its phase nor its place in
+   * the queue (`updated_at`) changes, and only while it still waits at the generation the notice read.
+   */
+  async noteQueued(item: WorkItem, statusDetail: string): Promise<void> {
+    const rows = await this.#db
+      .update(environments)
+      .set({ statusDetail })
+      .where(
+        and(
+          held(item),
+          eq(environments.generation, item.env.generation),
+          eq(environments.observedGeneration, item.env.observedGeneration),
+          eq(environments.phase, item.env.phase),
+          isNull(environments.statusDetail),
+        ),
+      )
+      .returning({ id: environments.id });
+    if (rows.length === 0) throw new LeaseLost(item.env.id);
+    item.env.statusDetail = statusDetail;
   }
 
   /** The runtime could not delete the environment: an audit event says so, beside its `failed` phase. */
@@ -92,6 +125,7 @@ export class EnvironmentUpdates {
   ): Promise<{ id: string; first: boolean; githubDeploymentId: number | undefined }> {
     const { env } = item;
     return this.#db.transaction(async (tx) => {
+      await this.#hold(tx, item);
       await tx
         .update(deployments)
         .set({ status: 'canceled', finishedAt: sql`now()`, error: 'superseded by a newer deployment' })
@@ -140,15 +174,39 @@ export class EnvironmentUpdates {
     });
   }
 
+  /**
+   * The GitHub deployment of the newest attempt that succeeded: the one GitHub shows as active when later
+   * attempts were canceled or failed (a success marks the PR's earlier deployments inactive, nothing else does).
+   */
+  async lastSucceededGithubDeployment(item: WorkItem): Promise<number | null> {
+    const [row] = await this.#db
+      .select({ githubDeploymentId: deployments.githubDeploymentId })
+      .from(deployments)
+      .where(
+        and(
+          eq(deployments.environmentId, item.env.id),
+          eq(deployments.status, 'succeeded'),
+          isNotNull(deployments.githubDeploymentId),
+        ),
+      )
+      .orderBy(desc(deployments.finishedAt))
+      .limit(1);
+    return row?.githubDeploymentId ?? null;
+  }
+
   async finishDeployment(
+    item: WorkItem,
     id: string,
     status: 'succeeded' | 'failed' | 'canceled',
-    fields: { error?: string; githubDeploymentId?: number | null } = {},
+    fields: { error?: string } = {},
   ): Promise<void> {
-    await this.#db
-      .update(deployments)
-      .set({ status, finishedAt: sql`now()`, error: fields.error ?? null })
-      .where(eq(deployments.id, id));
+    await this.#db.transaction(async (tx) => {
+      await this.#hold(tx, item);
+      await tx
+        .update(deployments)
+        .set({ status, finishedAt: sql`now()`, error: fields.error ?? null })
+        .where(eq(deployments.id, id));
+    });
   }
 
   async recordGithubDeployment(
@@ -157,18 +215,67 @@ export class EnvironmentUpdates {
     githubDeploymentId: number,
   ): Promise<void> {
     await this.#db.transaction(async (tx) => {
+      await this.#hold(tx, item);
       await tx.update(deployments).set({ githubDeploymentId }).where(eq(deployments.id, deploymentId));
       await tx.update(environments).set({ githubDeploymentId }).where(eq(environments.id, item.env.id));
     });
     item.env.githubDeploymentId = githubDeploymentId;
   }
 
+  /**
+   * The PR comment as the database knows it, read just before writing to it (never from memory: a queue
+   * notice or an earlier attempt may have commented since the item was loaded). Fenced like a write, so an
+   * attempt that lost its lease does not go on to write to GitHub.
+   */
+  async commentState(
+    item: WorkItem,
+  ): Promise<{ commentId: number | null; commentHash: string | null; requested: boolean }> {
+    const [row] = await this.#db
+      .select({
+        commentId: environments.commentId,
+        commentHash: environments.commentHash,
+        requestedAt: environments.commentRequestedAt,
+      })
+      .from(environments)
+      .where(held(item));
+    if (row === undefined) throw new LeaseLost(item.env.id);
+    return { commentId: row.commentId, commentHash: row.commentHash, requested: row.requestedAt !== null };
+  }
+
+  /** Throws `LeaseLost` unless the item's lease is still the one on the row: just before a GitHub write. */
+  async ensureHeld(item: WorkItem): Promise<void> {
+    const rows = await this.#db.select({ id: environments.id }).from(environments).where(held(item));
+    if (rows.length === 0) throw new LeaseLost(item.env.id);
+  }
+
+  /** Before the PR comment is first created: from now on it may exist without a stored id. */
+  async markCommentRequested(item: WorkItem): Promise<void> {
+    await this.#write(item, { commentRequestedAt: sql`coalesce(${environments.commentRequestedAt}, now())` });
+  }
+
   async recordComment(item: WorkItem, commentId: number, commentHash: string): Promise<void> {
-    await this.#db
-      .update(environments)
-      .set({ commentId, commentHash })
-      .where(eq(environments.id, item.env.id));
+    await this.#write(item, { commentId, commentHash });
     item.env.commentId = commentId;
     item.env.commentHash = commentHash;
+  }
+
+  /** `announce`: tell the dashboard's event streams in the same statement (a change they show). */
+  async #write(
+    item: WorkItem,
+    fields: PgUpdateSetSource<typeof environments>,
+    { announce = false } = {},
+  ): Promise<void> {
+    const rows = await this.#db
+      .update(environments)
+      .set(fields)
+      .where(held(item))
+      .returning({ id: environments.id, ...(announce ? { announced: announceEnvironmentChange } : {}) });
+    if (rows.length === 0) throw new LeaseLost(item.env.id);
+  }
+
+  /** In a transaction: the lease is still the item's, and stays so (row lock) until the transaction ends. */
+  async #hold(tx: Pick<Database, 'select'>, item: WorkItem): Promise<void> {
+    const rows = await tx.select({ id: environments.id }).from(environments).where(held(item)).for('update');
+    if (rows.length === 0) throw new LeaseLost(item.env.id);
   }
 }

@@ -5,6 +5,7 @@ import type { GithubClient } from '../github/github-client.ts';
 import { upsertPrComment } from '../github/pr-feedback.ts';
 import type { Logger } from '../logger.ts';
 import type { EnvironmentUpdates } from './environment-updates.ts';
+import { LeaseLost } from './lease-lost.ts';
 import { repoRef, type WorkItem } from './work-item.ts';
 
 export interface CommentUpdate {
@@ -43,7 +44,12 @@ export class GithubFeedback {
     return `${this.#publicUrl}/environments/${item.env.namespace}`;
   }
 
-  /** `mayExist: false`: the environment is brand new, so there is no earlier comment to look for. */
+  /**
+   * Creates or updates the PR's one comment. What is known of it comes from the database at this moment, not
+   * from the item. `mayExist: false`: the environment is brand new, so unless the database says a comment was
+   * set out to be created, there is no earlier one to look for. Throws `LeaseLost` (before any request) once
+   * another attempt holds the environment.
+   */
   async comment(item: WorkItem, update: CommentUpdate, options: { mayExist?: boolean } = {}): Promise<void> {
     const github = this.#github;
     if (github === undefined) return;
@@ -57,14 +63,16 @@ export class GithubFeedback {
       failure: update.failure,
     });
     await this.#bestEffort(item, 'update the PR comment', async () => {
+      const stored = await this.#updates.commentState(item);
+      if (stored.commentId === null && !stored.requested) await this.#updates.markCommentRequested(item);
       const result = await upsertPrComment(github, {
         repo: repoRef(item.repo),
         prNumber: item.env.prNumber,
         body,
-        commentId: item.env.commentId,
-        lastBodyHash: item.env.commentHash,
+        commentId: stored.commentId,
+        lastBodyHash: stored.commentHash,
         redactor: this.#redactor,
-        mayExist: options.mayExist ?? true,
+        mayExist: stored.requested || (options.mayExist ?? true),
       });
       if (result.action !== 'unchanged')
         await this.#updates.recordComment(item, result.commentId, result.bodyHash);
@@ -76,6 +84,7 @@ export class GithubFeedback {
     const github = this.#github;
     if (github === undefined) return;
     await this.#bestEffort(item, 'create the GitHub deployment', async () => {
+      await this.#updates.ensureHeld(item);
       const repo = repoRef(item.repo);
       const id = await createPreviewDeployment(github, {
         repo,
@@ -107,23 +116,32 @@ export class GithubFeedback {
     await this.#status(item, { state: 'failure', reason, logUrl: this.environmentPage(item) });
   }
 
-  async deploymentInactive(item: WorkItem): Promise<void> {
-    await this.#status(item, { state: 'inactive', logUrl: this.environmentPage(item) });
+  /** The environment is gone: its GitHub deployment, and `lastSucceeded` if that is another one, go inactive. */
+  async deploymentInactive(item: WorkItem, lastSucceeded: number | null): Promise<void> {
+    const status = { state: 'inactive', logUrl: this.environmentPage(item) } as const;
+    await this.#status(item, status);
+    if (lastSucceeded !== null && lastSucceeded !== item.env.githubDeploymentId)
+      await this.#status(item, status, lastSucceeded);
   }
 
-  async #status(item: WorkItem, status: Parameters<typeof reportDeploymentStatus>[3]): Promise<void> {
+  async #status(
+    item: WorkItem,
+    status: Parameters<typeof reportDeploymentStatus>[3],
+    id = item.env.githubDeploymentId,
+  ): Promise<void> {
     const github = this.#github;
-    const id = item.env.githubDeploymentId;
     if (github === undefined || id === null) return;
-    await this.#bestEffort(item, `report deployment ${status.state}`, () =>
-      reportDeploymentStatus(github, repoRef(item.repo), id, status, this.#redactor),
-    );
+    await this.#bestEffort(item, `report deployment ${status.state}`, async () => {
+      await this.#updates.ensureHeld(item);
+      await reportDeploymentStatus(github, repoRef(item.repo), id, status, this.#redactor);
+    });
   }
 
   async #bestEffort(item: WorkItem, what: string, work: () => Promise<void>): Promise<void> {
     try {
       await work();
     } catch (error) {
+      if (error instanceof LeaseLost) throw error;
       this.#log.warn(
         { err: error, environment: item.env.namespace, repo: item.repo.fullName, pr: item.env.prNumber },
         `could not ${what}`,

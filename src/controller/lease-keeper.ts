@@ -1,25 +1,29 @@
 import type { Database } from '../db/database.ts';
-import { renewLease } from './leases.ts';
+import { type Lease, renewLease } from './leases.ts';
 
 /**
  * Holds an environment's lease while it is worked on: renews it, and aborts the current attempt when a newer
- * generation arrives (a newer push supersedes it) or when the lease was lost to another replica.
+ * generation arrives (a newer push supersedes it) or when the lease was lost to a newer claim.
  */
 export class LeaseKeeper {
   readonly #db: Database;
   readonly #id: string;
-  readonly #owner: string;
+  readonly #lease: Lease;
   readonly #leaseMs: number;
   readonly #timer: NodeJS.Timeout;
   #attempt: { generation: number; controller: AbortController } | undefined;
   #lost = false;
 
-  constructor(db: Database, id: string, owner: string, leaseMs: number) {
+  constructor(db: Database, id: string, lease: Lease, leaseMs: number) {
     this.#db = db;
     this.#id = id;
-    this.#owner = owner;
+    this.#lease = lease;
     this.#leaseMs = leaseMs;
     this.#timer = setInterval(() => void this.check(), Math.max(50, Math.floor(leaseMs / 3)));
+  }
+
+  get lease(): Lease {
+    return this.#lease;
   }
 
   get lost(): boolean {
@@ -37,14 +41,14 @@ export class LeaseKeeper {
     if (this.#lost) return false;
     let generation: number | undefined;
     try {
-      generation = await renewLease(this.#db, this.#id, this.#owner, this.#leaseMs);
+      generation = await renewLease(this.#db, this.#id, this.#lease, this.#leaseMs);
     } catch {
       return true; // a database hiccup: the lease is still ours until it expires
     }
     const attempt = this.#attempt;
     if (generation === undefined) {
       this.#lost = true;
-      attempt?.controller.abort(new Error('lease lost to another Glimpse replica'));
+      attempt?.controller.abort(new Error('lease lost to a newer attempt'));
       return false;
     }
     if (attempt !== undefined && generation !== attempt.generation && !attempt.controller.signal.aborted) {

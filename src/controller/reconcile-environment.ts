@@ -18,6 +18,7 @@ import type { ConfigSource } from './config-source.ts';
 import type { EnvironmentUpdates } from './environment-updates.ts';
 import type { GithubFeedback } from './github-feedback.ts';
 import type { LeaseKeeper } from './lease-keeper.ts';
+import { LeaseLost } from './lease-lost.ts';
 import { configRef, environmentRef, repoRef, type WorkItem } from './work-item.ts';
 
 export interface ReconcileDeps {
@@ -44,9 +45,23 @@ class Superseded extends Error {}
 
 /**
  * Converges one claimed environment to its desired state, generation by generation, until it is current.
- * Every step is idempotent, so a pass cut short (crash, lost lease, newer push) is simply done again.
+ * Every step is idempotent, so a pass cut short (crash, lost lease, newer push) is simply done again. Once
+ * the lease is lost, nothing more is written: the newer claim carries on.
  */
 export async function reconcileEnvironment(
+  deps: ReconcileDeps,
+  lease: LeaseKeeper,
+  load: () => Promise<WorkItem | undefined>,
+): Promise<void> {
+  try {
+    await reconcileUntilCurrent(deps, lease, load);
+  } catch (error) {
+    if (!(error instanceof LeaseLost)) throw error;
+    deps.logger.info({ err: error.message }, 'attempt stopped: its lease is held by a newer claim');
+  }
+}
+
+async function reconcileUntilCurrent(
   deps: ReconcileDeps,
   lease: LeaseKeeper,
   load: () => Promise<WorkItem | undefined>,
@@ -63,7 +78,7 @@ export async function reconcileEnvironment(
     const signal = lease.attempt(env.generation);
     const outcome =
       env.desiredState === 'closed' || expired
-        ? await teardown(deps, item, signal, expired ? 'expired' : 'closed')
+        ? await teardown(deps, lease, item, signal, expired ? 'expired' : 'closed')
         : await converge(deps, lease, item, signal);
     if (outcome === 'retry-later') return;
   }
@@ -144,8 +159,8 @@ async function converge(
     }
     await step();
     // The deployment row first: whoever sees the environment running finds its deployment finished.
-    await deps.updates.finishDeployment(deploymentId, 'succeeded');
-    await deps.updates.observe(item, generation, 'running', {
+    await deps.updates.finishDeployment(item, deploymentId, 'succeeded');
+    await deps.updates.setPhase(item, 'running', {
       url: deployed.url,
       deployedSha: env.headSha,
       error: null,
@@ -160,11 +175,14 @@ async function converge(
       { status: 'running', previewUrl: deployed.url },
       attempt.commentOptions,
     );
+    // Observed only once the PR was told: an attempt cut short before then is done again, feedback too.
+    await deps.updates.observe(item, generation, 'running');
     return 'observed';
   } catch (error) {
+    if (error instanceof LeaseLost) throw error;
     if (error instanceof Superseded || signal.aborted) {
       if (deploymentId !== undefined) {
-        await deps.updates.finishDeployment(deploymentId, 'canceled', {
+        await deps.updates.finishDeployment(item, deploymentId, 'canceled', {
           error: 'superseded by a newer commit',
         });
       }
@@ -176,6 +194,7 @@ async function converge(
 
 async function teardown(
   deps: ReconcileDeps,
+  lease: LeaseKeeper,
   item: WorkItem,
   signal: AbortSignal,
   why: 'closed' | 'expired',
@@ -183,8 +202,10 @@ async function teardown(
   const generation = item.env.generation;
   try {
     if (item.env.phase !== 'deleted') await deps.updates.setPhase(item, 'deleting', { statusDetail: null });
+    // The runtime is asked only while the lease is this attempt's; losing it aborts `signal`.
+    if (!(await lease.check())) return 'superseded';
     await deps.runtime.destroy(environmentRef(item), signal);
-    await deps.updates.observe(item, generation, 'deleted', {
+    await deps.updates.setPhase(item, 'deleted', {
       url: null,
       deployedSha: null,
       expiresAt: null,
@@ -192,10 +213,12 @@ async function teardown(
       statusDetail:
         why === 'expired' ? 'Expired: push a commit or reopen the pull request to bring it back.' : null,
     });
-    await deps.feedback.deploymentInactive(item);
+    await deps.feedback.deploymentInactive(item, await deps.updates.lastSucceededGithubDeployment(item));
     await deps.feedback.comment(item, { status: why === 'expired' ? 'expired' : 'deleted' });
+    await deps.updates.observe(item, generation, 'deleted');
     return 'observed';
   } catch (error) {
+    if (error instanceof LeaseLost) throw error;
     if (signal.aborted) return 'superseded';
     const outcome = await handleFailure(deps, item, generation, error, undefined);
     if (outcome === 'observed') await deps.updates.auditFailedDeletion(item, item.env.error ?? '');
@@ -233,7 +256,7 @@ async function handleFailure(
       'environment attempt failed; retrying',
     );
     if (deploymentId !== undefined)
-      await deps.updates.finishDeployment(deploymentId, 'failed', { error: message });
+      await deps.updates.finishDeployment(item, deploymentId, 'failed', { error: message });
     await deps.updates.scheduleRetry(item, attempts, delay, message);
     return 'retry-later';
   }
@@ -277,7 +300,7 @@ async function fail(
   const message = deps.redactor.redact(reason);
   const log = logExcerpt.map((line) => deps.redactor.redact(line));
   const { stillServing, ...commentOptions } = options;
-  await deps.updates.observe(item, generation, 'failed', {
+  await deps.updates.setPhase(item, 'failed', {
     error: failureWithOutput(message, log),
     statusDetail:
       stillServing === undefined
@@ -285,13 +308,14 @@ async function fail(
         : `The previous version (${stillServing.sha.slice(0, 7)}) is still serving.`,
   });
   if (deploymentId !== undefined)
-    await deps.updates.finishDeployment(deploymentId, 'failed', { error: message });
+    await deps.updates.finishDeployment(item, deploymentId, 'failed', { error: message });
   await deps.feedback.deploymentFailed(item, message);
   await deps.feedback.comment(
     item,
     { status: 'failed', failure: { reason: message, logLines: log, stillServing } },
     commentOptions,
   );
+  await deps.updates.observe(item, generation, 'failed');
   return 'observed';
 }
 

@@ -3,23 +3,25 @@ import { eq } from '../db/drizzle-orm.ts';
 import { environments, repos } from '../db/schema.ts';
 import type { RepoRef } from '../github/github-client.ts';
 import type { EnvironmentRef } from '../runtimes/runtime.ts';
+import type { Lease } from './leases.ts';
 
 export type EnvironmentRow = typeof environments.$inferSelect;
 export type RepoRow = typeof repos.$inferSelect;
 
-/** An environment the controller holds the lease for, with its repo. */
+/** An environment the controller holds the lease for, with its repo; every write under it is fenced by `lease`. */
 export interface WorkItem {
   env: EnvironmentRow;
   repo: RepoRow;
+  lease: Lease;
 }
 
-export async function loadWorkItem(db: Database, id: string): Promise<WorkItem | undefined> {
+export async function loadWorkItem(db: Database, id: string, lease: Lease): Promise<WorkItem | undefined> {
   const [row] = await db
     .select()
     .from(environments)
     .innerJoin(repos, eq(repos.id, environments.repoId))
     .where(eq(environments.id, id));
-  return row === undefined ? undefined : { env: row.environments, repo: row.repos };
+  return row === undefined ? undefined : { env: row.environments, repo: row.repos, lease };
 }
 
 export function environmentRef(item: WorkItem): EnvironmentRef {

@@ -160,12 +160,19 @@ export const environments = pgTable(
     // GitHub feedback
     commentId: bigint('comment_id', { mode: 'number' }),
     commentHash: text('comment_hash'),
+    /**
+     * When Glimpse first set out to create the PR comment: from then on a comment may be on the PR even
+     * without a stored id (a crash between creating it and storing its id), so it is looked for by its marker.
+     */
+    commentRequestedAt: timestamp('comment_requested_at', { withTimezone: true }),
     githubDeploymentId: bigint('github_deployment_id', { mode: 'number' }),
     // work scheduling
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
     leaseOwner: text('lease_owner'),
     leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    /** New with every claim: a write under the lease must match it, so a stale attempt cannot overwrite newer work. */
+    leaseToken: uuid('lease_token'),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -20,7 +20,9 @@ export async function createPreviewDeployment(
     ref: input.sha,
     environment: previewEnvironmentName(input.prNumber),
     description: `Glimpse preview of PR #${input.prNumber}`,
-    transientEnvironment: true,
+    // Not transient: a success status then marks the PR's earlier deployments inactive (GitHub's
+    // auto_inactive skips transient ones), so a PR has one active deployment however its attempts ended.
+    transientEnvironment: false,
     productionEnvironment: false,
     // Previews deploy whatever the checks say, and must never merge the base branch into the PR.
     requiredContexts: [],

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EnvironmentUpdates } from '../../src/controller/environment-updates.ts';
-import { loadWorkItem } from '../../src/controller/work-item.ts';
-import { createLogger } from '../../src/logger.ts';
 import { type EventStream, openEventStream, type StreamEvent } from '../support/event-stream.ts';
 import { type PreviewWorld, seedPreviewWorld } from '../support/seed-previews.ts';
+import { setPhaseAsController } from '../support/set-phase-as-controller.ts';
 import { type ApiServer, startApiServer } from '../support/start-api-server.ts';
 import { databaseTargets } from '../support/test-database.ts';
 
@@ -16,7 +14,6 @@ const about = (namespace: string, phase?: string) => (event: StreamEvent) => {
 describe.each(databaseTargets())('the environment change stream on %s', (target) => {
   let server: ApiServer;
   let world: PreviewWorld;
-  let updates: EnvironmentUpdates;
   const streams: EventStream[] = [];
   const open = async (token: string, headers: Record<string, string> = {}, query = '') => {
     const stream = await openEventStream(`${server.url}/api/v1/environment-changes${query}`, {
@@ -27,16 +24,12 @@ describe.each(databaseTargets())('the environment change stream on %s', (target)
     return stream;
   };
   /** A phase change as the controller makes it. */
-  const setPhase = async (id: string, phase: 'failed' | 'running' | 'deploying') => {
-    const item = await loadWorkItem(server.db, id);
-    if (item === undefined) throw new Error('no such environment');
-    await updates.setPhase(item, phase);
-  };
+  const setPhase = (id: string, phase: 'failed' | 'running' | 'deploying') =>
+    setPhaseAsController(server.db, id, phase);
 
   beforeAll(async () => {
     server = await startApiServer(target);
     world = await seedPreviewWorld(server.db);
-    updates = new EnvironmentUpdates(server.db, createLogger({ level: 'silent', pretty: false }));
   });
   afterAll(async () => {
     for (const stream of streams) stream.close();

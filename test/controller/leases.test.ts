@@ -8,7 +8,7 @@ import { environments } from '../../src/db/schema.ts';
 import { WEBHOOK_PATH } from '../../src/http/routes/webhook-route.ts';
 import type { KubernetesRuntime } from '../../src/runtimes/kubernetes/kubernetes-runtime.ts';
 import { FAST_KUBELET, fastRuntime } from '../kubernetes-runtime/runtime-fixture.ts';
-import { connectRepo, INSTALLATION } from '../support/connect-repo.ts';
+import { connectRepo } from '../support/connect-repo.ts';
 import { createGitRepo, type GitRepoFixture } from '../support/create-git-repo.ts';
 import { type GithubSimulator, startGithubSimulator } from '../support/github-sim/start-github-simulator.ts';
 import {
@@ -16,8 +16,9 @@ import {
   type PullRequestFields,
   startGlimpseHarness,
 } from '../support/glimpse-harness.ts';
-import { freePort, type GlimpseProcess, startGlimpse } from '../support/glimpse-process.ts';
+import { freePort, startGlimpse } from '../support/glimpse-process.ts';
 import { type KubeSimulator, startKubeSimulator } from '../support/kube-sim/start-kube-simulator.ts';
+import { pullRequestOverrides } from '../support/pull-request-overrides.ts';
 import { RuntimeRecorder } from '../support/recording-runtime.ts';
 import { createTestDatabase, databaseTargets, type TestDatabase } from '../support/test-database.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -25,6 +26,7 @@ import { sendWebhook } from '../support/webhook-sender.ts';
 
 const GLIMPSE_YML = 'kubernetes:\n  image: ghcr.io/acme/shop:{sha}\n  port: 8080\n';
 const onPostgres = process.env.TEST_DATABASE_URL !== undefined && process.env.TEST_DATABASE_URL !== '';
+const REPLICA_SECRET = 'killed-process-webhook-secret-0123';
 
 let sim: KubeSimulator;
 let git: GitRepoFixture;
@@ -185,12 +187,10 @@ describe.runIf(onPostgres)('several Glimpse instances on one PostgreSQL database
     }
   }, 90_000);
 
-  it('finishes, after the lease expires, a deploy whose Glimpse process was killed', async () => {
-    database = await createTestDatabase('postgres');
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'glimpse-killed-'));
+  /** `glimpse serve` as a child process on `database`, with the Kubernetes runtime against the simulator. */
+  async function startReplica(database: TestDatabase, dataDir: string, leaseSeconds: number) {
     const port = await freePort();
-    const secret = 'killed-process-webhook-secret-0123';
-    let child: GlimpseProcess | undefined = startGlimpse(['serve'], {
+    const child = startGlimpse(['serve'], {
       DATABASE_URL: database.url ?? '',
       GLIMPSE_PORT: String(port),
       GLIMPSE_DATA_DIR: dataDir,
@@ -200,72 +200,100 @@ describe.runIf(onPostgres)('several Glimpse instances on one PostgreSQL database
       GITHUB_APP_ID: String(github.appId),
       GITHUB_PRIVATE_KEY: github.privateKey,
       GITHUB_API_URL: github.url,
-      GITHUB_WEBHOOK_SECRET: secret,
+      GITHUB_WEBHOOK_SECRET: REPLICA_SECRET,
       GLIMPSE_RESYNC_SECONDS: '3600',
+      GLIMPSE_LEASE_SECONDS: String(leaseSeconds),
     });
+    await child.waitForOutput(/listening\s+http/, 30_000);
+    return { child, webhookUrl: `http://127.0.0.1:${port}${WEBHOOK_PATH}` };
+  }
+
+  /** Opens (or closes) a PR on the simulator and tells the replica at `webhookUrl`. */
+  async function pullRequestEvent(
+    webhookUrl: string,
+    repo: { id: number; fullName: string },
+    number: number,
+    sha: string,
+    action: 'opened' | 'closed',
+  ) {
+    if (action === 'opened') {
+      await github.openPullRequest({
+        repo: repo.fullName,
+        number,
+        headRef: `feature-${number}`,
+        headSha: sha,
+      });
+    } else {
+      github.closePullRequest(repo.fullName, number);
+    }
+    const response = await sendWebhook({
+      url: webhookUrl,
+      secret: REPLICA_SECRET,
+      event: 'pull_request',
+      action,
+      overrides: pullRequestOverrides({
+        action,
+        repo,
+        number,
+        sha,
+        open: action === 'opened',
+        updatedAt: nextUpdate(),
+      }),
+    });
+    expect(response.status).toBe(202);
+  }
+
+  const environmentOf = (database: TestDatabase, prNumber: number) => async () => {
+    const [env] = await database.handle.db
+      .select()
+      .from(environments)
+      .where(eq(environments.prNumber, prNumber));
+    return env;
+  };
+
+  async function connect(webhookUrl: string, fullName: string) {
+    const { id, response } = await connectRepo({
+      github,
+      webhookUrl,
+      secret: REPLICA_SECRET,
+      fullName,
+      gitDir: git.dir,
+    });
+    expect(response.status).toBe(200);
+    return { id, fullName };
+  }
+
+  it('finishes, within a lease of the kill, a deploy whose Glimpse process was killed', async () => {
+    database = await createTestDatabase('postgres');
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'glimpse-killed-'));
+    const leaseSeconds = 6;
+    let replica: Awaited<ReturnType<typeof startReplica>> | undefined;
     const runtime = fastRuntime(sim);
     let survivor: GlimpseHarness | undefined;
     try {
-      await child.waitForOutput(/listening\s+http/, 30_000);
-      const webhookUrl = `http://127.0.0.1:${port}${WEBHOOK_PATH}`;
-      const fullName = 'acme/killed';
-      const { id, response: installed } = await connectRepo({
-        github,
-        webhookUrl,
-        secret,
-        fullName,
-        gitDir: git.dir,
-      });
-      expect(installed.status).toBe(200);
+      replica = await startReplica(database, dataDir, leaseSeconds);
+      const repo = await connect(replica.webhookUrl, 'acme/killed');
       // Slow enough that the child is killed mid-rollout; the pod becomes ready by itself later, as on a cluster.
       sim.kubelet.startDelayMs = 8_000;
       const sha = commit(21);
-      await github.openPullRequest({ repo: fullName, number: 21, headRef: 'feature-21', headSha: sha });
-      const opened = await sendWebhook({
-        url: webhookUrl,
-        secret,
-        event: 'pull_request',
-        action: 'opened',
-        overrides: {
-          action: 'opened',
-          number: 21,
-          repository: { id, full_name: fullName, clone_url: 'https://github.com/acme/killed.git' },
-          installation: { id: INSTALLATION.id },
-          pull_request: {
-            number: 21,
-            state: 'open',
-            updated_at: nextUpdate(),
-            draft: false,
-            labels: [],
-            head: { sha, ref: 'feature-21', repo: { id, full_name: fullName } },
-            base: { ref: 'main', repo: { id, full_name: fullName } },
-          },
-        },
-      });
-      expect(opened.status).toBe(202);
-      const db = database.handle.db;
-      const row = async () => {
-        const [env] = await db.select().from(environments).where(eq(environments.prNumber, 21));
-        return env;
-      };
-      await waitFor(async () => (await row())?.phase === 'deploying', 20_000, 'the child to be deploying');
-      await waitFor(() => sim.list('', 'pods', 'pr-killed-21').length > 0, 10_000, 'a pod to be scheduled');
+      await pullRequestEvent(replica.webhookUrl, repo, 21, sha, 'opened');
+      const row = environmentOf(database, 21);
+      await waitFor(async () => (await row())?.phase === 'deploying', 20_000, 'a replica to be deploying');
       const held = await row();
-      expect(held?.leaseOwner).toBeTruthy();
-      child.kill('SIGKILL');
-      await child.exited(10_000);
-      child = undefined;
+      await waitFor(() => sim.list('', 'pods', 'pr-killed-21').length > 0, 10_000, 'a pod to be scheduled');
+      replica.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      await replica.child.exited(10_000);
+      replica = undefined;
       sim.kubelet.startDelayMs = FAST_KUBELET.startDelayMs;
-
       const recorder = new RuntimeRecorder();
       survivor = await startGlimpseHarness('postgres', {
         runtime: recorder.wrap(runtime, 'survivor'),
         database,
         github,
-        controller: { leaseMs: 5_000 },
+        controller: { leaseMs: leaseSeconds * 1000 },
       });
-      const beforeExpiry = await row();
-      expect(beforeExpiry?.leaseOwner).toBe(held?.leaseOwner);
+
       const done = await waitFor(
         async () => {
           const env = await row();
@@ -277,14 +305,81 @@ describe.runIf(onPostgres)('several Glimpse instances on one PostgreSQL database
       expect(done.deployedSha).toBe(sha);
       const rows = await survivor.deploymentsOf(21);
       expect(rows.map((r) => r.status)).toEqual(['canceled', 'succeeded']);
-      // The survivor waited for the dead process's lease to run out before it touched the environment.
-      const [deploy] = recorder.calls.filter((c) => c.op === 'deploy');
-      expect(deploy?.start ?? 0).toBeGreaterThanOrEqual(
-        held?.leaseUntil?.getTime() ?? Number.POSITIVE_INFINITY,
-      );
-      expect(recorder.calls.filter((c) => c.op === 'deploy')).toHaveLength(1);
+      // The survivor waited for the dead process's lease to run out, and no longer than a lease (+ a poll).
+      const deploys = recorder.calls.filter((c) => c.op === 'deploy');
+      expect(deploys).toHaveLength(1);
+      const start = deploys[0]?.start ?? Number.POSITIVE_INFINITY;
+      expect(start).toBeGreaterThanOrEqual(held?.leaseUntil?.getTime() ?? Number.POSITIVE_INFINITY);
+      expect(start - killedAt).toBeLessThan(leaseSeconds * 1000 + 5_000);
     } finally {
-      child?.kill('SIGKILL');
+      replica?.child.kill('SIGKILL');
+      await survivor?.close();
+      await runtime.close();
+      await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('takes over a deletion from a killed process without deleting the namespace again (issue 20, item 5)', async () => {
+    database = await createTestDatabase('postgres');
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'glimpse-deleting-'));
+    const leaseSeconds = 4;
+    const namespace = 'pr-deleting-41';
+    let replica: Awaited<ReturnType<typeof startReplica>> | undefined;
+    const runtime = fastRuntime(sim);
+    let survivor: GlimpseHarness | undefined;
+    try {
+      replica = await startReplica(database, dataDir, leaseSeconds);
+      const repo = await connect(replica.webhookUrl, 'acme/deleting');
+      const sha = commit(41);
+      await pullRequestEvent(replica.webhookUrl, repo, 41, sha, 'opened');
+      const row = environmentOf(database, 41);
+      await waitFor(async () => (await row())?.phase === 'running', 30_000, 'the preview to run');
+      // The namespace's finalizers hold it in Terminating until the test lets it go.
+      sim.faults.stickNamespace(namespace);
+      await pullRequestEvent(replica.webhookUrl, repo, 41, sha, 'closed');
+      const deletes = () =>
+        sim.requests.find({
+          verb: 'delete',
+          resource: 'namespaces',
+          path: `/api/v1/namespaces/${namespace}`,
+        });
+      await waitFor(() => deletes().length > 0, 20_000, 'the replica to delete the namespace');
+      const held = await row();
+      expect(held?.phase).toBe('deleting');
+      replica.child.kill('SIGKILL');
+      await replica.child.exited(10_000);
+      replica = undefined;
+
+      survivor = await startGlimpseHarness('postgres', {
+        runtime,
+        database,
+        github,
+        controller: { leaseMs: leaseSeconds * 1000 },
+      });
+      await waitFor(
+        async () => {
+          const env = await row();
+          return env?.leaseOwner !== null && env?.leaseOwner !== held?.leaseOwner;
+        },
+        30_000,
+        'the survivor to take the deletion over',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      sim.faults.releaseNamespace(namespace);
+      await waitFor(
+        async () => {
+          const env = await row();
+          return env?.phase === 'deleted' && env.observedGeneration === env.generation;
+        },
+        30_000,
+        'the survivor to finish the deletion',
+      );
+      expect(sim.get('', 'namespaces', undefined, namespace)).toBeUndefined();
+      expect(deletes()).toHaveLength(1);
+    } finally {
+      sim.faults.releaseNamespace(namespace);
+      replica?.child.kill('SIGKILL');
       await survivor?.close();
       await runtime.close();
       await database.close();

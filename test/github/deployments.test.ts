@@ -65,7 +65,7 @@ describe('GitHub deployments for previews', () => {
     expect(d1).toMatchObject({
       sha: sha1,
       environment: `preview/pr-${pr}`,
-      transientEnvironment: true,
+      transientEnvironment: false,
       productionEnvironment: false,
       requiredContexts: [],
       autoMerge: false,

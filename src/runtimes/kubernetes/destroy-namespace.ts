@@ -15,7 +15,8 @@ export interface DestroyNamespaceInput {
 }
 
 /**
- * Deletes the namespace with foreground propagation and waits until reading it answers 404. Transient API errors
+ * Deletes the namespace with foreground propagation (unless it is already terminating) and waits until
+ * reading it answers 404. Transient API errors
  * are retried with backoff; a namespace still there at the timeout fails permanently.
  */
 export async function destroyNamespace(input: DestroyNamespaceInput): Promise<void> {
@@ -33,9 +34,14 @@ export async function destroyNamespace(input: DestroyNamespaceInput): Promise<vo
     }
     try {
       if (!deleted) {
-        await core.deleteNamespace({ name: namespace, propagationPolicy: 'Foreground' });
+        // A namespace already terminating was asked to go by an earlier attempt (one taken over after its
+        // replica died): it is waited for, not deleted a second time.
+        const current = await core.readNamespace({ name: namespace });
+        if (current.metadata?.deletionTimestamp === undefined) {
+          await core.deleteNamespace({ name: namespace, propagationPolicy: 'Foreground' });
+          input.log?.info({ namespace }, 'namespace deletion requested');
+        }
         deleted = true;
-        input.log?.info({ namespace }, 'namespace deletion requested');
       }
       const ns = await core.readNamespace({ name: namespace });
       lastProblem = `still ${ns.status?.phase ?? 'present'}`;
