@@ -11,6 +11,7 @@ export interface CommentUpdate {
   previewUrl?: string | undefined;
   queuePosition?: number | undefined;
   failure?: PrCommentFailure | undefined;
+  waitingFor?: string | undefined;
 }
 
 /**
@@ -54,6 +55,7 @@ export class GithubFeedback {
       now: new Date(),
       queuePosition: update.queuePosition,
       failure: update.failure,
+      waitingFor: update.waitingFor,
     });
     await this.#bestEffort(item, 'update the PR comment', async () => {
       const result = await upsertPrComment(github, {

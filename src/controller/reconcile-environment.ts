@@ -84,9 +84,13 @@ async function converge(
     await step();
     const gate = await decideGate(deps, item, config.config);
     if (gate !== undefined) {
+      const toldBefore = env.statusDetail === gate;
       await deps.updates.observe(item, generation, env.phase === 'running' ? 'running' : 'pending', {
         statusDetail: gate,
       });
+      // A fork's author cannot see Glimpse: the PR says what its preview waits for, once per reason.
+      if (env.isFork && !toldBefore)
+        await deps.feedback.comment(item, { status: 'waiting', waitingFor: gate });
       return 'observed';
     }
     const checks = await waitingForChecks(deps, item, config.config);
@@ -324,6 +328,7 @@ async function decideGate(
     labels: env.labels,
     labelSenders: env.labelSenders,
     approvedBy: env.approvedBy,
+    forksRefused: deps.runtime.refusesForks,
   });
   if (decision.kind === 'deploy') return undefined;
   if (decision.kind === 'wait') return decision.reason;

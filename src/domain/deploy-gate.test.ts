@@ -9,10 +9,17 @@ const facts = (fields: Partial<GateFacts> = {}): GateFacts => ({
   labels: [],
   labelSenders: {},
   approvedBy: null,
+  forksRefused: undefined,
   ...fields,
 });
 
 describe('decideDeployGate', () => {
+  it('refuses forks where the runtime cannot confine them, even approved and labelled by a maintainer', () => {
+    const refused = { isFork: true, forksRefused: 'no sandbox', labels: ['preview'], approvedBy: 'ada' };
+    expect(decideDeployGate(config(), facts(refused))).toEqual({ kind: 'wait', reason: 'no sandbox' });
+    expect(decideDeployGate(config(), facts({ forksRefused: 'no sandbox' }))).toEqual({ kind: 'deploy' });
+  });
+
   it('deploys an ordinary PR from the repo itself', () => {
     expect(decideDeployGate(config(), facts())).toEqual({ kind: 'deploy' });
   });

@@ -8,6 +8,8 @@ export interface GateFacts {
   labelSenders: Readonly<Record<string, string>>;
   /** A team member asked for this preview through the API, MCP or CLI. */
   approvedBy: string | null;
+  /** Set when the runtime must not run code from forks at all (local previews without a sandbox): why. */
+  forksRefused: string | undefined;
 }
 
 export type GateDecision =
@@ -17,11 +19,13 @@ export type GateDecision =
   | { kind: 'check-labeler'; login: string };
 
 /**
- * Whether a PR may deploy. Forks never deploy on their own: only once someone with write access adds the
+ * Whether a PR may deploy. Forks never deploy where the runtime cannot confine them, not even when approved.
+ * Elsewhere forks never deploy on their own: only once someone with write access adds the
  * opt-in label (or a team member asks explicitly). Repos can require the label for every PR, and can skip
  * drafts until they are ready for review.
  */
 export function decideDeployGate(config: GlimpseConfig, facts: GateFacts): GateDecision {
+  if (facts.isFork && facts.forksRefused !== undefined) return { kind: 'wait', reason: facts.forksRefused };
   if (facts.approvedBy !== null) return { kind: 'deploy' };
   if (config.skipDrafts && facts.isDraft) {
     return { kind: 'wait', reason: 'Draft pull request: it deploys once it is marked ready for review.' };

@@ -75,6 +75,7 @@ async function serve(io: CliIo): Promise<void> {
         dataDir: config.dataDir,
         bootstrapToken,
         notes: startupNotes(config, webhookSecret),
+        warnings: runtime.warnings,
       }),
     );
   } catch (error) {

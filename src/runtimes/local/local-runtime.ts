@@ -78,6 +78,12 @@ export class LocalRuntime implements Runtime {
     };
   }
 
+  get refusesForks(): string | undefined {
+    const { sandbox } = this.#options;
+    if (sandbox.mode !== 'none') return undefined;
+    return `Local previews run without a sandbox (${sandbox.reason}), so pull requests from forks are not deployed: install bubblewrap (apt-get install bubblewrap) and restart Glimpse.`;
+  }
+
   /** Where clones, worktrees, logs and the previews' HOME are kept (see `choosePreviewRoot`). */
   get workDir(): string {
     return this.#options.root;

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
+import { type Confinement, sandboxLaunch } from './sandbox-launch.ts';
 
 /** The fields of /proc/<pid>/stat that Glimpse uses. */
 export interface ProcStat {
@@ -50,12 +51,16 @@ export function groupMembers(pgid: number): ProcStat[] {
   return members;
 }
 
-/** Spawns a shell command as the leader of a new process group, so the whole tree can be signalled. */
+/**
+ * Spawns a shell command, in its sandbox, as the leader of a new process group, so the whole tree can be
+ * signalled (bubblewrap keeps the group: it and everything in its namespaces are members).
+ */
 export function spawnGroup(
   command: string,
-  options: { cwd: string; env: Record<string, string> },
+  options: { cwd: string; env: Record<string, string>; confinement: Confinement },
 ): ChildProcess {
-  return spawn('/bin/sh', ['-c', command], {
+  const launch = sandboxLaunch(options.confinement, command, options.cwd);
+  return spawn(launch.file, launch.args, {
     cwd: options.cwd,
     env: options.env,
     detached: true,
