@@ -325,8 +325,11 @@ async function decideGate(
   const decision = decideDeployGate(config, {
     isFork: env.isFork,
     isDraft: env.isDraft,
+    headSha: env.headSha,
     labels: env.labels,
     labelSenders: env.labelSenders,
+    labelShas: env.labelShas,
+    commentApproval: env.commentApproval,
     approvedBy: env.approvedBy,
     forksRefused: deps.runtime.refusesForks,
   });
@@ -336,6 +339,9 @@ async function decideGate(
     return `Cannot check that ${decision.login} may approve a fork's preview without a GitHub App.`;
   }
   if (await deps.github.hasWriteAccess(repoRef(item.repo), decision.login)) return undefined;
+  if (decision.via === 'comment') {
+    return `Ignored \`/glimpse approve\` from ${decision.login}, who has no write access to this repository; a maintainer must approve this commit.`;
+  }
   return `The \`${config.label}\` label was added by ${decision.login}, who has no write access to this repository; a maintainer must add it.`;
 }
 

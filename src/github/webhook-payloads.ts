@@ -66,3 +66,12 @@ export const CommitCheckEvent = z.object({
   sha: z.string().optional(),
 });
 export type CommitCheckEvent = z.infer<typeof CommitCheckEvent>;
+
+/** issue_comment: a comment on an issue or pull request (`issue.pull_request` is set on pull requests). */
+export const IssueCommentEvent = z.object({
+  action: z.string(),
+  issue: z.object({ number: z.number().int().positive(), pull_request: z.object({}).optional() }),
+  comment: z.object({ body: z.string(), user: z.object({ login: z.string() }) }),
+  repository: Repository,
+});
+export type IssueCommentEvent = z.infer<typeof IssueCommentEvent>;
