@@ -72,6 +72,15 @@ export class GithubFeedback {
     });
   }
 
+  /** A comment of its own on the PR, answering someone (not the status comment). */
+  async reply(item: WorkItem, body: string): Promise<void> {
+    const github = this.#github;
+    if (github === undefined) return;
+    await this.#bestEffort(item, 'answer on the PR', async () => {
+      await github.createComment(repoRef(item.repo), item.env.prNumber, body);
+    });
+  }
+
   /** Creates the GitHub deployment of this attempt; `inProgress` also reports it started. */
   async deploymentStarted(item: WorkItem, deploymentId: string, inProgress = true): Promise<void> {
     const github = this.#github;

@@ -8,6 +8,7 @@ import type { GithubClient } from '../github/github-client.ts';
 import type { Logger } from '../logger.ts';
 import { type Runtime, RuntimeFailure } from '../runtimes/runtime.ts';
 import { AttemptFeedback } from './attempt-feedback.ts';
+import { carryOutCommentCommand } from './comment-commands.ts';
 import type { ConfigSource } from './config-source.ts';
 import type { EnvironmentUpdates } from './environment-updates.ts';
 import type { GithubFeedback } from './github-feedback.ts';
@@ -55,6 +56,10 @@ export async function reconcileEnvironment(
     if (env.generation === env.observedGeneration && !expired) return;
     if (env.nextAttemptAt !== null && env.nextAttemptAt > new Date()) return;
     const signal = lease.attempt(env.generation);
+    if (!(await carryOutCommentCommand(deps, item))) {
+      await deps.updates.observe(item, env.generation, env.phase);
+      continue;
+    }
     const outcome =
       env.desiredState === 'closed' || expired
         ? await teardown(deps, item, signal, expired ? 'expired' : 'closed')

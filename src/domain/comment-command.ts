@@ -1,5 +1,6 @@
-/** What a maintainer can ask of Glimpse in a pull request comment. */
-export type CommentCommand = 'approve';
+/** What someone with write access can ask of Glimpse in a pull request comment. */
+export const COMMENT_COMMANDS = ['approve', 'deploy', 'redeploy', 'destroy'] as const;
+export type CommentCommand = (typeof COMMENT_COMMANDS)[number];
 
 const COMMAND = /^\s*\/glimpse\s+(\S+)/;
 
@@ -10,5 +11,7 @@ const COMMAND = /^\s*\/glimpse\s+(\S+)/;
 export function parseCommentCommand(body: string): CommentCommand | { unknown: string } | undefined {
   const word = COMMAND.exec(body.split('\n', 1)[0] ?? '')?.[1];
   if (word === undefined) return undefined;
-  return word === 'approve' ? word : { unknown: word };
+  return (COMMENT_COMMANDS as readonly string[]).includes(word)
+    ? (word as CommentCommand)
+    : { unknown: word };
 }

@@ -66,6 +66,12 @@ describe('decideDeployGate', () => {
       login: 'ada',
       via: 'comment',
     });
+    const draft = config({ skipDrafts: true });
+    expect(decideDeployGate(draft, facts({ isDraft: true, commentApproval: approved }))).toMatchObject({
+      kind: 'check-approver',
+    });
+    // Where nothing waits, a comment changes nothing (so a stranger's comment cannot hold a PR back).
+    expect(decideDeployGate(config(), facts({ commentApproval: approved }))).toEqual({ kind: 'deploy' });
     const stale = { isFork: true, commentApproval: { login: 'ada', sha: SHA1 } };
     expect(decideDeployGate(config(), facts(stale))).toMatchObject({
       kind: 'wait',

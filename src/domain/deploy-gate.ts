@@ -10,7 +10,7 @@ export interface GateFacts {
   labelSenders: Readonly<Record<string, string>>;
   /** The head commit when each label was added. */
   labelShas: Readonly<Record<string, string>>;
-  /** The last `/glimpse approve` comment: who, for which head commit. */
+  /** The last `/glimpse approve` or `/glimpse deploy` comment: who, for which head commit. */
   commentApproval: { login: string; sha: string } | null;
   /** A team member asked for this preview through the API, MCP or CLI. */
   approvedBy: string | null;
@@ -32,20 +32,27 @@ export type GateDecision =
  * Elsewhere forks never deploy on their own: only a commit that someone with write access approved (by adding
  * the opt-in label or commenting `/glimpse approve` while it was the head), or when a team member asks
  * explicitly; a later push waits for a new approval. Repos can require the label for every PR, and can skip
- * drafts until they are ready for review.
+ * drafts until they are ready for review; `/glimpse deploy` from someone with write access deploys those.
  */
 export function decideDeployGate(config: GlimpseConfig, facts: GateFacts): GateDecision {
   if (facts.isFork && facts.forksRefused !== undefined) return { kind: 'wait', reason: facts.forksRefused };
   if (facts.approvedBy !== null) return { kind: 'deploy' };
+  const decision = decideWithoutComment(config, facts);
+  // `/glimpse approve` (or deploy) at the head lets what waits deploy: a fork's new commit, a draft, a PR
+  // without the required label.
+  if (decision.kind === 'wait' && facts.commentApproval?.sha === facts.headSha) {
+    return { kind: 'check-approver', login: facts.commentApproval.login, via: 'comment' };
+  }
+  return decision;
+}
+
+function decideWithoutComment(config: GlimpseConfig, facts: GateFacts): GateDecision {
   if (config.skipDrafts && facts.isDraft) {
     return { kind: 'wait', reason: 'Draft pull request: it deploys once it is marked ready for review.' };
   }
   if (!facts.isFork) {
     if (!config.requireLabel || facts.labels.includes(config.label)) return { kind: 'deploy' };
     return { kind: 'wait', reason: `waiting for someone to add the \`${config.label}\` label.` };
-  }
-  if (facts.commentApproval?.sha === facts.headSha) {
-    return { kind: 'check-approver', login: facts.commentApproval.login, via: 'comment' };
   }
   if (!facts.labels.includes(config.label)) {
     if (facts.commentApproval !== null)

@@ -130,6 +130,37 @@ describe.each(databaseTargets())('a fork’s approval holds for one commit (%s)'
     expect(unknown.body).toEqual({ ignored: 'unknown command /glimpse frobnicate' });
   });
 
+  it('redeploys on `/glimpse redeploy` from a maintainer', async () => {
+    const before = (await harness.deploymentsOf(PR)).length;
+    expect((await comment('maintainer', '/glimpse redeploy')).status).toBe(202);
+    await waitFor(async () => (await harness.deploymentsOf(PR)).length === before + 1, 30_000);
+    expect((await harness.waitForPhase(PR, 'running')).deployedSha).toBe(pushedSha);
+  });
+
+  it('answers `/glimpse destroy` from someone without write access with why, once, and keeps serving', async () => {
+    expect((await comment('drive-by', '/glimpse destroy')).status).toBe(202);
+    const answer =
+      'Ignored `/glimpse destroy` from @drive-by: only people with write access to this repository can destroy its previews.';
+    const answers = () => harness.github.comments(FULL_NAME, PR).filter((c) => c.body === answer);
+    await waitFor(() => answers().length === 1);
+    const env = await harness.environment(PR);
+    await waitFor(async () => (await harness.environment(PR)).observedGeneration === env.generation);
+    expect(await harness.environment(PR)).toMatchObject({
+      phase: 'running',
+      desiredState: 'active',
+      commentCommand: null,
+    });
+    expect(answers()).toHaveLength(1);
+  });
+
+  it('removes the preview on `/glimpse destroy` from a maintainer', async () => {
+    expect((await comment('maintainer', '/glimpse destroy')).status).toBe(202);
+    expect(await harness.waitForPhase(PR, 'deleted', 30_000)).toMatchObject({
+      desiredState: 'closed',
+      url: null,
+    });
+  });
+
   it('made no request GitHub does not know, and every response matched GitHub’s description', () => {
     harness.github.assertClean();
   });

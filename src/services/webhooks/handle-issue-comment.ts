@@ -6,9 +6,10 @@ import { IssueCommentEvent } from '../../github/webhook-payloads.ts';
 import type { HandlerResult } from './handler-result.ts';
 
 /**
- * `issue_comment`: a new comment on a pull request that says `/glimpse approve` records who approved the
- * PR's head commit as Glimpse knows it now. The controller checks that person's write access before a
- * fork's commit deploys, and tells the PR when the approval does not count.
+ * `issue_comment`: a new comment on a pull request whose first line is a Glimpse command. `/glimpse approve`
+ * and `/glimpse deploy` record who approved the PR's head commit as Glimpse knows it now; `/glimpse redeploy`
+ * and `/glimpse destroy` are recorded for the controller. The controller checks the commenter's write access
+ * before anything happens, and tells the PR when a command does not count.
  */
 export async function handleIssueComment(tx: Database, payload: unknown): Promise<HandlerResult> {
   const parsed = IssueCommentEvent.safeParse(payload);
@@ -24,12 +25,17 @@ export async function handleIssueComment(tx: Database, payload: unknown): Promis
   const [repo] = await tx.select({ id: repos.id }).from(repos).where(eq(repos.githubId, event.repository.id));
   if (repo === undefined) return { outcome: 'ignored', reason: 'repository not connected' };
   const login = event.comment.user.login;
+  // approve and deploy approve the head commit now; redeploy and destroy wait for the controller's check.
+  const asked =
+    command === 'approve' || command === 'deploy'
+      ? { commentApproval: sql`jsonb_build_object('login', ${login}::text, 'sha', ${environments.headSha})` }
+      : { commentCommand: { command, login } };
   const approved = await tx
     .update(environments)
     .set({
-      commentApproval: sql`jsonb_build_object('login', ${login}::text, 'sha', ${environments.headSha})`,
+      ...asked,
       generation: sql`${environments.generation} + 1`,
-      requestedTrigger: 'webhook',
+      requestedTrigger: 'manual',
       requestedBy: login,
       attempts: 0,
       nextAttemptAt: null,
@@ -44,5 +50,9 @@ export async function handleIssueComment(tx: Database, payload: unknown): Promis
     )
     .returning({ id: environments.id });
   if (approved.length === 0) return { outcome: 'ignored', reason: 'no open preview for this pull request' };
-  return { outcome: 'applied', environmentIds: approved.map((e) => e.id), detail: `approved by ${login}` };
+  return {
+    outcome: 'applied',
+    environmentIds: approved.map((e) => e.id),
+    detail: `/glimpse ${command} from ${login}`,
+  };
 }
