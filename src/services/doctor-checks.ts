@@ -195,7 +195,11 @@ function checkSandbox(config: Config): DoctorCheck {
   try {
     const sandbox = chooseSandbox(config.local.sandbox, () => probeBubblewrap(config.local.searchPath));
     if (sandbox.mode === 'bubblewrap') {
-      return { name: 'sandbox', status: 'ok', detail: `previews run in bubblewrap (${sandbox.bwrap})` };
+      return {
+        name: 'sandbox',
+        status: 'ok',
+        detail: `previews run in bubblewrap (${sandbox.bwrap}); their memory and process count are not limited`,
+      };
     }
     return {
       name: 'sandbox',

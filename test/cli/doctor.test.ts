@@ -136,7 +136,9 @@ describe('glimpse doctor', () => {
     expect(result.stdout).toMatch(/^skip\s+github\s.*no GitHub App configured/m);
     expect(result.stdout).toMatch(/^skip\s+helm/m);
     expect(result.stdout).toMatch(/^skip\s+kubernetes/m);
-    expect(result.stdout).toMatch(/^ok\s+sandbox\s+previews run in bubblewrap \(\/usr\/bin\/bwrap\)$/m);
+    expect(result.stdout).toMatch(
+      /^ok\s+sandbox\s+previews run in bubblewrap \(\/usr\/bin\/bwrap\); their memory and process count are not limited$/m,
+    );
   });
 
   it('warns about local previews without a sandbox, and says what to install, without failing', async () => {
