@@ -14,8 +14,7 @@ import { GLIMPSE_CONFIG_FILE } from '../../src/domain/glimpse-config.ts';
 import { chooseSandbox, probeBubblewrap } from '../../src/runtimes/local/choose-sandbox.ts';
 import { createLocalRuntime } from '../../src/runtimes/local/local-runtime.ts';
 import { createTestDatabase } from '../../test/support/test-database.ts';
-
-export const BENCH_WEBHOOK_SECRET = 'local-preview-bench-secret-0123456789';
+import { BENCH_WEBHOOK_SECRET } from './bench-webhook-secret.ts';
 
 /** Epoch milliseconds at which each step was seen for one preview (absent: not seen yet). */
 export interface PreviewTimeline {
