@@ -6,6 +6,7 @@ import { chooseSandbox, probeBubblewrap, type Sandbox } from '../../src/runtimes
 import { groupMembers } from '../../src/runtimes/local/process-group.ts';
 import { type AppRepo, createAppRepo } from './support/app-repo.ts';
 import {
+  FAST_TIMING,
   type Harness,
   hostOf,
   localConfig,
@@ -78,6 +79,7 @@ describe.each([
   let dataDir: string;
   let otherWorktree: string;
   let results: Record<string, string>;
+  let sha: string;
 
   beforeAll(async () => {
     dataDir = path.join(temp.dir, 'data');
@@ -86,7 +88,7 @@ describe.each([
     writeFileSync(path.join(dataDir, 'session-secret'), 'session-test\n', { mode: 0o600 });
     writeFileSync(path.join(dataDir, 'pgdata', 'PG_VERSION'), '17\n', { mode: 0o600 });
     repo = createAppRepo(path.join(temp.dir, 'repo'));
-    const sha = repo.commit('v2', { 'probe.sh': PROBE });
+    sha = repo.commit('v2', { 'probe.sh': PROBE });
     h = await startHarness(dataDir, { sandbox: sandbox() });
     await h.runtime.deploy(
       specFor({ cloneUrl: repo.dir, commitSha: sha, prNumber: 1 }),
@@ -150,5 +152,20 @@ describe.each([
     expect(groupMembers(pid).length).toBeGreaterThan(contained ? 2 : 0); // bwrap, its init, sh or node
     await h.runtime.destroy(ref, AbortSignal.timeout(20_000));
     expect(groupMembers(pid)).toEqual([]);
+    // Its worktree and, sandboxed, its own HOME are gone; the final log stays.
+    expect(readdirSync(path.join(dataDir, 'local', 'previews', 'pr-app-2'))).toEqual(['final.log']);
+  });
+
+  it('gives an app the stop grace period to shut down, and ends it after that', async () => {
+    const config = localConfig({ env: { IGNORE_SIGTERM: '1' } });
+    const spec = specFor({ cloneUrl: repo.dir, commitSha: sha, prNumber: 3, config });
+    await h.runtime.deploy(spec, AbortSignal.timeout(30_000));
+    const pid = (await h.runtime.inspect(spec)).workloads[0]?.pid ?? -1;
+    const started = Date.now();
+    await h.runtime.destroy(spec, AbortSignal.timeout(20_000));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(FAST_TIMING.stopGraceMs);
+    expect(groupMembers(pid)).toEqual([]);
+    const log = readFileSync(path.join(dataDir, 'local', 'previews', 'pr-app-3', 'final.log'), 'utf8');
+    expect(log).toContain('ignoring SIGTERM');
   });
 });

@@ -34,6 +34,11 @@ export interface DeployContext {
   onGiveUp(preview: PreviewRecord, deployment: Deployment, report: CrashReport): void;
 }
 
+/** HOME of a sandboxed preview, in its own folder; `destroy` removes it with the worktrees. */
+export function sandboxHome(previewDir: string): string {
+  return path.join(previewDir, 'home');
+}
+
 export function fingerprintOf(spec: EnvironmentSpec): string {
   return createHash('sha256').update(spec.commitSha).update(JSON.stringify(spec.config)).digest('hex');
 }
@@ -84,7 +89,7 @@ export async function deployPreview(
       signal,
     });
     const { sandbox } = ctx.options;
-    const home = sandbox.mode === 'none' ? ctx.home : path.join(preview.dir, 'home');
+    const home = sandbox.mode === 'none' ? ctx.home : sandboxHome(preview.dir);
     await mkdir(home, { recursive: true });
     const confinement = { sandbox, writable: [deployment.worktree, home] };
     const base = { path: ctx.options.childPath, home, config: spec.config };

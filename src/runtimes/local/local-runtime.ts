@@ -13,7 +13,14 @@ import type {
 } from '../runtime.ts';
 import { RuntimeFailure } from '../runtime.ts';
 import { checkSpec } from './check-spec.ts';
-import { crashFailure, type DeployContext, deployPreview, discard, fingerprintOf } from './deploy-preview.ts';
+import {
+  crashFailure,
+  type DeployContext,
+  deployPreview,
+  discard,
+  fingerprintOf,
+  sandboxHome,
+} from './deploy-preview.ts';
 import { GitRunner } from './git-runner.ts';
 import { freePort } from './health-check.ts';
 import { KeyedLock } from './keyed-lock.ts';
@@ -197,6 +204,7 @@ export class LocalRuntime implements Runtime {
       }
       await rm(path.join(dir, 'deployments'), { recursive: true, force: true });
       await rm(path.join(dir, 'logs'), { recursive: true, force: true });
+      await rm(sandboxHome(dir), { recursive: true, force: true });
       await removePreviewState(dir);
       await this.#source.forgetPullRequest(ref.repoFullName, ref.prNumber);
       this.#options.logger.info({ environment: ref.namespace }, 'preview destroyed');

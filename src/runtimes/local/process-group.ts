@@ -6,6 +6,8 @@ import { type Confinement, sandboxLaunch } from './sandbox-launch.ts';
 /** The fields of /proc/<pid>/stat that Glimpse uses. */
 export interface ProcStat {
   pid: number;
+  /** The command name (`comm`), at most 15 characters. */
+  name: string;
   state: string;
   pgrp: number;
   /** User plus system CPU time, in clock ticks. */
@@ -27,6 +29,7 @@ export function readProcStat(pid: number): ProcStat | undefined {
   const number = (index: number) => Number(fields[index] ?? Number.NaN);
   return {
     pid,
+    name: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
     state: fields[0] ?? '?',
     pgrp: number(2),
     cpuTicks: number(11) + number(12),
@@ -89,12 +92,30 @@ function procAvailable(): boolean {
   return readProcStat(process.pid) !== undefined;
 }
 
-/** SIGTERM to the group, SIGKILL after `graceMs`; resolves once no member is left (or 5 s after SIGKILL). */
+/**
+ * SIGTERM to the group, SIGKILL after `graceMs`; resolves once no member is left (or 5 s after SIGKILL).
+ * A sandboxed group's bubblewrap processes get no SIGTERM: bwrap would die of it and take the sandbox with
+ * it at once (`--die-with-parent`), leaving the app no time to shut down. The app's exit ends them.
+ */
 export async function stopGroup(pgid: number, graceMs: number): Promise<void> {
-  if (!signalGroup(pgid, 'SIGTERM')) return;
+  if (!terminateGroup(pgid)) return;
   if (await waitGroupGone(pgid, graceMs)) return;
   signalGroup(pgid, 'SIGKILL');
   await waitGroupGone(pgid, 5_000);
+}
+
+function terminateGroup(pgid: number): boolean {
+  const members = groupMembers(pgid);
+  if (!members.some((member) => member.name === 'bwrap')) return signalGroup(pgid, 'SIGTERM');
+  for (const member of members) {
+    if (member.name === 'bwrap') continue;
+    try {
+      process.kill(member.pid, 'SIGTERM');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return true;
 }
 
 async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {

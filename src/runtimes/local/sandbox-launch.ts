@@ -10,6 +10,25 @@ const HIDDEN_FILES = ['/etc/shadow', '/etc/gshadow'];
 /** Where /etc/resolv.conf often points: name resolution must keep working, the network is shared. */
 const RESOLVER_FOLDERS = ['/run/systemd/resolve', '/run/resolvconf'];
 
+/**
+ * The sandbox's first process: runs the command (`$0`) and exits with its status. Its end ends the sandbox
+ * (bubblewrap kills whatever is left in it), so it must not die of the SIGTERM that asks the app to shut
+ * down: it catches it (a caught signal, unlike an ignored one, is not passed on to the command), and once
+ * asked to stop it also waits for what the command left running (as an unsandboxed preview's processes
+ * live on until the SIGKILL after the grace period). Without a SIGTERM it ends with the command, so an
+ * install or build step that leaves a process behind still finishes.
+ */
+const FIRST_PROCESS = [
+  't=; trap "t=1" TERM',
+  '/bin/sh -c "$0" & c=$!',
+  'while kill -0 "$c" 2>/dev/null; do wait "$c"; s=$?; done',
+  'if [ -n "$t" ]; then',
+  '  cd /proc',
+  '  while for p in [0-9]*; do [ "$p" != 1 ] && [ "$p" != $$ ] && break; p=; done; [ -n "$p" ]; do sleep 0.1; done',
+  'fi',
+  'exit "$s"',
+].join('\n');
+
 export interface Launch {
   file: string;
   args: string[];
@@ -42,7 +61,7 @@ export function sandboxLaunch(confinement: Confinement, command: string, cwd: st
   for (const file of HIDDEN_FILES) if (existsSync(file)) args.push('--ro-bind', '/dev/null', file);
   for (const folder of writable) args.push('--bind', folder, folder);
   // Last: the rest of the sandbox's root (mount points bubblewrap made) cannot be written to.
-  args.push('--remount-ro', '/', '--chdir', cwd, '/bin/sh', '-c', command);
+  args.push('--remount-ro', '/', '--chdir', cwd, '/bin/sh', '-c', FIRST_PROCESS, command);
   return { file: sandbox.bwrap, args };
 }
 
