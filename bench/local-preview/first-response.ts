@@ -9,13 +9,9 @@ import { environmentName } from '../../src/domain/environment-name.ts';
 import { createAppRepo } from '../../test/local-runtime/support/app-repo.ts';
 import { signDelivery } from '../webhook-ingest/deliveries.ts';
 import { postOnce } from '../webhook-ingest/load.ts';
+import { BENCH_WEBHOOK_SECRET } from './bench-webhook-secret.ts';
 import { nextMessage, startChild, stopChild } from './child-process.ts';
-import {
-  BENCH_WEBHOOK_SECRET,
-  type ChildMessage,
-  type ParentMessage,
-  type PreviewTimeline,
-} from './glimpse-process.ts';
+import type { ChildMessage, ParentMessage, PreviewTimeline } from './glimpse-process.ts';
 
 /** Milliseconds from posting the `pull_request` delivery to each step (undefined: not seen). */
 export interface FirstResponse {

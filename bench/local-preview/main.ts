@@ -8,7 +8,8 @@
  *    first 2xx through the proxy, for several PR numbers, with when each step happened.
  * 2. Proxy throughput: the app, the proxy and the load generator (this process) each in a process of its
  *    own; the same closed loop straight to the app, through the proxy, and through a byte relay that parses
- *    nothing (`relay-process.ts`, the baseline of the hop itself), in rounds that rotate which path goes
+ *    nothing (`relay-process.ts`, the baseline of the hop itself), and through nginx when it is installed
+ *    (one worker, upstream keep-alive: a production proxy as a second baseline), in rounds that rotate which path goes
  *    first. Once with an app that answers at once, once with one that works ~200 µs per request (closer to
  *    a real app); then the same connections at a fixed rate every path keeps up with, for the latency the
  *    hop adds.
@@ -37,6 +38,8 @@ const PRS = [1, 2, 3, 4, 5];
 const TARGET_FIRST_2XX_MS = 2_000;
 const TARGET_RATIO = 0.7;
 const TARGET_ADDED_P99_MS = 2;
+/** Glimpse's proxy against nginx in front of the same app (issue 18). */
+const TARGET_NGINX_RATIO = 0.8;
 const APP_WORK_US = [0, 200];
 /** The open-loop rate, well below what the proxy sustains in front of the slower app on this machine. */
 const FIXED_RATE = 500;
@@ -125,10 +128,12 @@ async function measureThroughput(): Promise<void> {
     const direct = medianRound(result.direct);
     const proxied = medianRound(result.proxied);
     const relayed = medianRound(result.relayed);
+    const nginx = result.nginx.length === 0 ? undefined : medianRound(result.nginx);
     rows.push(
       throughputRow(appWorkUs, 'direct', direct),
       throughputRow(appWorkUs, 'proxied', proxied),
       throughputRow(appWorkUs, 'relay', relayed),
+      ...(nginx === undefined ? [] : [throughputRow(appWorkUs, 'nginx', nginx)]),
     );
     const ratio = proxied.requestsPerSecond / direct.requestsPerSecond;
     const addedP99 = proxied.p99 - direct.p99;
@@ -144,7 +149,12 @@ async function measureThroughput(): Promise<void> {
         `added p99 ${p99Verdict(addedP99)} closed loop, ${p99Verdict(addedFixedP99)} at ${FIXED_RATE} req/s` +
         `; ratio per round ${perRound(result.proxied, result.direct).join(' ')}` +
         `\n  baseline, a byte relay that parses nothing: relay/direct ${(relayed.requestsPerSecond / direct.requestsPerSecond).toFixed(2)}, ` +
-        `proxied/relay ${(proxied.requestsPerSecond / relayed.requestsPerSecond).toFixed(2)} (per round ${perRound(result.proxied, result.relayed).join(' ')})`,
+        `proxied/relay ${(proxied.requestsPerSecond / relayed.requestsPerSecond).toFixed(2)} (per round ${perRound(result.proxied, result.relayed).join(' ')})` +
+        (nginx === undefined
+          ? '\n  nginx: not installed (Debian: apt-get install nginx-light), no nginx baseline'
+          : `\n  baseline, nginx (one worker, upstream keep-alive): nginx/direct ${(nginx.requestsPerSecond / direct.requestsPerSecond).toFixed(2)}, ` +
+            `proxied/nginx ${(proxied.requestsPerSecond / nginx.requestsPerSecond).toFixed(2)} (target >= ${TARGET_NGINX_RATIO.toFixed(2)}: ${met(proxied.requestsPerSecond / nginx.requestsPerSecond >= TARGET_NGINX_RATIO)}; per round ${perRound(result.proxied, result.nginx).join(' ')}), ` +
+            `added p99 over nginx ${(proxied.p99 - nginx.p99).toFixed(2)} ms closed loop, ${(proxied.fixedP99 - nginx.fixedP99).toFixed(2)} ms at ${FIXED_RATE} req/s`),
     );
   }
   printTable(
@@ -158,7 +168,7 @@ async function measureThroughput(): Promise<void> {
       `p99 ms @${FIXED_RATE}/s`,
       'errors',
       'app cpu µs/req',
-      'proxy/relay cpu µs/req',
+      'proxy/relay/nginx cpu µs/req',
     ],
     rows,
     2,

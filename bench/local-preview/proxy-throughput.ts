@@ -4,6 +4,7 @@ import { nextMessage, startChild, stopChild } from './child-process.ts';
 import { type LoadResult, runClosedLoop, runFixedRate } from './http-load.ts';
 import { median } from './median.ts';
 import { BENCH_NAMESPACE, type ServerChildMessage, type ServerParentMessage } from './server-messages.ts';
+import { startNginx } from './start-nginx.ts';
 
 export interface ThroughputOptions {
   /** CPU work the app does per request, in microseconds. */
@@ -30,10 +31,14 @@ export interface PathRound {
   hopCpuUs: number;
 }
 
-/** Straight to the app's port, through Glimpse's proxy, and through a byte relay (`relay-process.ts`). */
-const PATHS = ['direct', 'proxied', 'relayed'] as const;
+/**
+ * Straight to the app's port, through Glimpse's proxy, through a byte relay (`relay-process.ts`), and
+ * through nginx when it is installed (`start-nginx.ts`).
+ */
+const PATHS = ['direct', 'proxied', 'relayed', 'nginx'] as const;
 type PathName = (typeof PATHS)[number];
 
+/** `nginx` is empty when nginx is not installed. */
 export type ThroughputResult = { options: ThroughputOptions } & Record<PathName, PathRound[]>;
 
 const WARM_UP_SECONDS = 1;
@@ -68,20 +73,39 @@ export async function measureProxyThroughput(options: ThroughputOptions): Promis
         },
       ),
     ]);
+    const nginx = await startNginx(app.ready.port);
     try {
-      const paths = {
-        direct: { port: app.ready.port, host: `127.0.0.1:${app.ready.port}`, hop: undefined },
-        proxied: {
-          port: proxy.ready.port,
-          host: `${BENCH_NAMESPACE}.localhost:${proxy.ready.port}`,
-          hop: proxy.child,
-        },
-        relayed: { port: relay.ready.port, host: `127.0.0.1:${relay.ready.port}`, hop: relay.child },
-      };
+      const childCpu = (child: ChildProcess) => () => cpuMicros(child);
+      const paths: Partial<Record<PathName, { port: number; host: string; hopCpu: () => Promise<number> }>> =
+        {
+          direct: { port: app.ready.port, host: `127.0.0.1:${app.ready.port}`, hopCpu: async () => 0 },
+          proxied: {
+            port: proxy.ready.port,
+            host: `${BENCH_NAMESPACE}.localhost:${proxy.ready.port}`,
+            hopCpu: childCpu(proxy.child),
+          },
+          relayed: {
+            port: relay.ready.port,
+            host: `127.0.0.1:${relay.ready.port}`,
+            hopCpu: childCpu(relay.child),
+          },
+          ...(nginx === undefined
+            ? {}
+            : {
+                nginx: {
+                  port: nginx.port,
+                  host: `127.0.0.1:${nginx.port}`,
+                  hopCpu: async () => nginx.cpuMicros(),
+                },
+              }),
+        };
+      const names = PATHS.filter((name) => paths[name] !== undefined);
       const run = async (name: PathName, seconds: number): Promise<PathRound> => {
-        const { hop, ...path } = paths[name];
+        const chosen = paths[name];
+        if (chosen === undefined) throw new Error(`no ${name} path`);
+        const { hopCpu, ...path } = chosen;
         const target = { ...path, connections: options.connections, seconds };
-        const cpu = () => Promise.all([cpuMicros(app.child), hop === undefined ? 0 : cpuMicros(hop)]);
+        const cpu = () => Promise.all([cpuMicros(app.child), hopCpu()]);
         const before = await cpu();
         const load = await runClosedLoop(target);
         const after = await cpu();
@@ -100,18 +124,22 @@ export async function measureProxyThroughput(options: ThroughputOptions): Promis
           hopCpuUs: (after[1] - before[1]) / Math.max(1, ok),
         };
       };
-      for (const name of PATHS) await run(name, WARM_UP_SECONDS);
-      const result: ThroughputResult = { options, direct: [], proxied: [], relayed: [] };
+      for (const name of names) await run(name, WARM_UP_SECONDS);
+      const result: ThroughputResult = { options, direct: [], proxied: [], relayed: [], nginx: [] };
       for (let round = 0; round < options.rounds; round++) {
         // Each round starts with another path, so none always runs on a machine warmed by the others.
-        for (let i = 0; i < PATHS.length; i++) {
-          const name = PATHS[(round + i) % PATHS.length] as PathName;
+        for (let i = 0; i < names.length; i++) {
+          const name = names[(round + i) % names.length] as PathName;
           result[name].push(await run(name, options.seconds));
         }
       }
       return result;
     } finally {
-      await Promise.all([stopChild(proxy.child, 'SIGINT', 10_000), stopChild(relay.child, 'SIGINT', 10_000)]);
+      await Promise.all([
+        stopChild(proxy.child, 'SIGINT', 10_000),
+        stopChild(relay.child, 'SIGINT', 10_000),
+        nginx?.stop(),
+      ]);
     }
   } finally {
     await stopChild(app.child, 'SIGINT', 10_000);

@@ -9,6 +9,8 @@ export interface BannerFacts {
   dataDir: string;
   bootstrapToken: string | undefined;
   notes: string[];
+  /** Risks the operator should know about (previews without a sandbox). */
+  warnings: string[];
 }
 
 export function renderBanner(facts: BannerFacts): string {
@@ -19,6 +21,7 @@ export function renderBanner(facts: BannerFacts): string {
     `  runtime    ${facts.runtime}`,
     `  data       ${facts.dataDir}`,
     ...facts.notes.map((note) => `  note       ${note}`),
+    ...facts.warnings.map((warning) => `  WARNING    ${warning}`),
   ];
   if (facts.bootstrapToken !== undefined) {
     lines.push(

@@ -200,19 +200,33 @@ describe('derived defaults', () => {
         GLIMPSE_MAX_CONCURRENT_DEPLOYS: '50',
         GLIMPSE_RESYNC_SECONDS: '5',
         GLIMPSE_LEASE_SECONDS: '5',
+        GLIMPSE_LOCAL_SANDBOX: 'none',
+        PATH: '/opt/tools/bin:/usr/bin',
       },
       '/srv',
     );
     expect(config).toMatchObject({
-      local: { proxyPort: 0, buildTimeoutMs: 30_000, allowFileRepos: true },
+      local: {
+        proxyPort: 0,
+        buildTimeoutMs: 30_000,
+        allowFileRepos: true,
+        sandbox: 'none',
+        searchPath: '/opt/tools/bin:/usr/bin',
+      },
       baseDomain: 'previews.example.com',
       controller: { maxConcurrentDeploys: 50, leaseMs: 5_000, resyncMs: 5_000 },
     });
     expect(loadConfig({}, '/srv')).toMatchObject({
-      local: { proxyPort: 8080, buildTimeoutMs: 600_000, allowFileRepos: false },
+      local: { proxyPort: 8080, buildTimeoutMs: 600_000, allowFileRepos: false, sandbox: 'auto' },
       baseDomain: 'localhost',
       controller: { maxConcurrentDeploys: 10, leaseMs: 30_000, resyncMs: 60_000 },
     });
+  });
+
+  it('takes only the sandbox modes it knows', () => {
+    expect(() => loadConfig({ GLIMPSE_LOCAL_SANDBOX: 'docker' })).toThrow(
+      'GLIMPSE_LOCAL_SANDBOX: got "docker", expected "auto", "bubblewrap" or "none"',
+    );
   });
 
   it('offers a per-user cache, then the temp dir, for preview worktrees', () => {

@@ -118,6 +118,10 @@ const variables = {
       .transform((v) => v === '1' || v === 'true'),
     '1 or 0',
   ),
+  GLIMPSE_LOCAL_SANDBOX: variable(
+    z.enum(['auto', 'bubblewrap', 'none']).default('auto'),
+    '"auto", "bubblewrap" or "none"',
+  ),
   GLIMPSE_MAX_CONCURRENT_DEPLOYS: variable(
     z.coerce.number().int().min(1).max(1000).default(10),
     'a whole number from 1 to 1000',
@@ -189,6 +193,10 @@ export interface Config {
     proxyPort: number;
     buildTimeoutMs: number;
     allowFileRepos: boolean;
+    /** How previews' commands are confined: `auto` takes bubblewrap when it works. */
+    sandbox: 'auto' | 'bubblewrap' | 'none';
+    /** Where programs are looked up (Glimpse's PATH): previews get it, and `bwrap` is found on it. */
+    searchPath: string;
     /** Where preview worktrees go when the data dir lies inside a project: a per-user cache, then the temp dir. */
     spareDirs: string[];
   };
@@ -294,6 +302,8 @@ export function loadConfig(env: Environment, cwd = process.cwd()): Config {
       proxyPort: v.GLIMPSE_PROXY_PORT,
       buildTimeoutMs: v.GLIMPSE_BUILD_TIMEOUT_SECONDS * 1000,
       allowFileRepos: v.GLIMPSE_ALLOW_FILE_REPOS,
+      sandbox: v.GLIMPSE_LOCAL_SANDBOX,
+      searchPath: env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
       spareDirs: spareDirs(env),
     },
     baseDomain: v.GLIMPSE_BASE_DOMAIN.toLowerCase(),

@@ -105,6 +105,28 @@ export class EnvironmentUpdates {
     });
   }
 
+  /**
+   * Takes the pending comment command off the environment, unless a newer one replaced it meanwhile (that one
+   * has bumped the generation, so it is carried out next). `closed`: the command closes the environment.
+   */
+  async takeCommentCommand(
+    item: WorkItem,
+    taken: NonNullable<WorkItem['env']['commentCommand']>,
+    closed: boolean,
+  ): Promise<void> {
+    const fields = { commentCommand: null, ...(closed ? { desiredState: 'closed' as const } : {}) };
+    await this.#db
+      .update(environments)
+      .set({ ...fields, updatedAt: sql`now()` })
+      .where(
+        and(
+          eq(environments.id, item.env.id),
+          sql`${environments.commentCommand} = ${JSON.stringify(taken)}::jsonb`,
+        ),
+      );
+    Object.assign(item.env, fields);
+  }
+
   async scheduleRetry(item: WorkItem, attempts: number, delayMs: number, reason: string): Promise<void> {
     await this.setPhase(item, 'pending', {
       attempts,

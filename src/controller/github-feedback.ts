@@ -13,6 +13,7 @@ export interface CommentUpdate {
   previewUrl?: string | undefined;
   queuePosition?: number | undefined;
   failure?: PrCommentFailure | undefined;
+  waitingFor?: string | undefined;
 }
 
 /**
@@ -61,6 +62,7 @@ export class GithubFeedback {
       now: new Date(),
       queuePosition: update.queuePosition,
       failure: update.failure,
+      waitingFor: update.waitingFor,
     });
     await this.#bestEffort(item, 'update the PR comment', async () => {
       const stored = await this.#updates.commentState(item);
@@ -76,6 +78,15 @@ export class GithubFeedback {
       });
       if (result.action !== 'unchanged')
         await this.#updates.recordComment(item, result.commentId, result.bodyHash);
+    });
+  }
+
+  /** A comment of its own on the PR, answering someone (not the status comment). */
+  async reply(item: WorkItem, body: string): Promise<void> {
+    const github = this.#github;
+    if (github === undefined) return;
+    await this.#bestEffort(item, 'answer on the PR', async () => {
+      await github.createComment(repoRef(item.repo), item.env.prNumber, body);
     });
   }
 

@@ -14,6 +14,7 @@ import type { GithubClient } from '../github/github-client.ts';
 import type { Logger } from '../logger.ts';
 import { type Runtime, RuntimeFailure } from '../runtimes/runtime.ts';
 import { AttemptFeedback } from './attempt-feedback.ts';
+import { carryOutCommentCommand } from './comment-commands.ts';
 import type { ConfigSource } from './config-source.ts';
 import type { EnvironmentUpdates } from './environment-updates.ts';
 import type { GithubFeedback } from './github-feedback.ts';
@@ -76,6 +77,10 @@ async function reconcileUntilCurrent(
     if (env.generation === env.observedGeneration && !expired) return;
     if (env.nextAttemptAt !== null && env.nextAttemptAt > new Date()) return;
     const signal = lease.attempt(env.generation);
+    if (!(await carryOutCommentCommand(deps, item))) {
+      await deps.updates.observe(item, env.generation, env.phase);
+      continue;
+    }
     const outcome =
       env.desiredState === 'closed' || expired
         ? await teardown(deps, lease, item, signal, expired ? 'expired' : 'closed')
@@ -105,9 +110,13 @@ async function converge(
     await step();
     const gate = await decideGate(deps, item, config.config);
     if (gate !== undefined) {
+      const toldBefore = env.statusDetail === gate;
       await deps.updates.observe(item, generation, env.phase === 'running' ? 'running' : 'pending', {
         statusDetail: gate,
       });
+      // A fork's author cannot see Glimpse: the PR says what its preview waits for, once per reason.
+      if (env.isFork && !toldBefore)
+        await deps.feedback.comment(item, { status: 'waiting', waitingFor: gate });
       return 'observed';
     }
     const checks = await waitingForChecks(deps, item, config.config);
@@ -358,9 +367,13 @@ async function decideGate(
   const decision = decideDeployGate(config, {
     isFork: env.isFork,
     isDraft: env.isDraft,
+    headSha: env.headSha,
     labels: env.labels,
     labelSenders: env.labelSenders,
+    labelShas: env.labelShas,
+    commentApproval: env.commentApproval,
     approvedBy: env.approvedBy,
+    forksRefused: deps.runtime.refusesForks,
   });
   if (decision.kind === 'deploy') return undefined;
   if (decision.kind === 'wait') return decision.reason;
@@ -368,6 +381,9 @@ async function decideGate(
     return `Cannot check that ${decision.login} may approve a fork's preview without a GitHub App.`;
   }
   if (await deps.github.hasWriteAccess(repoRef(item.repo), decision.login)) return undefined;
+  if (decision.via === 'comment') {
+    return `Ignored \`/glimpse approve\` from ${decision.login}, who has no write access to this repository; a maintainer must approve this commit.`;
+  }
   return `The \`${config.label}\` label was added by ${decision.login}, who has no write access to this repository; a maintainer must add it.`;
 }
 

@@ -138,6 +138,12 @@ export const environments = pgTable(
     labels: jsonb('labels').$type<string[]>().notNull().default([]),
     /** Who added each label, as far as webhooks told us: the opt-in label counts only from someone with write access. */
     labelSenders: jsonb('label_senders').$type<Record<string, string>>().notNull().default({}),
+    /** The head commit when each label was added: a fork's opt-in label approves that commit only. */
+    labelShas: jsonb('label_shas').$type<Record<string, string>>().notNull().default({}),
+    /** The last `/glimpse approve` on the PR: who asked, for which head commit (checked for write access). */
+    commentApproval: jsonb('comment_approval').$type<{ login: string; sha: string }>(),
+    /** A `/glimpse redeploy` or `/glimpse destroy` not yet carried out: the controller checks who asked first. */
+    commentCommand: jsonb('comment_command').$type<{ command: 'redeploy' | 'destroy'; login: string }>(),
     prUpdatedAt: timestamp('pr_updated_at', { withTimezone: true }),
     // desired state
     desiredState: text('desired_state', { enum: ['active', 'closed'] })

@@ -3,39 +3,65 @@ import type { GlimpseConfig } from './glimpse-config.ts';
 export interface GateFacts {
   isFork: boolean;
   isDraft: boolean;
+  /** The PR's head commit now. */
+  headSha: string;
   labels: readonly string[];
   /** Who added each label, as recorded from webhooks. */
   labelSenders: Readonly<Record<string, string>>;
+  /** The head commit when each label was added. */
+  labelShas: Readonly<Record<string, string>>;
+  /** The last `/glimpse approve` or `/glimpse deploy` comment: who, for which head commit. */
+  commentApproval: { login: string; sha: string } | null;
   /** A team member asked for this preview through the API, MCP or CLI. */
   approvedBy: string | null;
+  /** Set when the runtime must not run code from forks at all (local previews without a sandbox): why. */
+  forksRefused: string | undefined;
 }
 
 export type GateDecision =
   | { kind: 'deploy' }
   | { kind: 'wait'; reason: string }
-  /** The opt-in label is there, but only counts if whoever added it has write access to the base repo. */
-  | { kind: 'check-labeler'; login: string };
+  /**
+   * A fork's head commit was approved, by the opt-in label or a `/glimpse approve` comment; it only counts
+   * if `login` has write access to the base repo.
+   */
+  | { kind: 'check-approver'; login: string; via: 'label' | 'comment' };
 
 /**
- * Whether a PR may deploy. Forks never deploy on their own: only once someone with write access adds the
- * opt-in label (or a team member asks explicitly). Repos can require the label for every PR, and can skip
- * drafts until they are ready for review.
+ * Whether a PR may deploy. Forks never deploy where the runtime cannot confine them, not even when approved.
+ * Elsewhere forks never deploy on their own: only a commit that someone with write access approved (by adding
+ * the opt-in label or commenting `/glimpse approve` while it was the head), or when a team member asks
+ * explicitly; a later push waits for a new approval. Repos can require the label for every PR, and can skip
+ * drafts until they are ready for review; `/glimpse deploy` from someone with write access deploys those.
  */
 export function decideDeployGate(config: GlimpseConfig, facts: GateFacts): GateDecision {
+  if (facts.isFork && facts.forksRefused !== undefined) return { kind: 'wait', reason: facts.forksRefused };
   if (facts.approvedBy !== null) return { kind: 'deploy' };
+  const decision = decideWithoutComment(config, facts);
+  // `/glimpse approve` (or deploy) at the head lets what waits deploy: a fork's new commit, a draft, a PR
+  // without the required label.
+  if (decision.kind === 'wait' && facts.commentApproval?.sha === facts.headSha) {
+    return { kind: 'check-approver', login: facts.commentApproval.login, via: 'comment' };
+  }
+  return decision;
+}
+
+function decideWithoutComment(config: GlimpseConfig, facts: GateFacts): GateDecision {
   if (config.skipDrafts && facts.isDraft) {
     return { kind: 'wait', reason: 'Draft pull request: it deploys once it is marked ready for review.' };
   }
-  const needsLabel = facts.isFork || config.requireLabel;
-  if (!needsLabel) return { kind: 'deploy' };
-  const who = facts.isFork ? 'a maintainer (someone with write access)' : 'someone';
+  if (!facts.isFork) {
+    if (!config.requireLabel || facts.labels.includes(config.label)) return { kind: 'deploy' };
+    return { kind: 'wait', reason: `waiting for someone to add the \`${config.label}\` label.` };
+  }
   if (!facts.labels.includes(config.label)) {
+    if (facts.commentApproval !== null)
+      return { kind: 'wait', reason: newCommits(facts, facts.commentApproval) };
     return {
       kind: 'wait',
-      reason: `${facts.isFork ? 'Pull request from a fork: ' : ''}waiting for ${who} to add the \`${config.label}\` label.`,
+      reason: `Pull request from a fork: waiting for a maintainer (someone with write access) to add the \`${config.label}\` label or comment \`/glimpse approve\`.`,
     };
   }
-  if (!facts.isFork) return { kind: 'deploy' };
   const labeler = facts.labelSenders[config.label];
   if (labeler === undefined) {
     return {
@@ -43,5 +69,14 @@ export function decideDeployGate(config: GlimpseConfig, facts: GateFacts): GateD
       reason: `Pull request from a fork: the \`${config.label}\` label must be added by a maintainer after the PR was opened.`,
     };
   }
-  return { kind: 'check-labeler', login: labeler };
+  const labelSha = facts.labelShas[config.label];
+  if (labelSha !== facts.headSha)
+    return { kind: 'wait', reason: newCommits(facts, { login: labeler, sha: labelSha }) };
+  return { kind: 'check-approver', login: labeler, via: 'label' };
+}
+
+/** Why a fork that was approved before waits again: its head moved on since. */
+function newCommits(facts: GateFacts, approval: { login: string; sha: string | undefined }): string {
+  const before = approval.sha === undefined ? 'an earlier commit' : `\`${approval.sha.slice(0, 7)}\``;
+  return `Pull request from a fork: ${approval.login} approved ${before}, and new commits were pushed since. A maintainer must approve \`${facts.headSha.slice(0, 7)}\`: comment \`/glimpse approve\`.`;
 }

@@ -34,7 +34,7 @@ export function githubAppManifest(publicUrl: string, name: string): GithubAppMan
       statuses: 'read',
       metadata: 'read',
     },
-    default_events: ['pull_request', 'repository', 'check_run', 'check_suite', 'status'],
+    default_events: ['pull_request', 'issue_comment', 'repository', 'check_run', 'check_suite', 'status'],
   };
 }
 

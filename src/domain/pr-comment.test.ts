@@ -26,6 +26,16 @@ describe('renderPrComment', () => {
     expect(body).toContain(url);
   });
 
+  it('says what a waiting preview waits for', () => {
+    const body = renderPrComment({
+      ...base,
+      status: 'waiting',
+      waitingFor: 'A maintainer must approve\nthis commit.',
+    });
+    expect(body).toContain('✋ Waiting');
+    expect(body).toContain('**Waiting:** A maintainer must approve this commit.');
+  });
+
   it('shows the queue position while pending', () => {
     expect(renderPrComment({ ...base, status: 'pending', queuePosition: 3 })).toContain(
       '| Queue position | 3 |',

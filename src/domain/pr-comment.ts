@@ -3,6 +3,7 @@ export const PR_COMMENT_MARKER = '<!-- glimpse:preview -->';
 
 export type PrCommentStatus =
   | 'pending'
+  | 'waiting'
   | 'building'
   | 'deploying'
   | 'running'
@@ -30,12 +31,15 @@ export interface PrCommentInput {
   /** 1-based position in the deploy queue while pending. */
   queuePosition?: number | undefined;
   failure?: PrCommentFailure | undefined;
+  /** While waiting: what the preview waits for (an approval, a label), or why it cannot deploy. */
+  waitingFor?: string | undefined;
 }
 
 export const MAX_LOG_LINES = 30;
 
 const headline: Record<PrCommentStatus, string> = {
   pending: '⏳ Queued',
+  waiting: '✋ Waiting',
   building: '🔨 Building',
   deploying: '🚀 Deploying',
   running: '✅ Running',
@@ -84,6 +88,9 @@ export function renderPrComment(input: PrCommentInput): string {
         '',
       );
     }
+  }
+  if (input.status === 'waiting' && input.waitingFor !== undefined) {
+    lines.push(`**Waiting:** ${oneLine(input.waitingFor)}`, '');
   }
   if (input.status === 'expired') {
     lines.push(

@@ -83,3 +83,12 @@ export type CommitCheckEvent = z.infer<typeof CommitCheckEvent>;
 /** `repository`: renamed, transferred, deleted (and actions Glimpse ignores). */
 export const RepositoryEvent = z.object({ action: Text, repository: Repository });
 export type RepositoryEvent = z.infer<typeof RepositoryEvent>;
+
+/** issue_comment: a comment on an issue or pull request (`issue.pull_request` is set on pull requests). */
+export const IssueCommentEvent = z.object({
+  action: Text,
+  issue: z.object({ number: PrNumber, pull_request: z.object({}).optional() }),
+  comment: z.object({ body: Text, user: z.object({ login: Text }) }),
+  repository: Repository,
+});
+export type IssueCommentEvent = z.infer<typeof IssueCommentEvent>;

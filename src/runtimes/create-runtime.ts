@@ -12,6 +12,8 @@ export interface CreatedRuntime {
   configSource: ConfigSource | undefined;
   /** One line for the banner: where previews are reachable. */
   description: string;
+  /** What the banner must warn about (previews that run without a sandbox). */
+  warnings: string[];
 }
 
 /**
@@ -53,10 +55,15 @@ export async function createRuntime(
       runtime,
       configSource: undefined,
       description: `Kubernetes namespaces, served at ${config.previewUrlScheme ?? 'https'}://pr-<repo>-<number>.${config.baseDomain}`,
+      warnings: [],
     };
   }
   const { createLocalRuntime } = await import('./local/local-runtime.ts');
+  const { chooseSandbox, probeBubblewrap } = await import('./local/choose-sandbox.ts');
+  const sandbox = chooseSandbox(config.local.sandbox, () => probeBubblewrap(config.local.searchPath));
   const local = await createLocalRuntime({
+    sandbox,
+    childPath: config.local.searchPath,
     dataDir: config.dataDir,
     spareDirs: config.local.spareDirs,
     publicUrl: config.publicUrl,
@@ -82,7 +89,8 @@ export async function createRuntime(
           path: GLIMPSE_CONFIG_FILE,
         }),
     },
-    description: `local processes, served at ${local.urlOf('pr-<repo>-<number>')} (worktrees in ${local.workDir})`,
+    description: `local processes${sandbox.mode === 'none' ? '' : ` in ${sandbox.mode}`}, served at ${local.urlOf('pr-<repo>-<number>')} (worktrees in ${local.workDir})`,
+    warnings: local.refusesForks === undefined ? [] : [local.refusesForks],
   };
 }
 

@@ -6,6 +6,8 @@ import type { GlimpseConfig } from '../domain/glimpse-config.ts';
  */
 export interface Runtime {
   readonly name: 'local' | 'kubernetes';
+  /** Set when this runtime must not run code from forks (local previews without a sandbox): why not. */
+  readonly refusesForks?: string | undefined;
   /** Idempotent: apply, then wait until ready or failed. Rejects with a RuntimeFailure. */
   deploy(spec: EnvironmentSpec, signal: AbortSignal): Promise<Deployed>;
   /** Idempotent: returns once everything of the environment is gone. */

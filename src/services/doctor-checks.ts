@@ -9,10 +9,12 @@ import { createAppJwt, parsePrivateKey } from '../github/create-app-jwt.ts';
 import { createGithubApp } from '../github/create-github-app.ts';
 import type { Logger } from '../logger.ts';
 import { checkKubernetesAccess } from '../runtimes/kubernetes/check-kubernetes-access.ts';
+import { chooseSandbox, probeBubblewrap } from '../runtimes/local/choose-sandbox.ts';
 
 export interface DoctorCheck {
-  name: 'database' | 'github' | 'helm' | 'kubernetes';
-  status: 'ok' | 'failed' | 'skipped';
+  name: 'database' | 'github' | 'helm' | 'kubernetes' | 'sandbox';
+  /** `warning`: Glimpse works, with a risk the operator should know about. */
+  status: 'ok' | 'failed' | 'skipped' | 'warning';
   /** What was found, or what is wrong. */
   detail: string;
   /** What to do about a failure (e.g. the RBAC rules to add). */
@@ -27,13 +29,17 @@ export interface DoctorDeps {
   now?: () => number;
 }
 
-/** Checks that Glimpse can work with what it is configured with: database, GitHub App, helm, Kubernetes. */
+/**
+ * Checks that Glimpse can work with what it is configured with: database, GitHub App, helm, Kubernetes,
+ * and the sandbox of local previews.
+ */
 export async function runDoctorChecks(deps: DoctorDeps): Promise<DoctorCheck[]> {
   const installations: number[] = [];
   const checks: DoctorCheck[] = [await checkDatabase(deps, installations)];
   checks.push(await checkGithub(deps, installations));
   checks.push(await checkHelm(deps.config));
   checks.push(await checkKubernetes(deps.config));
+  checks.push(checkSandbox(deps.config));
   return checks;
 }
 
@@ -175,6 +181,34 @@ async function checkKubernetes(config: Config): Promise<DoctorCheck> {
       `cannot check access: ${messageOf(error)}`,
       'Check KUBECONFIG (or the in-cluster service account) and that the API server is reachable.',
     );
+  }
+}
+
+function checkSandbox(config: Config): DoctorCheck {
+  if (config.runtime !== 'local') {
+    return {
+      name: 'sandbox',
+      status: 'skipped',
+      detail: 'only for the local runtime (GLIMPSE_RUNTIME=local)',
+    };
+  }
+  try {
+    const sandbox = chooseSandbox(config.local.sandbox, () => probeBubblewrap(config.local.searchPath));
+    if (sandbox.mode === 'bubblewrap') {
+      return {
+        name: 'sandbox',
+        status: 'ok',
+        detail: `previews run in bubblewrap (${sandbox.bwrap}); their memory and process count are not limited`,
+      };
+    }
+    return {
+      name: 'sandbox',
+      status: 'warning',
+      detail: `previews run without a sandbox (${sandbox.reason}): they can read what Glimpse's user can, and pull requests from forks are not deployed`,
+      fix: 'Install bubblewrap (Debian and Ubuntu: apt-get install bubblewrap) and leave GLIMPSE_LOCAL_SANDBOX unset.',
+    };
+  } catch (error) {
+    return failed('sandbox', messageOf(error));
   }
 }
 

@@ -136,5 +136,25 @@ describe('glimpse doctor', () => {
     expect(result.stdout).toMatch(/^skip\s+github\s.*no GitHub App configured/m);
     expect(result.stdout).toMatch(/^skip\s+helm/m);
     expect(result.stdout).toMatch(/^skip\s+kubernetes/m);
+    expect(result.stdout).toMatch(
+      /^ok\s+sandbox\s+previews run in bubblewrap \(\/usr\/bin\/bwrap\); their memory and process count are not limited$/m,
+    );
+  });
+
+  it('warns about local previews without a sandbox, and says what to install, without failing', async () => {
+    const result = await cli({ GLIMPSE_DATA_DIR: dataDir, GLIMPSE_LOCAL_SANDBOX: 'none' }, 'doctor');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(
+      /^WARN\s+sandbox\s+previews run without a sandbox \(GLIMPSE_LOCAL_SANDBOX=none\): .*pull requests from forks are not deployed$/m,
+    );
+    expect(result.stdout).toContain('apt-get install bubblewrap');
+    const missing = await cli(
+      { GLIMPSE_DATA_DIR: dataDir, GLIMPSE_LOCAL_SANDBOX: 'bubblewrap', PATH: '/nonexistent' },
+      'doctor',
+    );
+    expect(missing.stdout).toMatch(
+      /^FAIL\s+sandbox\s+GLIMPSE_LOCAL_SANDBOX=bubblewrap, but bwrap is not installed/m,
+    );
+    expect(missing.exitCode).toBe(1);
   });
 });

@@ -255,6 +255,13 @@ describe.each(databaseTargets())('previews on the local runtime, end to end (%s)
       updatedAt: '2024-01-04T00:00:00Z',
       labels: ['preview'],
     });
+    // The label approved the fork's earlier commit only: a maintainer approves this one.
+    await harness.deliver('issue_comment', 'created', {
+      issue: { number: 5, pull_request: { url: `https://api.github.com/repos/${FULL_NAME}/pulls/5` } },
+      comment: { body: '/glimpse approve', user: { login: 'maintainer' } },
+      repository: { id: repo.id, full_name: FULL_NAME },
+      installation: { id: 4242 },
+    });
     await waitFor(async () => (await harness.environment(5)).deployedSha === sha, 30_000);
     await waitFor(() => comments(5)[0]?.body.includes(sha.slice(0, 7)));
     expect(comments(5)).toHaveLength(1);

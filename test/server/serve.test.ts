@@ -59,7 +59,8 @@ describe.each(databaseTargets())('glimpse serve on %s', (target) => {
     expect(banner).toContain(
       target === 'pglite' ? `embedded PGlite in ${dataDir}` : 'PostgreSQL at 127.0.0.1:5432/',
     );
-    expect(banner).toMatch(/runtime\s+local/);
+    expect(banner).toMatch(/runtime\s+local: local processes in bubblewrap, served at/);
+    expect(banner).not.toContain('WARNING');
     expect(banner).toContain(`data       ${dataDir}`);
     expect(banner).toMatch(/one-time login token \(shown only now\):\n\s+glp_\S+/);
     if (databaseUrl !== undefined) expect(banner).not.toContain(databaseUrl);
@@ -83,6 +84,17 @@ describe.each(databaseTargets())('glimpse serve on %s', (target) => {
     running.push(glimpse);
     await glimpse.waitForOutput(BANNER, 60_000);
     expect((await stat(path.join(fresh, 'session-secret'))).isFile()).toBe(true);
+  });
+
+  it('warns in the banner when local previews run without a sandbox, and that forks are refused', async () => {
+    const port = await freePort();
+    const glimpse = startGlimpse(['serve'], { ...env(port), GLIMPSE_LOCAL_SANDBOX: 'none' });
+    running.push(glimpse);
+    await glimpse.waitForOutput(BANNER);
+    await glimpse.waitForOutput(/WARNING/);
+    expect(glimpse.output()).toMatch(
+      /^ {2}WARNING {4}Local previews run without a sandbox \(GLIMPSE_LOCAL_SANDBOX=none\), so pull requests from forks are not deployed: install bubblewrap/m,
+    );
   });
 
   it('exits 0 within 10 seconds of SIGTERM, and of SIGINT', async () => {

@@ -274,7 +274,7 @@ describe.each(databaseTargets())('webhook intake on %s', (target) => {
     expect(await environment(3)).toMatchObject({ desiredState: 'active', headSha: SHA(3), generation: 1 });
   });
 
-  it('records forks, drafts and who added which label', async () => {
+  it('records forks, drafts and who added which label at which commit', async () => {
     const fork = {
       head: { sha: SHA(4), ref: 'patch-1', repo: { id: 999, full_name: 'stranger/Hello-World' } },
     };
@@ -301,6 +301,7 @@ describe.each(databaseTargets())('webhook intake on %s', (target) => {
     expect(await environment(4)).toMatchObject({
       labels: ['preview'],
       labelSenders: { preview: 'maintainer' },
+      labelShas: { preview: SHA(4) },
       generation: 2,
     });
     await pr('ready_for_review', 4, SHA(4), '2024-01-03T00:00:00Z', {
@@ -318,7 +319,12 @@ describe.each(databaseTargets())('webhook intake on %s', (target) => {
       label: { name: 'preview' },
       pull_request: { ...fork, number: 4, updated_at: '2024-01-04T00:00:00Z', labels: [] },
     });
-    expect(await environment(4)).toMatchObject({ labels: [], labelSenders: {}, generation: 4 });
+    expect(await environment(4)).toMatchObject({
+      labels: [],
+      labelSenders: {},
+      labelShas: {},
+      generation: 4,
+    });
   });
 
   it('keeps who added a label while pushes carry it, and forgets it once a push does not', async () => {

@@ -5,11 +5,13 @@ import { createLogger } from '../../logger.ts';
 import { type CliIo, printJson } from '../cli-io.ts';
 import { ChecksFailed } from '../exit-code.ts';
 
+const MARKS = { ok: 'ok  ', skipped: 'skip', warning: 'WARN', failed: 'FAIL' } as const;
+
 export function registerDoctorCommand(program: Command, io: CliIo): void {
   program
     .command('doctor')
     .description(
-      'check the database, the GitHub App, helm and Kubernetes permissions; exit 1 if anything is missing',
+      'check the database, the GitHub App, helm, Kubernetes permissions and the local sandbox; exit 1 if anything is missing',
     )
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
@@ -24,7 +26,7 @@ export function registerDoctorCommand(program: Command, io: CliIo): void {
       if (options.json) printJson(io, { ok: checks.every((c) => c.status !== 'failed'), checks });
       else {
         for (const check of checks) {
-          const mark = check.status === 'ok' ? 'ok  ' : check.status === 'skipped' ? 'skip' : 'FAIL';
+          const mark = MARKS[check.status];
           io.stdout(`${mark}  ${check.name.padEnd(10)}  ${check.detail}\n`);
           if (check.fix !== undefined) io.stdout(`${indent(check.fix)}\n`);
         }

@@ -90,6 +90,7 @@ async function serve(io: CliIo): Promise<void> {
         dataDir: config.dataDir,
         bootstrapToken,
         notes: startupNotes(config, webhookSecret, sources),
+        warnings: runtime.warnings,
       }),
     );
   } catch (error) {

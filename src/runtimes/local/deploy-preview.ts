@@ -21,7 +21,10 @@ export interface DeployContext {
   options: ResolvedOptions;
   source: SourceCache;
   proxy: ReverseProxy;
-  /** HOME of every preview: a sandbox under the data dir, shared so package caches are reused. */
+  /**
+   * HOME of every unconfined preview, shared so package caches are reused. A sandboxed preview gets its
+   * own (`<preview dir>/home`): a shared one would let one preview plant files another one runs.
+   */
   home: string;
   persist(preview: PreviewRecord): Promise<void>;
   url(namespace: string): string;
@@ -29,6 +32,11 @@ export interface DeployContext {
   allocatePort(): Promise<number>;
   releasePort(port: number): void;
   onGiveUp(preview: PreviewRecord, deployment: Deployment, report: CrashReport): void;
+}
+
+/** HOME of a sandboxed preview, in its own folder; `destroy` removes it with the worktrees. */
+export function sandboxHome(previewDir: string): string {
+  return path.join(previewDir, 'home');
 }
 
 export function fingerprintOf(spec: EnvironmentSpec): string {
@@ -80,7 +88,11 @@ export async function deployPreview(
       timeoutMs: ctx.options.buildTimeoutMs,
       signal,
     });
-    const base = { path: ctx.options.childPath, home: ctx.home, config: spec.config };
+    const { sandbox } = ctx.options;
+    const home = sandbox.mode === 'none' ? ctx.home : sandboxHome(preview.dir);
+    await mkdir(home, { recursive: true });
+    const confinement = { sandbox, writable: [deployment.worktree, home] };
+    const base = { path: ctx.options.childPath, home, config: spec.config };
     const facts = { commitSha: spec.commitSha, prNumber: spec.prNumber };
     const deadline = Date.now() + ctx.options.buildTimeoutMs;
     for (const [name, command] of [
@@ -93,6 +105,7 @@ export async function deployPreview(
         command,
         cwd: deployment.worktree,
         env: childEnvironment({ ...base, ...facts }),
+        confinement,
         log,
         deadline,
         signal,
@@ -124,6 +137,7 @@ export async function deployPreview(
       command: start,
       cwd: deployment.worktree,
       env: childEnvironment({ ...base, ...facts, port }),
+      confinement,
       log,
       timing,
       logger,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { EnvironmentRef } from '../runtime.ts';
+import type { Sandbox } from './choose-sandbox.ts';
 
 /** A running preview that crashed too often and was given up; the controller should mark it failed. */
 export interface PreviewFailure {
@@ -57,6 +58,8 @@ export interface LocalRuntimeOptions {
   /** Accept file:// and plain-path clone URLs (GLIMPSE_ALLOW_FILE_REPOS; for tests and demos). */
   allowFileRepos?: boolean;
   logger: Logger;
+  /** How previews' commands are confined (GLIMPSE_LOCAL_SANDBOX, see `chooseSandbox`). */
+  sandbox: Sandbox;
   /** PATH given to git and to previews; defaults to Glimpse's PATH. */
   childPath?: string;
   /** Size after which a deployment log is rotated. */
@@ -78,6 +81,7 @@ export interface ResolvedOptions {
   healthTimeoutMs: number;
   allowFileRepos: boolean;
   logger: Logger;
+  sandbox: Sandbox;
   childPath: string;
   maxLogBytes: number;
   onPreviewFailed: (failure: PreviewFailure) => void;
@@ -108,6 +112,7 @@ export function resolveOptions(options: LocalRuntimeOptions, root: string): Reso
     healthTimeoutMs: options.healthTimeoutMs ?? 120_000,
     allowFileRepos: options.allowFileRepos ?? false,
     logger: options.logger,
+    sandbox: options.sandbox,
     childPath: options.childPath ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     maxLogBytes: options.maxLogBytes ?? 20 * 1024 * 1024,
     onPreviewFailed: options.onPreviewFailed ?? (() => {}),

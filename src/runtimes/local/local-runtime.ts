@@ -13,7 +13,14 @@ import type {
 } from '../runtime.ts';
 import { RuntimeFailure } from '../runtime.ts';
 import { checkSpec } from './check-spec.ts';
-import { crashFailure, type DeployContext, deployPreview, discard, fingerprintOf } from './deploy-preview.ts';
+import {
+  crashFailure,
+  type DeployContext,
+  deployPreview,
+  discard,
+  fingerprintOf,
+  sandboxHome,
+} from './deploy-preview.ts';
 import { GitRunner } from './git-runner.ts';
 import { freePort } from './health-check.ts';
 import { KeyedLock } from './keyed-lock.ts';
@@ -76,6 +83,12 @@ export class LocalRuntime implements Runtime {
       releasePort: (port) => this.#ports.delete(port),
       onGiveUp: (preview, deployment, report) => this.#onGiveUp(preview, deployment, report),
     };
+  }
+
+  get refusesForks(): string | undefined {
+    const { sandbox } = this.#options;
+    if (sandbox.mode !== 'none') return undefined;
+    return `Local previews run without a sandbox (${sandbox.reason}), so pull requests from forks are not deployed: install bubblewrap (apt-get install bubblewrap) and restart Glimpse.`;
   }
 
   /** Where clones, worktrees, logs and the previews' HOME are kept (see `choosePreviewRoot`). */
@@ -191,6 +204,7 @@ export class LocalRuntime implements Runtime {
       }
       await rm(path.join(dir, 'deployments'), { recursive: true, force: true });
       await rm(path.join(dir, 'logs'), { recursive: true, force: true });
+      await rm(sandboxHome(dir), { recursive: true, force: true });
       await removePreviewState(dir);
       await this.#source.forgetPullRequest(ref.repoFullName, ref.prNumber);
       this.#options.logger.info({ environment: ref.namespace }, 'preview destroyed');

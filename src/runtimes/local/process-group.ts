@@ -1,10 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
+import { type Confinement, sandboxLaunch } from './sandbox-launch.ts';
 
 /** The fields of /proc/<pid>/stat that Glimpse uses. */
 export interface ProcStat {
   pid: number;
+  /** The command name (`comm`), at most 15 characters. */
+  name: string;
   state: string;
   pgrp: number;
   /** User plus system CPU time, in clock ticks. */
@@ -26,6 +29,7 @@ export function readProcStat(pid: number): ProcStat | undefined {
   const number = (index: number) => Number(fields[index] ?? Number.NaN);
   return {
     pid,
+    name: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
     state: fields[0] ?? '?',
     pgrp: number(2),
     cpuTicks: number(11) + number(12),
@@ -50,12 +54,16 @@ export function groupMembers(pgid: number): ProcStat[] {
   return members;
 }
 
-/** Spawns a shell command as the leader of a new process group, so the whole tree can be signalled. */
+/**
+ * Spawns a shell command, in its sandbox, as the leader of a new process group, so the whole tree can be
+ * signalled (bubblewrap keeps the group: it and everything in its namespaces are members).
+ */
 export function spawnGroup(
   command: string,
-  options: { cwd: string; env: Record<string, string> },
+  options: { cwd: string; env: Record<string, string>; confinement: Confinement },
 ): ChildProcess {
-  return spawn('/bin/sh', ['-c', command], {
+  const launch = sandboxLaunch(options.confinement, command, options.cwd);
+  return spawn(launch.file, launch.args, {
     cwd: options.cwd,
     env: options.env,
     detached: true,
@@ -84,12 +92,30 @@ function procAvailable(): boolean {
   return readProcStat(process.pid) !== undefined;
 }
 
-/** SIGTERM to the group, SIGKILL after `graceMs`; resolves once no member is left (or 5 s after SIGKILL). */
+/**
+ * SIGTERM to the group, SIGKILL after `graceMs`; resolves once no member is left (or 5 s after SIGKILL).
+ * A sandboxed group's bubblewrap processes get no SIGTERM: bwrap would die of it and take the sandbox with
+ * it at once (`--die-with-parent`), leaving the app no time to shut down. The app's exit ends them.
+ */
 export async function stopGroup(pgid: number, graceMs: number): Promise<void> {
-  if (!signalGroup(pgid, 'SIGTERM')) return;
+  if (!terminateGroup(pgid)) return;
   if (await waitGroupGone(pgid, graceMs)) return;
   signalGroup(pgid, 'SIGKILL');
   await waitGroupGone(pgid, 5_000);
+}
+
+function terminateGroup(pgid: number): boolean {
+  const members = groupMembers(pgid);
+  if (!members.some((member) => member.name === 'bwrap')) return signalGroup(pgid, 'SIGTERM');
+  for (const member of members) {
+    if (member.name === 'bwrap') continue;
+    try {
+      process.kill(member.pid, 'SIGTERM');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return true;
 }
 
 async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {

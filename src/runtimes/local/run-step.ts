@@ -1,5 +1,6 @@
 import type { LogWriter } from './log-writer.ts';
 import { spawnGroup, stopGroup } from './process-group.ts';
+import type { Confinement } from './sandbox-launch.ts';
 
 export interface StepResult {
   exitCode: number | null;
@@ -18,6 +19,7 @@ export function runStep(options: {
   command: string;
   cwd: string;
   env: Record<string, string>;
+  confinement: Confinement;
   log: LogWriter;
   deadline: number;
   signal: AbortSignal;
@@ -26,7 +28,11 @@ export function runStep(options: {
 }): Promise<StepResult> {
   return new Promise((resolve) => {
     options.log.line('glimpse', `running ${options.name}: ${options.command}`);
-    const child = spawnGroup(options.command, { cwd: options.cwd, env: options.env });
+    const child = spawnGroup(options.command, {
+      cwd: options.cwd,
+      env: options.env,
+      confinement: options.confinement,
+    });
     let timedOut = false;
     let aborted = false;
     const stop = () => {

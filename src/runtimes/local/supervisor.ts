@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
 import type { LogWriter } from './log-writer.ts';
 import { readProcStat, spawnGroup, stopGroup } from './process-group.ts';
+import type { Confinement } from './sandbox-launch.ts';
 
 export interface SupervisorTiming {
   restartBackoffMs: number;
@@ -27,6 +28,7 @@ export class Supervisor {
   readonly #command: string;
   readonly #cwd: string;
   readonly #env: Record<string, string>;
+  readonly #confinement: Confinement;
   readonly #log: LogWriter;
   readonly #timing: SupervisorTiming;
   readonly #logger: Logger;
@@ -45,6 +47,7 @@ export class Supervisor {
     command: string;
     cwd: string;
     env: Record<string, string>;
+    confinement: Confinement;
     log: LogWriter;
     timing: SupervisorTiming;
     logger: Logger;
@@ -54,6 +57,7 @@ export class Supervisor {
     this.#command = options.command;
     this.#cwd = options.cwd;
     this.#env = options.env;
+    this.#confinement = options.confinement;
     this.#log = options.log;
     this.#timing = options.timing;
     this.#logger = options.logger;
@@ -67,7 +71,11 @@ export class Supervisor {
 
   start(): void {
     this.#log.line('glimpse', `starting: ${this.#command}`);
-    const child = spawnGroup(this.#command, { cwd: this.#cwd, env: this.#env });
+    const child = spawnGroup(this.#command, {
+      cwd: this.#cwd,
+      env: this.#env,
+      confinement: this.#confinement,
+    });
     this.#child = child;
     this.state = 'running';
     this.startedAt = new Date();

@@ -60,6 +60,7 @@ export async function recordPullRequest(tx: Database, change: PullRequestChange)
       desiredState: environments.desiredState,
       prUpdatedAt: environments.prUpdatedAt,
       labelSenders: environments.labelSenders,
+      labelShas: environments.labelShas,
     })
     .from(environments)
     .where(and(eq(environments.repoId, snapshot.repoId), eq(environments.prNumber, snapshot.number)))
@@ -73,17 +74,21 @@ export async function recordPullRequest(tx: Database, change: PullRequestChange)
   }
 
   const labelSenders = { ...(existing?.labelSenders ?? {}) };
+  const labelShas = { ...(existing?.labelShas ?? {}) };
   if (change.label !== undefined) {
     if (snapshot.labels.includes(change.label.name) && change.label.addedBy !== undefined) {
       labelSenders[change.label.name] = change.label.addedBy;
+      labelShas[change.label.name] = snapshot.headSha;
     } else {
       delete labelSenders[change.label.name];
+      delete labelShas[change.label.name];
     }
   }
   for (const name of Object.keys(labelSenders))
     if (!snapshot.labels.includes(name)) delete labelSenders[name];
+  for (const name of Object.keys(labelShas)) if (!snapshot.labels.includes(name)) delete labelShas[name];
 
-  const fields = { ...desiredStateFields(snapshot, change), labelSenders };
+  const fields = { ...desiredStateFields(snapshot, change), labelSenders, labelShas };
 
   if (existing !== undefined) {
     await tx

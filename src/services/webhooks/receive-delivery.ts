@@ -4,6 +4,7 @@ import { wakeWorkers } from '../../db/notify-work.ts';
 import { webhookDeliveries } from '../../db/schema.ts';
 import { handleCommitChecks } from './handle-commit-checks.ts';
 import { handleInstallation, handleInstallationRepositories } from './handle-installation.ts';
+import { handleIssueComment } from './handle-issue-comment.ts';
 import { handlePullRequest, readPullRequestEvent } from './handle-pull-request.ts';
 import { handleRepository } from './handle-repository.ts';
 import type { HandlerResult } from './handler-result.ts';
@@ -28,6 +29,7 @@ const HANDLERS = new Map<string, Handler>([
   ['check_run', handleCommitChecks],
   ['check_suite', handleCommitChecks],
   ['status', handleCommitChecks],
+  ['issue_comment', handleIssueComment],
   ['ping', async () => ({ outcome: 'applied', environmentIds: [], detail: 'pong' })],
 ]);
 

@@ -51,6 +51,7 @@ export async function startHarness(
     buildTimeoutMs: 20_000,
     healthTimeoutMs: 10_000,
     logger: pino({ level: 'debug' }, sink),
+    sandbox: { mode: 'none', reason: 'GLIMPSE_LOCAL_SANDBOX=none' },
     timing: FAST_TIMING,
     ...options,
   });

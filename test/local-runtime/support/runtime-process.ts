@@ -16,6 +16,7 @@ const runtime = await createLocalRuntime({
   publicUrl: 'http://glimpse.test:3000',
   allowFileRepos: true,
   logger: pino({ level: 'silent' }),
+  sandbox: { mode: 'none', reason: 'test' },
   timing: FAST_TIMING,
 });
 const spec = specFor({ cloneUrl: repoDir, commitSha: sha, prNumber: 8 });

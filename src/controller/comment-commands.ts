@@ -1,0 +1,23 @@
+import type { ReconcileDeps } from './reconcile-environment.ts';
+import { repoRef, type WorkItem } from './work-item.ts';
+
+/**
+ * Carries out a pending `/glimpse redeploy` or `/glimpse destroy` once its author's write access is
+ * confirmed: destroy closes the environment (the controller then deletes it), redeploy lets the converge
+ * that follows deploy again. Anyone else's command is answered on the PR, once, and changes nothing.
+ * Returns false when the command was ignored and nothing else asks for a deploy.
+ */
+export async function carryOutCommentCommand(deps: ReconcileDeps, item: WorkItem): Promise<boolean> {
+  const asked = item.env.commentCommand;
+  if (asked === null) return true;
+  const allowed =
+    deps.github !== undefined && (await deps.github.hasWriteAccess(repoRef(item.repo), asked.login));
+  await deps.updates.takeCommentCommand(item, asked, allowed && asked.command === 'destroy');
+  if (allowed) return true;
+  await deps.feedback.reply(
+    item,
+    `Ignored \`/glimpse ${asked.command}\` from @${asked.login}: only people with write access to this repository can ${asked.command} its previews.`,
+  );
+  // A push that arrived with the command still needs its deploy.
+  return item.env.deployedSha !== item.env.headSha || item.env.phase !== 'running';
+}
