@@ -50,6 +50,7 @@ const NOT_FOR_THE_CHART = new Map([
   ['GLIMPSE_PROXY_PORT', 'local runtime only'],
   ['GLIMPSE_BUILD_TIMEOUT_SECONDS', 'local runtime only'],
   ['GLIMPSE_TOKEN', 'for the glimpse commands that talk to a server, not for the server'],
+  ['GLIMPSE_LOCAL_SANDBOX', 'local runtime only'],
 ]);
 
 describe('the Helm chart', () => {
