@@ -29,6 +29,8 @@ const CANARY_ENV = {
   GLIMPSE_SESSION_SECRET: 'canary-session-secret-0f3a9c2e71d84b6a5c',
   DATABASE_URL: 'postgres://glimpse:canary-db-pass-81c3e5@db.invalid:5432/glimpse',
   GLIMPSE_TOKEN: 'glp_canary-cli-token-6d2f8a41c0',
+  // Redaction is what holds whatever the sandbox: without one, the probe reaches the file of canaries.
+  GLIMPSE_LOCAL_SANDBOX: 'none',
 };
 
 /**
