@@ -40,7 +40,9 @@ export function openApiDocument(routes: ApiRouteSpec[], serverUrl: string): Json
     const content =
       route.response instanceof z.ZodType
         ? { 'application/json': { schema: jsonSchema(route.response, 'output') } }
-        : Object.fromEntries(route.response.mediaTypes.map((type) => [type, { schema: { type: 'string' } }]));
+        : Object.fromEntries(
+            route.response.mediaTypes.map((type) => [type, { schema: mediaTypeSchema(type) }]),
+          );
     paths[path] ??= {};
     paths[path][route.method.toLowerCase()] = {
       operationId: route.operationId,
@@ -86,6 +88,23 @@ export function openApiDocument(routes: ApiRouteSpec[], serverUrl: string): Json
         },
         sessionCookie: { type: 'apiKey', in: 'cookie', name: 'glimpse_session' },
       },
+    },
+  };
+}
+
+/**
+ * A text answer is a string; a Server-Sent Events answer is described per event, as SSE-aware clients and
+ * fuzzers read it (its fields, each a string but `retry`).
+ */
+function mediaTypeSchema(type: string): Record<string, unknown> {
+  if (type !== 'text/event-stream') return { type: 'string' };
+  return {
+    type: 'object',
+    properties: {
+      event: { type: 'string' },
+      data: { type: 'string' },
+      id: { type: 'string' },
+      retry: { type: 'integer' },
     },
   };
 }

@@ -8,6 +8,8 @@ import type {
 import { type ApiRouteSpec, defineApiRoute } from '../api-route.ts';
 import { startEventStream } from '../start-event-stream.ts';
 
+/** How long an ended stream's client has to read its last bytes before the socket is closed. */
+const END_GRACE_MS = 1_000;
 const HEARTBEAT_MS = 15_000;
 
 const ChangesQuery = z.object({
@@ -51,6 +53,23 @@ export function environmentChangeRoutes(deps: EnvironmentChangeRouteDeps): ApiRo
         const backlog = resumeFrom === undefined ? [] : await deps.feed.changesSince(principal, resumeFrom);
         // A stream lives as long as its connection: when it ends, so does the connection.
         const raw = startEventStream(reply, { connection: 'close' });
+        let ended = false;
+        let unsubscribe: (() => void) | undefined;
+        let heartbeat: NodeJS.Timeout | undefined;
+        const end = () => {
+          if (ended) return;
+          ended = true;
+          clearInterval(heartbeat);
+          unsubscribe?.();
+          deps.shutdown.removeEventListener('abort', end);
+          if (raw.destroyed) return;
+          raw.end();
+          // A client that stopped reading would keep the socket, and a closing server waiting for it, forever.
+          setTimeout(() => raw.destroy(), END_GRACE_MS).unref();
+        };
+        // Both before the first await: a client gone or a server closing while it subscribes still ends it.
+        raw.on('close', end);
+        deps.shutdown.addEventListener('abort', end);
         const write = (text: string) => {
           if (!raw.destroyed) raw.write(text);
         };
@@ -61,18 +80,14 @@ export function environmentChangeRoutes(deps: EnvironmentChangeRouteDeps): ApiRo
         write('retry: 1000\n\n');
         if (backlog === undefined) write('event: reset\ndata: {}\n\n');
         else for (const change of backlog) send(change);
-        const unsubscribe = await deps.feed.subscribe(principal, { send });
-        write('event: ready\ndata: {}\n\n');
-        const heartbeat = setInterval(() => write(': ping\n\n'), HEARTBEAT_MS);
-        const end = () => {
-          clearInterval(heartbeat);
+        unsubscribe = await deps.feed.subscribe(principal, { send });
+        if (ended || deps.shutdown.aborted) {
+          end();
           unsubscribe();
-          deps.shutdown.removeEventListener('abort', end);
-          if (!raw.destroyed) raw.end();
-        };
-        raw.on('close', end);
-        deps.shutdown.addEventListener('abort', end);
-        if (deps.shutdown.aborted) end();
+          return undefined;
+        }
+        write('event: ready\ndata: {}\n\n');
+        heartbeat = setInterval(() => write(': ping\n\n'), HEARTBEAT_MS);
         return undefined;
       },
     }),

@@ -535,7 +535,12 @@ export interface operations {
       200: {
         content: {
           "text/plain": string;
-          "text/event-stream": string;
+          "text/event-stream": {
+            event?: string;
+            data?: string;
+            id?: string;
+            retry?: number;
+          };
         };
       };
       /** @description invalid parameters */
@@ -927,7 +932,12 @@ export interface operations {
       /** @description environment changes */
       200: {
         content: {
-          "text/event-stream": string;
+          "text/event-stream": {
+            event?: string;
+            data?: string;
+            id?: string;
+            retry?: number;
+          };
         };
       };
       /** @description invalid parameters */
