@@ -58,6 +58,9 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** How long requests in flight may take to finish once the server closes. */
+const CLOSE_GRACE_MS = 5_000;
+
 const NO_CONFIG: ConfigSource = { read: async () => undefined };
 
 /** Builds Glimpse from its dependencies; tests hand in their own database, runtime and simulators. */
@@ -123,7 +126,11 @@ export function createApp(deps: AppDeps): App {
     async close() {
       await previewApi.shutdown();
       clearInterval(resyncTimer);
+      // Requests in flight get a grace period to finish; a connection still open after it (a client that
+      // stopped reading a stream) must not keep the server from closing.
+      const cutOff = setTimeout(() => http.server.closeAllConnections(), CLOSE_GRACE_MS);
       await http.close();
+      clearTimeout(cutOff);
       await controller?.stop();
       await deps.runtime?.close();
     },
