@@ -264,7 +264,7 @@ export class EnvironmentUpdates {
     return { commentId: row.commentId, commentHash: row.commentHash, requested: row.requestedAt !== null };
   }
 
-  /** Throws `LeaseLost` unless the item's lease is still the one on the row: just before a GitHub write. */
+  /** Throws `LeaseLost` unless the item's lease is still the one on the row: right before a GitHub write is sent. */
   async ensureHeld(item: WorkItem): Promise<void> {
     const rows = await this.#db.select({ id: environments.id }).from(environments).where(held(item));
     if (rows.length === 0) throw new LeaseLost(item.env.id);
