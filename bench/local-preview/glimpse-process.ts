@@ -11,7 +11,7 @@ import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { ConfigSource } from '../../src/controller/config-source.ts';
 import { GLIMPSE_CONFIG_FILE } from '../../src/domain/glimpse-config.ts';
-import { chooseSandbox, probeBubblewrap } from '../../src/runtimes/local/choose-sandbox.ts';
+import { detectSandbox } from '../../src/runtimes/local/choose-sandbox.ts';
 import { createLocalRuntime } from '../../src/runtimes/local/local-runtime.ts';
 import { createTestDatabase } from '../../test/support/test-database.ts';
 import { BENCH_WEBHOOK_SECRET } from './bench-webhook-secret.ts';
@@ -84,7 +84,7 @@ const runtime = await createLocalRuntime({
   buildTimeoutMs: config.local.buildTimeoutMs,
   allowFileRepos: config.local.allowFileRepos,
   logger: logger.child({ component: 'local-runtime' }),
-  sandbox: chooseSandbox(config.local.sandbox, () => probeBubblewrap(config.local.searchPath)),
+  sandbox: detectSandbox(config.local),
 });
 // As src/runtimes/create-runtime.ts reads `.glimpse.yml` without a GitHub App, noting when it is asked.
 const configSource: ConfigSource = {

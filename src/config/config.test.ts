@@ -200,7 +200,10 @@ describe('derived defaults', () => {
         GLIMPSE_MAX_CONCURRENT_DEPLOYS: '50',
         GLIMPSE_RESYNC_SECONDS: '5',
         GLIMPSE_LEASE_SECONDS: '5',
-        GLIMPSE_LOCAL_SANDBOX: 'none',
+        GLIMPSE_LOCAL_SANDBOX: 'uid',
+        GLIMPSE_LOCAL_UID_RANGE: '300000-300099',
+        GLIMPSE_LOCAL_MAX_MEMORY: '8Gi',
+        GLIMPSE_LOCAL_MAX_PROCESSES: '1000',
         PATH: '/opt/tools/bin:/usr/bin',
       },
       '/srv',
@@ -210,14 +213,23 @@ describe('derived defaults', () => {
         proxyPort: 0,
         buildTimeoutMs: 30_000,
         allowFileRepos: true,
-        sandbox: 'none',
+        sandbox: 'uid',
+        uidRange: { first: 300_000, last: 300_099 },
+        maxResources: { memory: '8Gi', processes: 1000 },
         searchPath: '/opt/tools/bin:/usr/bin',
       },
       baseDomain: 'previews.example.com',
       controller: { maxConcurrentDeploys: 50, leaseMs: 5_000, resyncMs: 5_000 },
     });
     expect(loadConfig({}, '/srv')).toMatchObject({
-      local: { proxyPort: 8080, buildTimeoutMs: 600_000, allowFileRepos: false, sandbox: 'auto' },
+      local: {
+        proxyPort: 8080,
+        buildTimeoutMs: 600_000,
+        allowFileRepos: false,
+        sandbox: 'auto',
+        uidRange: { first: 200_000, last: 265_535 },
+        maxResources: { memory: '4Gi', processes: 512 },
+      },
       baseDomain: 'localhost',
       controller: { maxConcurrentDeploys: 10, leaseMs: 30_000, resyncMs: 60_000 },
     });
@@ -225,7 +237,20 @@ describe('derived defaults', () => {
 
   it('takes only the sandbox modes it knows', () => {
     expect(() => loadConfig({ GLIMPSE_LOCAL_SANDBOX: 'docker' })).toThrow(
-      'GLIMPSE_LOCAL_SANDBOX: got "docker", expected "auto", "bubblewrap" or "none"',
+      'GLIMPSE_LOCAL_SANDBOX: got "docker", expected "auto", "bubblewrap", "uid" or "none"',
+    );
+  });
+
+  it('takes a uid range that cannot reach system users, and limits previews can start under', () => {
+    expect(() => loadConfig({ GLIMPSE_LOCAL_UID_RANGE: '0-1000' })).toThrow(
+      'GLIMPSE_LOCAL_UID_RANGE: got "0-1000"',
+    );
+    expect(() => loadConfig({ GLIMPSE_LOCAL_UID_RANGE: '5000-4000' })).toThrow('GLIMPSE_LOCAL_UID_RANGE');
+    expect(() => loadConfig({ GLIMPSE_LOCAL_MAX_MEMORY: '64Mi' })).toThrow(
+      'GLIMPSE_LOCAL_MAX_MEMORY: got "64Mi"',
+    );
+    expect(() => loadConfig({ GLIMPSE_LOCAL_MAX_PROCESSES: '2' })).toThrow(
+      'GLIMPSE_LOCAL_MAX_PROCESSES: got "2"',
     );
   });
 

@@ -119,8 +119,28 @@ const variables = {
     '1 or 0',
   ),
   GLIMPSE_LOCAL_SANDBOX: variable(
-    z.enum(['auto', 'bubblewrap', 'none']).default('auto'),
-    '"auto", "bubblewrap" or "none"',
+    z.enum(['auto', 'bubblewrap', 'uid', 'none']).default('auto'),
+    '"auto", "bubblewrap", "uid" or "none"',
+  ),
+  GLIMPSE_LOCAL_UID_RANGE: variable(
+    z
+      .string()
+      .trim()
+      .default('200000-265535')
+      .transform((text) => /^(\d+)-(\d+)$/.exec(text))
+      .refine(
+        (m) => m !== null && Number(m[1]) >= 1000 && Number(m[2]) >= Number(m[1]) && Number(m[2]) < 2 ** 31,
+      )
+      .transform((m) => ({ first: Number(m?.[1]), last: Number(m?.[2]) })),
+    'a range of uids such as 200000-265535 (first at least 1000, last not below first), none of them used by anything else',
+  ),
+  GLIMPSE_LOCAL_MAX_MEMORY: variable(
+    quantityFrom('256Mi', '4Gi'),
+    'a memory quantity of at least 256Mi, e.g. 4Gi (the address space each process of a preview may use)',
+  ),
+  GLIMPSE_LOCAL_MAX_PROCESSES: variable(
+    z.coerce.number().int().min(16).max(1_000_000).default(512),
+    'a whole number from 16 to 1000000 (processes and threads per preview)',
   ),
   GLIMPSE_MAX_CONCURRENT_DEPLOYS: variable(
     z.coerce.number().int().min(1).max(1000).default(10),
@@ -194,7 +214,11 @@ export interface Config {
     buildTimeoutMs: number;
     allowFileRepos: boolean;
     /** How previews' commands are confined: `auto` takes bubblewrap when it works. */
-    sandbox: 'auto' | 'bubblewrap' | 'none';
+    sandbox: 'auto' | 'bubblewrap' | 'uid' | 'none';
+    /** The uids given to previews, one each, when Glimpse runs as root. */
+    uidRange: { first: number; last: number };
+    /** The most a `.glimpse.yml`'s `local.resources` may ask for, and what a preview gets by default. */
+    maxResources: { memory: string; processes: number };
     /** Where programs are looked up (Glimpse's PATH): previews get it, and `bwrap` is found on it. */
     searchPath: string;
     /** Where preview worktrees go when the data dir lies inside a project: a per-user cache, then the temp dir. */
@@ -303,6 +327,8 @@ export function loadConfig(env: Environment, cwd = process.cwd()): Config {
       buildTimeoutMs: v.GLIMPSE_BUILD_TIMEOUT_SECONDS * 1000,
       allowFileRepos: v.GLIMPSE_ALLOW_FILE_REPOS,
       sandbox: v.GLIMPSE_LOCAL_SANDBOX,
+      uidRange: v.GLIMPSE_LOCAL_UID_RANGE,
+      maxResources: { memory: v.GLIMPSE_LOCAL_MAX_MEMORY, processes: v.GLIMPSE_LOCAL_MAX_PROCESSES },
       searchPath: env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
       spareDirs: spareDirs(env),
     },

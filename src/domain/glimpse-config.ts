@@ -43,6 +43,15 @@ const LocalSection = z.strictObject({
     .default('PORT'),
   health: healthPath.default('/'),
   env: EnvVars.default({}),
+  /** Limits of each process (memory: address space) and of the preview (processes), within the server's caps. */
+  resources: z
+    .strictObject({
+      memory: quantity
+        .refine((text) => !/m$/.test(text), 'expected a memory quantity such as 512Mi or 2Gi')
+        .optional(),
+      processes: z.number().int().min(1).optional(),
+    })
+    .optional(),
 });
 
 const KubernetesSection = z

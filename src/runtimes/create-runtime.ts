@@ -59,10 +59,13 @@ export async function createRuntime(
     };
   }
   const { createLocalRuntime } = await import('./local/local-runtime.ts');
-  const { chooseSandbox, probeBubblewrap } = await import('./local/choose-sandbox.ts');
-  const sandbox = chooseSandbox(config.local.sandbox, () => probeBubblewrap(config.local.searchPath));
+  const { detectSandbox, describeSandbox } = await import('./local/choose-sandbox.ts');
+  const { detectLimits } = await import('./local/limit-enforcement.ts');
+  const sandbox = detectSandbox(config.local);
+  const limits = detectLimits(config.local);
   const local = await createLocalRuntime({
     sandbox,
+    limits,
     childPath: config.local.searchPath,
     dataDir: config.dataDir,
     spareDirs: config.local.spareDirs,
@@ -89,8 +92,15 @@ export async function createRuntime(
           path: GLIMPSE_CONFIG_FILE,
         }),
     },
-    description: `local processes${sandbox.mode === 'none' ? '' : ` in ${sandbox.mode}`}, served at ${local.urlOf('pr-<repo>-<number>')} (worktrees in ${local.workDir})`,
-    warnings: local.refusesForks === undefined ? [] : [local.refusesForks],
+    description: `local processes, served at ${local.urlOf('pr-<repo>-<number>')} (worktrees in ${local.workDir}); sandbox ${describeSandbox(sandbox)}`,
+    warnings: [
+      ...(local.refusesForks === undefined ? [] : [local.refusesForks]),
+      ...(limits.prlimit === undefined
+        ? [
+            'Previews run without memory and process limits: prlimit is not installed (apt-get install util-linux).',
+          ]
+        : []),
+    ],
   };
 }
 

@@ -9,10 +9,11 @@ import { createAppJwt, parsePrivateKey } from '../github/create-app-jwt.ts';
 import { createGithubApp } from '../github/create-github-app.ts';
 import type { Logger } from '../logger.ts';
 import { checkKubernetesAccess } from '../runtimes/kubernetes/check-kubernetes-access.ts';
-import { chooseSandbox, probeBubblewrap } from '../runtimes/local/choose-sandbox.ts';
+import { describeSandbox, detectSandbox, type Sandbox } from '../runtimes/local/choose-sandbox.ts';
+import { cgroupV2Delegated, describeLimits, detectLimits } from '../runtimes/local/limit-enforcement.ts';
 
 export interface DoctorCheck {
-  name: 'database' | 'github' | 'helm' | 'kubernetes' | 'sandbox';
+  name: 'database' | 'github' | 'helm' | 'kubernetes' | 'sandbox' | 'limits';
   /** `warning`: Glimpse works, with a risk the operator should know about. */
   status: 'ok' | 'failed' | 'skipped' | 'warning';
   /** What was found, or what is wrong. */
@@ -31,7 +32,7 @@ export interface DoctorDeps {
 
 /**
  * Checks that Glimpse can work with what it is configured with: database, GitHub App, helm, Kubernetes,
- * and the sandbox of local previews.
+ * and the sandbox and limits of local previews.
  */
 export async function runDoctorChecks(deps: DoctorDeps): Promise<DoctorCheck[]> {
   const installations: number[] = [];
@@ -40,6 +41,7 @@ export async function runDoctorChecks(deps: DoctorDeps): Promise<DoctorCheck[]> 
   checks.push(await checkHelm(deps.config));
   checks.push(await checkKubernetes(deps.config));
   checks.push(checkSandbox(deps.config));
+  checks.push(checkLimits(deps.config));
   return checks;
 }
 
@@ -193,22 +195,54 @@ function checkSandbox(config: Config): DoctorCheck {
     };
   }
   try {
-    const sandbox = chooseSandbox(config.local.sandbox, () => probeBubblewrap(config.local.searchPath));
-    if (sandbox.mode === 'bubblewrap') {
-      return {
-        name: 'sandbox',
-        status: 'ok',
-        detail: `previews run in bubblewrap (${sandbox.bwrap}); their memory and process count are not limited`,
-      };
-    }
+    const sandbox = detectSandbox(config.local);
+    if (sandbox.mode !== 'none') return { name: 'sandbox', status: 'ok', detail: describeSandbox(sandbox) };
     return {
       name: 'sandbox',
       status: 'warning',
-      detail: `previews run without a sandbox (${sandbox.reason}): they can read what Glimpse's user can, and pull requests from forks are not deployed`,
-      fix: 'Install bubblewrap (Debian and Ubuntu: apt-get install bubblewrap) and leave GLIMPSE_LOCAL_SANDBOX unset.',
+      detail: `${describeSandbox(sandbox)}; pull requests from forks are not deployed`,
+      fix: 'Install bubblewrap (Debian and Ubuntu: apt-get install bubblewrap) and leave GLIMPSE_LOCAL_SANDBOX unset, or run Glimpse as root (GLIMPSE_LOCAL_SANDBOX=uid).',
     };
   } catch (error) {
     return failed('sandbox', messageOf(error));
+  }
+}
+
+/** What the per-preview memory and process limits hold to here, and what they cannot: never a silent skip. */
+function checkLimits(config: Config): DoctorCheck {
+  if (config.runtime !== 'local') {
+    return {
+      name: 'limits',
+      status: 'skipped',
+      detail: 'only for the local runtime (GLIMPSE_RUNTIME=local)',
+    };
+  }
+  let sandbox: Sandbox;
+  try {
+    sandbox = detectSandbox(config.local);
+  } catch {
+    return { name: 'limits', status: 'skipped', detail: 'they depend on the sandbox, which failed' };
+  }
+  try {
+    const { enforced, notEnforced } = describeLimits(
+      sandbox,
+      detectLimits(config.local),
+      cgroupV2Delegated(),
+    );
+    const detail = [
+      ...(enforced.length === 0 ? [] : [`enforced: ${enforced.join('; ')}`]),
+      `not enforced: ${notEnforced.join('; ')}`,
+    ].join('. ');
+    const missing = enforced.length === 0 || !enforced.some((line) => line.startsWith('processes'));
+    if (!missing) return { name: 'limits', status: 'ok', detail };
+    return {
+      name: 'limits',
+      status: 'warning',
+      detail,
+      fix: 'Install util-linux (prlimit) and run Glimpse as root, so each preview gets a uid of its own and a process limit.',
+    };
+  } catch (error) {
+    return failed('limits', messageOf(error));
   }
 }
 

@@ -136,8 +136,24 @@ describe('glimpse doctor', () => {
     expect(result.stdout).toMatch(/^skip\s+github\s.*no GitHub App configured/m);
     expect(result.stdout).toMatch(/^skip\s+helm/m);
     expect(result.stdout).toMatch(/^skip\s+kubernetes/m);
+    // Run as root (as CI does), each preview also gets a uid of its own, and with it a process limit.
+    expect(process.getuid?.()).toBe(0);
     expect(result.stdout).toMatch(
-      /^ok\s+sandbox\s+previews run in bubblewrap \(\/usr\/bin\/bwrap\); their memory and process count are not limited$/m,
+      /^ok\s+sandbox\s+bubblewrap, each preview under a uid of its own \(200000-265535\): previews see only/m,
+    );
+    expect(result.stdout).toMatch(
+      /^ok\s+limits\s+enforced: memory: at most 4Gi of address space per process \(RLIMIT_AS\); processes: at most 512 processes and threads per preview \(RLIMIT_NPROC on its uid\)\. not enforced: a preview's total memory \(.*\); CPU time and disk space$/m,
+    );
+  });
+
+  it('runs previews under uids of their own without bubblewrap when asked, and says what that leaves open', async () => {
+    const result = await cli(
+      { GLIMPSE_DATA_DIR: dataDir, GLIMPSE_LOCAL_SANDBOX: 'uid', GLIMPSE_LOCAL_UID_RANGE: '300000-300009' },
+      'doctor',
+    );
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(
+      /^ok\s+sandbox\s+uid, each preview under a uid of its own \(300000-300009\): previews cannot read the data dir.*they still see the machine's processes/m,
     );
   });
 
@@ -145,9 +161,13 @@ describe('glimpse doctor', () => {
     const result = await cli({ GLIMPSE_DATA_DIR: dataDir, GLIMPSE_LOCAL_SANDBOX: 'none' }, 'doctor');
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(
-      /^WARN\s+sandbox\s+previews run without a sandbox \(GLIMPSE_LOCAL_SANDBOX=none\): .*pull requests from forks are not deployed$/m,
+      /^WARN\s+sandbox\s+none: previews run without a sandbox \(GLIMPSE_LOCAL_SANDBOX=none\), .*pull requests from forks are not deployed$/m,
     );
     expect(result.stdout).toContain('apt-get install bubblewrap');
+    // Sharing Glimpse's uid, a preview cannot be given a process limit: said, not skipped.
+    expect(result.stdout).toMatch(
+      /^WARN\s+limits\s+enforced: memory: .*not enforced: .*process count: RLIMIT_NPROC/m,
+    );
     const missing = await cli(
       { GLIMPSE_DATA_DIR: dataDir, GLIMPSE_LOCAL_SANDBOX: 'bubblewrap', PATH: '/nonexistent' },
       'doctor',

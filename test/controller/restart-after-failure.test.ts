@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,8 @@ const FULL_NAME = 'acme/shop';
 describe.each(databaseTargets())('a failed redeploy across a Glimpse restart (%s)', (target) => {
   const temp = mkdtempSync(path.join(tmpdir(), 'glimpse-restart-'));
   const dataDir = path.join(temp, 'data');
+  // Run as root, previews get uids of their own, which must pass through the folders above the data dir.
+  chmodSync(temp, 0o711);
   const closing: (() => Promise<void>)[] = [];
   afterAll(async () => {
     for (const close of closing.reverse()) await close();

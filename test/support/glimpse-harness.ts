@@ -12,7 +12,8 @@ import { deployments, environments } from '../../src/db/schema.ts';
 import { createGithubApp } from '../../src/github/create-github-app.ts';
 import { createGithubClient, type GithubClient } from '../../src/github/github-client.ts';
 import { WEBHOOK_PATH } from '../../src/http/routes/webhook-route.ts';
-import { chooseSandbox, probeBubblewrap } from '../../src/runtimes/local/choose-sandbox.ts';
+import { detectSandbox } from '../../src/runtimes/local/choose-sandbox.ts';
+import { detectLimits } from '../../src/runtimes/local/limit-enforcement.ts';
 import { createLocalRuntime, type LocalRuntime } from '../../src/runtimes/local/local-runtime.ts';
 import type { Runtime } from '../../src/runtimes/runtime.ts';
 import { connectRepo, INSTALLATION } from './connect-repo.ts';
@@ -111,7 +112,8 @@ export async function startGlimpseHarness(
     options.runtime ??
     (await createLocalRuntime({
       // As `glimpse serve` chooses it: bubblewrap where it works (forks are refused without a sandbox).
-      sandbox: chooseSandbox(config.local.sandbox, () => probeBubblewrap(config.local.searchPath)),
+      sandbox: detectSandbox(config.local),
+      limits: detectLimits(config.local),
       onPreviewFailed: (failure) => void app?.controller?.recordPreviewFailure(failure),
       dataDir,
       proxyPort: 0,

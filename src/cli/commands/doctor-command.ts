@@ -11,7 +11,7 @@ export function registerDoctorCommand(program: Command, io: CliIo): void {
   program
     .command('doctor')
     .description(
-      'check the database, the GitHub App, helm, Kubernetes permissions and the local sandbox; exit 1 if anything is missing',
+      'check the database, the GitHub App, helm, Kubernetes permissions and the local sandbox and limits; exit 1 if anything is missing',
     )
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {

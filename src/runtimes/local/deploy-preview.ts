@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Deployed, EnvironmentSpec } from '../runtime.ts';
 import { RuntimeFailure } from '../runtime.ts';
@@ -7,6 +7,8 @@ import { childEnvironment } from './child-env.ts';
 import { type HealthProbe, waitHealthy } from './health-check.ts';
 import type { PreviewFailure, ResolvedOptions } from './local-runtime-options.ts';
 import { LogWriter } from './log-writer.ts';
+import { limitHit, type ProcessLimits, resolvePreviewLimits } from './preview-limits.ts';
+import { giveToUid } from './preview-ownership.ts';
 import type { Deployment, PreviewRecord } from './preview-record.ts';
 import { readProcStat } from './process-group.ts';
 import type { ReverseProxy } from './reverse-proxy.ts';
@@ -89,9 +91,16 @@ export async function deployPreview(
       signal,
     });
     const { sandbox } = ctx.options;
+    const { uid } = preview;
     const home = sandbox.mode === 'none' ? ctx.home : sandboxHome(preview.dir);
     await mkdir(home, { recursive: true });
-    const confinement = { sandbox, writable: [deployment.worktree, home] };
+    if (uid !== undefined) {
+      await giveToUid(deployment.worktree, uid);
+      // A HOME kept from an earlier deploy stays its own; one of another uid (a lost state file) is taken over.
+      if ((await stat(home)).uid !== uid) await giveToUid(home, uid);
+    }
+    deployment.limits = processLimits(ctx, spec, uid);
+    const confinement = { sandbox, writable: [deployment.worktree, home], uid, limits: deployment.limits };
     const base = { path: ctx.options.childPath, home, config: spec.config };
     const facts = { commitSha: spec.commitSha, prNumber: spec.prNumber };
     const deadline = Date.now() + ctx.options.buildTimeoutMs;
@@ -125,6 +134,7 @@ export async function deployPreview(
         throw failure(
           `The ${name} command failed with ${describeExit(result.exitCode, result.signal)} (${command})`,
           log,
+          deployment.limits,
         );
       }
     }
@@ -168,6 +178,7 @@ export async function deployPreview(
       throw failure(
         `The app exited with ${how} ${crash?.crashes ?? 0} times before answering on ${healthPath} (${start})`,
         log,
+        deployment.limits,
       );
     }
     if (health.outcome === 'timeout') {
@@ -236,6 +247,11 @@ async function createDeployment(
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   await mkdir(path.join(preview.dir, 'logs'), { recursive: true });
+  // Previews under uids of their own pass through to their worktree; logs are Glimpse's alone.
+  await chmod(preview.dir, 0o711);
+  await chmod(path.join(preview.dir, 'deployments'), 0o711);
+  await chmod(dir, 0o711);
+  await chmod(path.join(preview.dir, 'logs'), 0o700);
   const log = new LogWriter(path.join(preview.dir, 'logs', `${key}.log`), ctx.options.maxLogBytes);
   log.line('glimpse', `deployment ${spec.deploymentId} of ${spec.repoFullName}#${spec.prNumber}`);
   return {
@@ -248,6 +264,29 @@ async function createDeployment(
     port: undefined,
     supervisor: undefined,
     group: undefined,
+    limits: undefined,
+  };
+}
+
+/**
+ * The rlimits of a deployment's commands: its `.glimpse.yml` resources within the server's caps (asking
+ * for more fails the deployment). The process count only under a uid of its own: RLIMIT_NPROC counts
+ * every process of a uid, Glimpse's included, and root is exempt from it.
+ */
+function processLimits(
+  ctx: DeployContext,
+  spec: EnvironmentSpec,
+  uid: number | undefined,
+): ProcessLimits | undefined {
+  const { limits } = ctx.options;
+  if (limits === undefined) return undefined;
+  const resolved = resolvePreviewLimits(spec.config, limits.caps);
+  if (limits.prlimit === undefined) return undefined;
+  return {
+    prlimit: limits.prlimit,
+    memory: resolved.memory,
+    memoryBytes: resolved.memoryBytes,
+    processes: uid === undefined ? undefined : resolved.processes,
   };
 }
 
@@ -290,7 +329,10 @@ async function pruneLogs(preview: PreviewRecord): Promise<void> {
   }
 }
 
-function failure(message: string, log: LogWriter): RuntimeFailure {
+/** A permanent failure; when the output shows that a limit was hit, the message says which. */
+function failure(message: string, log: LogWriter, limits?: ProcessLimits): RuntimeFailure {
+  const hit = limitHit(log.excerpt(), limits);
+  if (hit !== undefined) message = `${message}: ${hit}`;
   log.line('glimpse', message);
   return new RuntimeFailure(message, { transient: false, logExcerpt: log.excerpt(20) });
 }
@@ -307,11 +349,12 @@ export function crashFailure(
   crashWindowMs: number,
 ): PreviewFailure {
   const how = describeExit(report.exitCode, report.signal);
+  const hit = limitHit(deployment.log.excerpt(), deployment.limits);
   return {
     ref: { ...preview.ref },
     deploymentId: deployment.deploymentId,
     commitSha: deployment.commitSha,
-    message: `The app crashed ${report.crashes} times within ${Math.round(crashWindowMs / 1000)} s, last with ${how}`,
+    message: `The app crashed ${report.crashes} times within ${Math.round(crashWindowMs / 1000)} s, last with ${how}${hit === undefined ? '' : `: ${hit}`}`,
     exitCode: report.exitCode,
     signal: report.signal,
     logExcerpt: deployment.log.excerpt(20),

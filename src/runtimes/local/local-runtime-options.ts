@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { EnvironmentRef } from '../runtime.ts';
 import type { Sandbox } from './choose-sandbox.ts';
+import type { ResourceCaps } from './preview-limits.ts';
 
 /** A running preview that crashed too often and was given up; the controller should mark it failed. */
 export interface PreviewFailure {
@@ -62,6 +63,11 @@ export interface LocalRuntimeOptions {
   sandbox: Sandbox;
   /** PATH given to git and to previews; defaults to Glimpse's PATH. */
   childPath?: string;
+  /**
+   * Limits per preview: the most `local.resources` may ask for (also what a preview gets by default), and
+   * the `prlimit` that sets them (undefined: they cannot be enforced). Unset: previews run without limits.
+   */
+  limits?: { caps: ResourceCaps; prlimit: string | undefined };
   /** Size after which a deployment log is rotated. */
   maxLogBytes?: number;
   /** Called when a running preview crashed `crashLimit` times and was given up. */
@@ -70,6 +76,7 @@ export interface LocalRuntimeOptions {
 }
 
 export interface ResolvedOptions {
+  dataDir: string;
   root: string;
   proxyHost: string;
   proxyPort: number;
@@ -83,6 +90,7 @@ export interface ResolvedOptions {
   logger: Logger;
   sandbox: Sandbox;
   childPath: string;
+  limits: { caps: ResourceCaps; prlimit: string | undefined } | undefined;
   maxLogBytes: number;
   onPreviewFailed: (failure: PreviewFailure) => void;
   timing: LocalRuntimeTiming;
@@ -101,6 +109,7 @@ export const DEFAULT_TIMING: LocalRuntimeTiming = {
 
 export function resolveOptions(options: LocalRuntimeOptions, root: string): ResolvedOptions {
   return {
+    dataDir: options.dataDir,
     root,
     proxyHost: options.proxyHost ?? '127.0.0.1',
     proxyPort: options.proxyPort ?? 8080,
@@ -114,6 +123,7 @@ export function resolveOptions(options: LocalRuntimeOptions, root: string): Reso
     logger: options.logger,
     sandbox: options.sandbox,
     childPath: options.childPath ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    limits: options.limits,
     maxLogBytes: options.maxLogBytes ?? 20 * 1024 * 1024,
     onPreviewFailed: options.onPreviewFailed ?? (() => {}),
     timing: { ...DEFAULT_TIMING, ...options.timing },

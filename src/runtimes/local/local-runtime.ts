@@ -29,6 +29,7 @@ import { resolveOptions } from './local-runtime-options.ts';
 import { followLogFile, readLogTail } from './log-reader.ts';
 import { observePreview } from './observe-preview.ts';
 import { isNamespace } from './preview-host.ts';
+import { guardForPreviewUids } from './preview-ownership.ts';
 import type { Deployment, PreviewRecord } from './preview-record.ts';
 import { toPreviewState } from './preview-record.ts';
 import { choosePreviewRoot } from './preview-root.ts';
@@ -37,6 +38,7 @@ import { recoverPreviews } from './recover-previews.ts';
 import { ReverseProxy } from './reverse-proxy.ts';
 import { type FileRequest, SourceCache } from './source-cache.ts';
 import type { CrashReport } from './supervisor.ts';
+import { UidPool } from './uid-pool.ts';
 
 const FINAL_LOG = 'final.log';
 
@@ -54,16 +56,26 @@ export class LocalRuntime implements Runtime {
   readonly #locks = new KeyedLock();
   readonly #writes = new KeyedLock();
   readonly #ports = new Set<number>();
+  /** The previews' own uids, when Glimpse runs as root (see `chooseSandbox`). */
+  readonly #uids: UidPool | undefined;
+  readonly #base: string;
   /** Namespaces with a destroy waiting or running; deploys queued behind it give up. */
   readonly #destroying = new Map<string, number>();
   #closed = false;
   readonly #context: DeployContext;
   #proxyPort = 0;
 
-  /** `root` is where clones, worktrees, logs and the previews' HOME go (see `choosePreviewRoot`). */
-  constructor(options: LocalRuntimeOptions, root: string) {
+  /**
+   * `root` is where clones, worktrees, logs and the previews' HOME go, in `base` (the data dir or a spare
+   * folder; see `choosePreviewRoot`).
+   */
+  constructor(options: LocalRuntimeOptions, root: string, base: string) {
+    this.#base = base;
     this.#options = resolveOptions(options, root);
     const o = this.#options;
+    const { sandbox } = o;
+    this.#uids =
+      sandbox.mode === 'none' || sandbox.uids === undefined ? undefined : new UidPool(sandbox.uids);
     this.#proxy = new ReverseProxy({
       baseDomain: o.baseDomain,
       publicUrl: o.publicUrl,
@@ -117,6 +129,8 @@ export class LocalRuntime implements Runtime {
   /** Recovers previews of an earlier Glimpse process, then starts the proxy. */
   async start(): Promise<void> {
     await mkdir(path.join(this.#options.root, 'previews'), { recursive: true, mode: 0o700 });
+    if (this.#uids !== undefined)
+      await guardForPreviewUids(this.#options.dataDir, this.#options.root, this.#base);
     await this.#recover();
     const { proxyHost, proxyPort } = this.#options;
     try {
@@ -201,6 +215,7 @@ export class LocalRuntime implements Runtime {
         const last = preview.serving?.log.file ?? preview.lastLogFile;
         if (last !== undefined && (await pathExists(last))) await rename(last, path.join(dir, FINAL_LOG));
         this.#previews.delete(ref.namespace);
+        if (preview.uid !== undefined) this.#uids?.give(preview.uid);
       }
       await rm(path.join(dir, 'deployments'), { recursive: true, force: true });
       await rm(path.join(dir, 'logs'), { recursive: true, force: true });
@@ -299,10 +314,12 @@ export class LocalRuntime implements Runtime {
     return path.join(this.#options.root, 'previews', namespace);
   }
 
-  #newPreview(ref: EnvironmentRef): PreviewRecord {
+  /** A new record, under a uid of its own when previews get one (`uid`: the one its state file recorded). */
+  #newPreview(ref: EnvironmentRef, uid?: number): PreviewRecord {
     const preview: PreviewRecord = {
       ref: { namespace: ref.namespace, repoFullName: ref.repoFullName, prNumber: ref.prNumber },
       dir: this.#previewDir(ref.namespace),
+      uid: this.#uids?.take(uid),
       serving: undefined,
       starting: undefined,
       stepGroup: undefined,
@@ -374,7 +391,7 @@ export class LocalRuntime implements Runtime {
       logger: this.#options.logger,
     });
     for (const state of states) {
-      const preview = this.#newPreview(state.ref);
+      const preview = this.#newPreview(state.ref, state.uid);
       const failed = state.lastAttemptFailed === true;
       // The controller redeploys what was running (resync) or under way, but not what failed.
       preview.status = failed ? 'failed' : 'restoring';
@@ -391,17 +408,19 @@ export class LocalRuntime implements Runtime {
 
 /** Creates the local runtime, recovers previews left by an earlier process, and starts the proxy. */
 export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
-  const { root, skipped } = await choosePreviewRoot({
+  const { sandbox } = options;
+  const { root, base, skipped } = await choosePreviewRoot({
     dataDir: options.dataDir,
     spareDirs: options.spareDirs ?? [],
+    othersMustPass: sandbox.mode !== 'none' && sandbox.uids !== undefined,
   });
   for (const { dir, found } of skipped) {
     options.logger.info(
       { passedOver: dir, found: found.slice(0, 3), root },
-      'preview worktrees kept outside the data dir: previews would pick up files above it',
+      'preview worktrees kept outside the data dir: previews would pick up files above it, or could not reach it',
     );
   }
-  const runtime = new LocalRuntime(options, root);
+  const runtime = new LocalRuntime(options, root, base);
   await runtime.start();
   return runtime;
 }

@@ -1,6 +1,7 @@
 import type { EnvironmentRef } from '../runtime.ts';
 import type { PreviewFailure } from './local-runtime-options.ts';
 import type { LogWriter } from './log-writer.ts';
+import type { ProcessLimits } from './preview-limits.ts';
 import type { PreviewState, ProcessGroup } from './preview-state.ts';
 import type { Supervisor } from './supervisor.ts';
 
@@ -17,6 +18,8 @@ export interface Deployment {
   port: number | undefined;
   supervisor: Supervisor | undefined;
   group: ProcessGroup | undefined;
+  /** The rlimits its commands run under, to tell which one a failure hit. */
+  limits: ProcessLimits | undefined;
 }
 
 export type PreviewStatus = 'building' | 'running' | 'failed' | 'restoring';
@@ -25,6 +28,8 @@ export type PreviewStatus = 'building' | 'running' | 'failed' | 'restoring';
 export interface PreviewRecord {
   ref: EnvironmentRef;
   dir: string;
+  /** The uid (and gid) its commands run as, its own while it lives; undefined: Glimpse's. */
+  uid: number | undefined;
   /** The deployment the proxy routes to. */
   serving: Deployment | undefined;
   /** A newer deployment being built or started while `serving` keeps answering. */
@@ -65,5 +70,6 @@ export function toPreviewState(preview: PreviewRecord): PreviewState {
     groups,
     ...(preview.lastLogFile === undefined ? {} : { lastLogFile: preview.lastLogFile }),
     ...(preview.lastAttemptFailed ? { lastAttemptFailed: true } : {}),
+    ...(preview.uid === undefined ? {} : { uid: preview.uid }),
   };
 }

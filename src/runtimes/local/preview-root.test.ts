@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -16,8 +16,24 @@ describe('choosePreviewRoot', () => {
     const dataDir = path.join(base, 'data');
     expect(await choosePreviewRoot({ dataDir, spareDirs: [path.join(base, 'cache')] })).toEqual({
       root: path.join(dataDir, 'local'),
+      base: dataDir,
       skipped: [],
     });
+  });
+
+  it('moves them to a spare folder when previews under their own uids could not pass above the data dir', async () => {
+    const closed = path.join(base, 'home');
+    await mkdir(closed, { mode: 0o700 });
+    await chmod(closed, 0o700);
+    await chmod(base, 0o711);
+    const dataDir = path.join(closed, '.glimpse');
+    const spare = path.join(base, 'spare');
+    expect((await choosePreviewRoot({ dataDir, spareDirs: [spare] })).base).toBe(dataDir);
+    const chosen = await choosePreviewRoot({ dataDir, spareDirs: [spare], othersMustPass: true });
+    expect(chosen.base).toBe(spare);
+    expect(chosen.skipped).toEqual([
+      { dir: path.join(dataDir, 'local'), found: [`${closed} (mode 700: other users cannot pass)`] },
+    ]);
   });
 
   it('moves them to a spare folder when the data dir lies inside a Node project', async () => {

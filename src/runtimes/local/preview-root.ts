@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInput } from '../../domain/errors.ts';
 
@@ -80,6 +80,8 @@ export async function inheritedFilesAbove(dir: string): Promise<string[]> {
 export interface PreviewRoot {
   /** Where the local runtime keeps clones, worktrees, logs and the previews' HOME. */
   root: string;
+  /** The data dir or spare folder `root` lies in: Glimpse's own, from there down. */
+  base: string;
   /** Candidates passed over, with what was found above them. */
   skipped: { dir: string; found: string[] }[];
 }
@@ -93,23 +95,47 @@ export interface PreviewRoot {
 export async function choosePreviewRoot(options: {
   dataDir: string;
   spareDirs: readonly string[];
+  /** Previews run under uids of their own: every folder above the candidate must let others through. */
+  othersMustPass?: boolean;
 }): Promise<PreviewRoot> {
   const dataDir = path.resolve(options.dataDir);
   const label = `${path.basename(path.dirname(dataDir)) || 'root'}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 10)}`;
   const candidates = [
-    path.join(dataDir, 'local'),
-    ...options.spareDirs.map((spare) => path.join(path.resolve(spare), label)),
+    { dir: path.join(dataDir, 'local'), base: dataDir },
+    ...options.spareDirs.map((spare) => ({
+      dir: path.join(path.resolve(spare), label),
+      base: path.resolve(spare),
+    })),
   ];
   const skipped: PreviewRoot['skipped'] = [];
-  for (const dir of candidates) {
-    const found = await inheritedFilesAbove(dir);
-    if (found.length === 0) return { root: dir, skipped };
+  for (const { dir, base } of candidates) {
+    const found = [
+      ...(await inheritedFilesAbove(dir)),
+      ...(options.othersMustPass === true ? await closedFoldersAbove(base) : []),
+    ];
+    if (found.length === 0) return { root: dir, base, skipped };
     skipped.push({ dir, found });
   }
   throw new InvalidInput(
-    'No folder for preview worktrees is free of project files that previews would pick up: ' +
+    'No folder for preview worktrees is free of project files that previews would pick up' +
+      `${options.othersMustPass === true ? ' and reachable by previews under their own uids' : ''}: ` +
       skipped.map((s) => `${s.dir} lies under ${s.found.slice(0, 3).join(', ')}`).join('; ') +
       '. Set GLIMPSE_DATA_DIR to a folder outside any project (no package.json, node_modules, ' +
-      'tsconfig.json, pyproject.toml … in it or above it).',
+      'tsconfig.json, pyproject.toml … in it or above it) whose parent folders let other users through (chmod o+x).',
   );
+}
+
+/** The existing folders above `dir` that other users cannot pass through (no o+x), described. */
+async function closedFoldersAbove(dir: string): Promise<string[]> {
+  const closed: string[] = [];
+  for (let current = path.dirname(dir); ; current = path.dirname(current)) {
+    const mode = await stat(current).then(
+      (info) => info.mode,
+      () => undefined,
+    );
+    if (mode !== undefined && (mode & 0o001) === 0) {
+      closed.push(`${current} (mode ${(mode & 0o777).toString(8)}: other users cannot pass)`);
+    }
+    if (current === path.dirname(current)) return closed;
+  }
 }

@@ -8,7 +8,8 @@ export type ProcessGroup = z.infer<typeof ProcessGroup>;
 /**
  * What survives a Glimpse restart, one file per preview (`<root>/previews/<ns>/state.json`): which
  * process groups belong to the preview (so orphans can be stopped), which log is the last one, and
- * whether its last attempt failed (nothing redeploys a failed preview, so its page keeps saying so).
+ * whether its last attempt failed (nothing redeploys a failed preview, so its page keeps saying so), and
+ * the uid it runs as.
  */
 export const PreviewState = z.object({
   version: z.literal(1),
@@ -19,6 +20,8 @@ export const PreviewState = z.object({
   groups: z.array(ProcessGroup),
   lastLogFile: z.string().optional(),
   lastAttemptFailed: z.boolean().optional(),
+  /** The preview's own uid, kept across a restart so its HOME stays its own. */
+  uid: z.number().int().positive().optional(),
 });
 export type PreviewState = z.infer<typeof PreviewState>;
 

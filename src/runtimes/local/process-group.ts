@@ -55,7 +55,7 @@ export function groupMembers(pgid: number): ProcStat[] {
 }
 
 /**
- * Spawns a shell command, in its sandbox, as the leader of a new process group, so the whole tree can be
+ * Spawns a shell command, in its sandbox, under its uid and limits, as the leader of a new process group, so the whole tree can be
  * signalled (bubblewrap keeps the group: it and everything in its namespaces are members).
  */
 export function spawnGroup(
@@ -68,6 +68,7 @@ export function spawnGroup(
     env: options.env,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(launch.uid === undefined ? {} : { uid: launch.uid, gid: launch.uid }),
   });
 }
 

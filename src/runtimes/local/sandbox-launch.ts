@@ -1,5 +1,6 @@
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import type { Sandbox } from './choose-sandbox.ts';
+import { type ProcessLimits, prlimitArgs } from './preview-limits.ts';
 
 /** The system folders a sandboxed preview sees, read-only (each only where it exists). */
 const SYSTEM_FOLDERS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc', '/opt'];
@@ -32,12 +33,19 @@ const FIRST_PROCESS = [
 export interface Launch {
   file: string;
   args: string[];
+  /** The uid (and gid) to start it as; undefined: Glimpse's own. */
+  uid: number | undefined;
 }
 
-/** A sandbox and the folders a command in it may write to (its worktree and HOME). */
+/**
+ * A sandbox, the folders a command in it may write to (its worktree and HOME), the preview's own uid
+ * (when Glimpse runs as root) and the rlimits it runs under.
+ */
 export interface Confinement {
   sandbox: Sandbox;
   writable: readonly string[];
+  uid: number | undefined;
+  limits: ProcessLimits | undefined;
 }
 
 /**
@@ -47,8 +55,19 @@ export interface Confinement {
  * so the proxy reaches it. Paths are the same inside and outside, so `cwd` and the environment hold.
  */
 export function sandboxLaunch(confinement: Confinement, command: string, cwd: string): Launch {
+  const { limits, uid } = confinement;
+  const inner = innerLaunch(confinement, command, cwd);
+  if (limits === undefined) return { ...inner, uid };
+  return { file: limits.prlimit, args: [...prlimitArgs(limits), inner.file, ...inner.args], uid };
+}
+
+/**
+ * Under bubblewrap, started as the preview's uid when it has one (bubblewrap then makes a user namespace;
+ * its processes stay that uid to the kernel, so RLIMIT_NPROC counts them).
+ */
+function innerLaunch(confinement: Confinement, command: string, cwd: string): Omit<Launch, 'uid'> {
   const { sandbox, writable } = confinement;
-  if (sandbox.mode === 'none') return { file: '/bin/sh', args: ['-c', command] };
+  if (sandbox.mode !== 'bubblewrap') return { file: '/bin/sh', args: ['-c', command] };
   const args = [
     ...['--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--cap-drop', 'ALL'],
     ...['--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp'],
