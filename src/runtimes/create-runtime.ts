@@ -92,7 +92,7 @@ export async function createRuntime(
           path: GLIMPSE_CONFIG_FILE,
         }),
     },
-    description: `local processes, served at ${local.urlOf('pr-<repo>-<number>')} (worktrees in ${local.workDir}); sandbox ${describeSandbox(sandbox)}`,
+    description: `local processes, served at ${local.urlOf('pr-<repo>-<number>')} (worktrees in ${local.workDir}); sandbox: ${describeSandbox(sandbox)}`,
     warnings: [
       ...(local.refusesForks === undefined ? [] : [local.refusesForks]),
       ...(limits.prlimit === undefined

@@ -59,7 +59,9 @@ describe.each(databaseTargets())('glimpse serve on %s', (target) => {
     expect(banner).toContain(
       target === 'pglite' ? `embedded PGlite in ${dataDir}` : 'PostgreSQL at 127.0.0.1:5432/',
     );
-    expect(banner).toMatch(/runtime\s+local: local processes in bubblewrap, served at/);
+    expect(banner).toMatch(
+      /runtime\s+local: local processes, served at .*; sandbox: bubblewrap, each preview under a uid of its own \(200000-265535\): previews see only/,
+    );
     expect(banner).not.toContain('WARNING');
     expect(banner).toContain(`data       ${dataDir}`);
     expect(banner).toMatch(/one-time login token \(shown only now\):\n\s+glp_\S+/);
