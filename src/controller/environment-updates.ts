@@ -4,6 +4,7 @@ import { and, desc, eq, inArray, isNotNull, isNull, type SQL, sql } from '../db/
 import { announceEnvironmentChange } from '../db/notify-environment-change.ts';
 import { deployments, environments, type Phase } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
+import type { GlimpseMetrics, RuntimeName } from '../metrics/glimpse-metrics.ts';
 import { CONTROLLER_ACTOR, recordAudit } from '../services/audit.ts';
 import { LeaseLost } from './lease-lost.ts';
 import type { WorkItem } from './work-item.ts';
@@ -17,6 +18,9 @@ function held(item: WorkItem): SQL | undefined {
   );
 }
 
+/** A deployment's start and end, as the database's clock set them. */
+const DEPLOYMENT_TIMES = { startedAt: deployments.startedAt, finishedAt: deployments.finishedAt };
+
 /**
  * The controller's writes to an environment's observed state. Each phase change is one log line. Every
  * write is fenced by the item's lease: once another claim holds the environment it throws `LeaseLost` and
@@ -25,10 +29,13 @@ function held(item: WorkItem): SQL | undefined {
 export class EnvironmentUpdates {
   readonly #db: Database;
   readonly #log: Logger;
+  readonly #metrics: { metrics: GlimpseMetrics; runtime: RuntimeName } | undefined;
 
-  constructor(db: Database, log: Logger) {
+  /** `metrics`: where deployments started and finished are counted, for the runtime they ran on. */
+  constructor(db: Database, log: Logger, metrics?: { metrics: GlimpseMetrics; runtime: RuntimeName }) {
     this.#db = db;
     this.#log = log;
+    this.#metrics = metrics;
   }
 
   async setPhase(
@@ -146,14 +153,15 @@ export class EnvironmentUpdates {
     generation: number,
   ): Promise<{ id: string; first: boolean; githubDeploymentId: number | undefined }> {
     const { env } = item;
-    return this.#db.transaction(async (tx) => {
+    const started = await this.#db.transaction(async (tx) => {
       await this.#hold(tx, item);
-      await tx
+      const canceled = await tx
         .update(deployments)
         .set({ status: 'canceled', finishedAt: sql`now()`, error: 'superseded by a newer deployment' })
         .where(
           and(eq(deployments.environmentId, env.id), inArray(deployments.status, ['queued', 'in_progress'])),
-        );
+        )
+        .returning(DEPLOYMENT_TIMES);
       const [previous] = await tx
         .select({
           attempt: sql<number>`cast(coalesce(max(${deployments.attempt}) filter (where ${deployments.commitSha} = ${env.headSha}), 0) as int)`,
@@ -192,8 +200,13 @@ export class EnvironmentUpdates {
         id: row.id,
         first: (previous?.rows ?? 0) === 0,
         githubDeploymentId: earlier?.githubDeploymentId ?? undefined,
+        canceled,
       };
     });
+    for (const times of started.canceled) this.#countFinished('canceled', times);
+    this.#metrics?.metrics.deployStarted(this.#metrics.runtime);
+    const { canceled: _, ...result } = started;
+    return result;
   }
 
   /**
@@ -222,13 +235,27 @@ export class EnvironmentUpdates {
     status: 'succeeded' | 'failed' | 'canceled',
     fields: { error?: string } = {},
   ): Promise<void> {
-    await this.#db.transaction(async (tx) => {
+    const finished = await this.#db.transaction(async (tx) => {
       await this.#hold(tx, item);
-      await tx
+      return tx
         .update(deployments)
         .set({ status, finishedAt: sql`now()`, error: fields.error ?? null })
-        .where(eq(deployments.id, id));
+        .where(eq(deployments.id, id))
+        .returning(DEPLOYMENT_TIMES);
     });
+    for (const times of finished) this.#countFinished(status, times);
+  }
+
+  #countFinished(
+    outcome: 'succeeded' | 'failed' | 'canceled',
+    times: { startedAt: Date | null; finishedAt: Date | null },
+  ): void {
+    if (this.#metrics === undefined) return;
+    const seconds =
+      times.startedAt === null || times.finishedAt === null
+        ? 0
+        : (times.finishedAt.getTime() - times.startedAt.getTime()) / 1000;
+    this.#metrics.metrics.deployFinished(this.#metrics.runtime, outcome, Math.max(0, seconds));
   }
 
   async recordGithubDeployment(

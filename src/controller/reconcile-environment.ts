@@ -12,6 +12,7 @@ import type { Redactor } from '../domain/redactor.ts';
 import { REQUIRED_CHECK_FAILED } from '../domain/required-checks.ts';
 import type { GithubClient } from '../github/github-client.ts';
 import type { Logger } from '../logger.ts';
+import type { FailureReason, GlimpseMetrics } from '../metrics/glimpse-metrics.ts';
 import { type Runtime, RuntimeFailure } from '../runtimes/runtime.ts';
 import { AttemptFeedback } from './attempt-feedback.ts';
 import { carryOutCommentCommand } from './comment-commands.ts';
@@ -37,6 +38,8 @@ export interface ReconcileDeps {
   maxAttempts: number;
   /** How long a deploy may run before the PR is told it started (see AttemptFeedback); 0: at once. */
   announceDelayMs: number;
+  /** Counts attempts, failures, retries and how long previews took to run or to go; unset: nothing counted. */
+  metrics?: GlimpseMetrics | undefined;
 }
 
 /** What one pass did: done with this generation, or waiting (retry scheduled, lease lost, superseded). */
@@ -81,10 +84,11 @@ async function reconcileUntilCurrent(
       await deps.updates.observe(item, env.generation, env.phase);
       continue;
     }
-    const outcome =
-      env.desiredState === 'closed' || expired
-        ? await teardown(deps, lease, item, signal, expired ? 'expired' : 'closed')
-        : await converge(deps, lease, item, signal);
+    const removing = env.desiredState === 'closed' || expired;
+    deps.metrics?.reconcileAttempted(removing ? 'delete' : 'deploy');
+    const outcome = removing
+      ? await teardown(deps, lease, item, signal, expired ? 'expired' : 'closed')
+      : await converge(deps, lease, item, signal);
     if (outcome === 'retry-later') return;
   }
 }
@@ -104,7 +108,7 @@ async function converge(
   let attempt: AttemptFeedback | undefined;
   try {
     const config = await readConfig(deps, item);
-    if (!config.ok) return await failBeforeDeploying(deps, item, generation, config.message);
+    if (!config.ok) return await failBeforeDeploying(deps, item, generation, config.message, 'config');
     // The ttl passed before this push or reopening: its clock starts again, also while it waits for checks.
     if (isExpired(env)) await deps.updates.setPhase(item, env.phase, { expiresAt: expiryOf(config.config) });
     await step();
@@ -121,7 +125,7 @@ async function converge(
     }
     const checks = await waitingForChecks(deps, item, config.config);
     if (checks !== undefined) {
-      if (checks.failed) return await failBeforeDeploying(deps, item, generation, checks.detail);
+      if (checks.failed) return await failBeforeDeploying(deps, item, generation, checks.detail, 'checks');
       await deps.updates.observe(item, generation, 'building', { statusDetail: checks.detail });
       return 'observed';
     }
@@ -177,6 +181,7 @@ async function converge(
       lastDeployedAt: new Date(),
       expiresAt: expiryOf(config.config),
     });
+    deps.metrics?.previewRunning(deps.runtime.name, secondsSince(env.updatedAt));
     await attempt.ensureDeployment();
     await deps.feedback.deploymentSucceeded(item, deployed.url);
     await deps.feedback.comment(
@@ -209,8 +214,9 @@ async function teardown(
   why: 'closed' | 'expired',
 ): Promise<Outcome> {
   const generation = item.env.generation;
+  const wasGone = item.env.phase === 'deleted';
   try {
-    if (item.env.phase !== 'deleted') await deps.updates.setPhase(item, 'deleting', { statusDetail: null });
+    if (!wasGone) await deps.updates.setPhase(item, 'deleting', { statusDetail: null });
     // The runtime is asked only while the lease is this attempt's; losing it aborts `signal`.
     if (!(await lease.check())) return 'superseded';
     await deps.runtime.destroy(environmentRef(item), signal);
@@ -222,6 +228,9 @@ async function teardown(
       statusDetail:
         why === 'expired' ? 'Expired: push a commit or reopen the pull request to bring it back.' : null,
     });
+    // Closed (the delivery's write is the environment's last change before this attempt) to gone.
+    if (why === 'closed' && !wasGone)
+      deps.metrics?.previewGone(deps.runtime.name, secondsSince(item.env.updatedAt));
     await deps.feedback.deploymentInactive(item, await deps.updates.lastSucceededGithubDeployment(item));
     await deps.feedback.comment(item, { status: why === 'expired' ? 'expired' : 'deleted' });
     await deps.updates.observe(item, generation, 'deleted');
@@ -243,6 +252,7 @@ export async function reportPreviewFailure(
   logExcerpt: readonly string[],
 ): Promise<void> {
   if (item.env.phase !== 'running') return;
+  deps.metrics?.reconcileFailed('crashed');
   await fail(deps, item, item.env.observedGeneration, reason, logExcerpt, undefined);
 }
 
@@ -258,7 +268,9 @@ async function handleFailure(
   const message = deps.redactor.redact(error instanceof Error ? error.message : String(error));
   const logExcerpt = error instanceof RuntimeFailure ? error.logExcerpt : [];
   const attempts = item.env.attempts + 1;
+  deps.metrics?.reconcileFailed(failureReason(error));
   if (transient && attempts < deps.maxAttempts) {
+    deps.metrics?.reconcileRetried();
     const delay = deps.retryDelaysMs[Math.min(attempts - 1, deps.retryDelaysMs.length - 1)] ?? 1000;
     deps.logger.warn(
       { environment: item.env.namespace, attempts, delayMs: delay, err: message },
@@ -291,7 +303,9 @@ async function failBeforeDeploying(
   item: WorkItem,
   generation: number,
   reason: string,
+  reasonClass: FailureReason,
 ): Promise<Outcome> {
+  deps.metrics?.reconcileFailed(reasonClass);
   const started = await deps.updates.startDeployment(item, generation);
   await deps.runtime.showFailed?.(environmentRef(item));
   return fail(deps, item, generation, reason, [], started.id);
@@ -335,6 +349,17 @@ function isExpired(env: WorkItem['env']): boolean {
 /** When a preview deployed (or asked for) now expires: `ttl` from now, or never. */
 function expiryOf(config: GlimpseConfig): Date | null {
   return config.ttl === undefined ? null : new Date(Date.now() + ttlMilliseconds(config.ttl));
+}
+
+/** The class of a failure, for the failures metric. */
+function failureReason(error: unknown): FailureReason {
+  if (error instanceof RuntimeFailure) return 'runtime';
+  if (error instanceof Unavailable) return 'unavailable';
+  return 'internal';
+}
+
+function secondsSince(time: Date): number {
+  return Math.max(0, (Date.now() - time.getTime()) / 1000);
 }
 
 function isTransient(error: unknown): boolean {

@@ -3,7 +3,9 @@ import { Octokit } from '@octokit/core';
 import { paginateRest } from '@octokit/plugin-paginate-rest';
 import { retry } from '@octokit/plugin-retry';
 import type { Logger } from 'pino';
+import type { GlimpseMetrics } from '../metrics/glimpse-metrics.ts';
 import { createAppJwt, parsePrivateKey } from './create-app-jwt.ts';
+import { githubRouteFamily } from './github-route-family.ts';
 import { createInstallationTokenCache } from './installation-token-cache.ts';
 import { installRateLimitWaits, type RateLimitClock } from './rate-limit-waits.ts';
 import { translateGithubError } from './translate-github-error.ts';
@@ -29,6 +31,8 @@ export interface GithubAppOptions {
   requestTimeoutMs?: number;
   /** Give up (Unavailable) instead of waiting for a rate limit that resets later than this (default 300 s). */
   maxRateLimitWaitSeconds?: number;
+  /** Counts requests by route family and status, the quota left and the time waited on limits. */
+  metrics?: GlimpseMetrics | undefined;
 }
 
 export interface GithubApp {
@@ -62,6 +66,21 @@ export function createGithubApp(options: GithubAppOptions): GithubApp {
         retryAfterBaseValue: options.retryBaseMs ?? 1000,
       },
     });
+    const metrics = options.metrics;
+    if (metrics !== undefined) {
+      octokit.hook.wrap('request', async (request, requestOptions) => {
+        const route = githubRouteFamily(String(requestOptions.url));
+        try {
+          const response = await request(requestOptions);
+          metrics.githubRequest(route, response.status);
+          return response;
+        } catch (error) {
+          const status = (error as { status?: unknown } | null)?.status;
+          metrics.githubRequest(route, typeof status === 'number' ? status : undefined);
+          throw error;
+        }
+      });
+    }
     const timeoutMs = options.requestTimeoutMs ?? 30_000;
     octokit.hook.before('request', (request) => {
       request.request = { ...request.request, signal: AbortSignal.timeout(timeoutMs) };
@@ -70,6 +89,8 @@ export function createGithubApp(options: GithubAppOptions): GithubApp {
       const remaining = Number(response.headers['x-ratelimit-remaining']);
       const limit = Number(response.headers['x-ratelimit-limit']);
       if (!Number.isFinite(remaining) || !Number.isFinite(limit)) return;
+      const resource = String(response.headers['x-ratelimit-resource'] ?? 'core');
+      options.metrics?.githubRateLimit(/^[a-z_]{1,40}$/.test(resource) ? resource : 'other', remaining);
       const fields = { method: request.method, url: request.url, remaining, limit };
       if (remaining < limit * LOW_QUOTA_FRACTION) log.warn(fields, 'github rate limit quota low');
       else log.debug(fields, 'github quota');
@@ -81,6 +102,9 @@ export function createGithubApp(options: GithubAppOptions): GithubApp {
       maxRetries: MAX_RATE_LIMIT_RETRIES,
       minWriteIntervalMs: options.minWriteIntervalMs ?? 1000,
       log,
+      ...(options.metrics === undefined
+        ? {}
+        : { onWait: options.metrics.githubWaited.bind(options.metrics) }),
     });
     return octokit;
   };

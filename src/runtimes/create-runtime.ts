@@ -3,6 +3,7 @@ import type { ConfigSource } from '../controller/config-source.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { GLIMPSE_CONFIG_FILE } from '../domain/glimpse-config.ts';
 import type { Logger } from '../logger.ts';
+import type { GlimpseMetrics } from '../metrics/glimpse-metrics.ts';
 import type { PreviewFailure } from './local/local-runtime-options.ts';
 import { type EnvironmentSpec, type Runtime, RuntimeFailure } from './runtime.ts';
 
@@ -27,6 +28,7 @@ export async function createRuntime(
     onPreviewFailed: (failure: PreviewFailure) => void;
     /** The repo's tarball at a commit, for Helm charts kept in the repo; undefined without a GitHub App. */
     downloadSource: ((repoFullName: string, commitSha: string) => Promise<Buffer>) | undefined;
+    metrics?: GlimpseMetrics | undefined;
   },
 ): Promise<CreatedRuntime> {
   if (config.runtime === 'kubernetes') {
@@ -49,6 +51,7 @@ export async function createRuntime(
             ? {}
             : { fetchSource: (spec: EnvironmentSpec) => downloadSource(spec.repoFullName, spec.commitSha) }),
           logger: logger.child({ component: 'kubernetes-runtime' }),
+          metrics: hooks.metrics,
         }),
     );
     return {
@@ -75,6 +78,7 @@ export async function createRuntime(
     allowFileRepos: config.local.allowFileRepos,
     logger: logger.child({ component: 'local-runtime' }),
     onPreviewFailed: hooks.onPreviewFailed,
+    metrics: hooks.metrics,
   });
   return {
     runtime: local,

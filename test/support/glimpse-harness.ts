@@ -12,6 +12,7 @@ import { deployments, environments } from '../../src/db/schema.ts';
 import { createGithubApp } from '../../src/github/create-github-app.ts';
 import { createGithubClient, type GithubClient } from '../../src/github/github-client.ts';
 import { WEBHOOK_PATH } from '../../src/http/routes/webhook-route.ts';
+import { GlimpseMetrics } from '../../src/metrics/glimpse-metrics.ts';
 import { chooseSandbox, probeBubblewrap } from '../../src/runtimes/local/choose-sandbox.ts';
 import { createLocalRuntime, type LocalRuntime } from '../../src/runtimes/local/local-runtime.ts';
 import type { Runtime } from '../../src/runtimes/runtime.ts';
@@ -41,6 +42,8 @@ export interface GlimpseHarness {
   /** The GitHub client Glimpse uses, talking to the simulator. */
   githubClient: GithubClient;
   runtime: Runtime;
+  /** What Glimpse counts (served at /metrics, or on GLIMPSE_METRICS_PORT). */
+  metrics: GlimpseMetrics;
   logLines: string[];
   /** Connects `fullName`, served by the simulator from `gitDir`; returns its GitHub id. */
   connectRepo(fullName: string, gitDir: string): Promise<number>;
@@ -107,6 +110,7 @@ export async function startGlimpseHarness(
   });
   // As `glimpse serve` does: a preview that fails by itself reaches the controller, which tells the PR.
   let app: App | undefined;
+  const metrics = new GlimpseMetrics();
   const runtime: Runtime =
     options.runtime ??
     (await createLocalRuntime({
@@ -121,6 +125,7 @@ export async function startGlimpseHarness(
       healthTimeoutMs: 15_000,
       logger,
       timing: FAST_LOCAL_TIMING,
+      metrics,
     }));
   const githubApp = createGithubApp({
     appId: github.appId,
@@ -129,6 +134,7 @@ export async function startGlimpseHarness(
     logger,
     retryBaseMs: 20,
     minWriteIntervalMs: 0,
+    metrics,
   });
   const githubClient = createGithubClient(githubApp);
   app = createApp({
@@ -138,6 +144,7 @@ export async function startGlimpseHarness(
     database: database.handle,
     webhookSecret: HARNESS_SECRET,
     runtime,
+    metrics,
     github: { app: githubApp, client: githubClient },
     controller: {
       pollMs: 200,
@@ -166,6 +173,7 @@ export async function startGlimpseHarness(
     database,
     github,
     runtime,
+    metrics,
     githubClient,
     logLines,
     async connectRepo(fullName, gitDir) {

@@ -12,6 +12,7 @@ import { resolveWebhookSecret, type WebhookSecret } from '../../github/webhook-s
 import { resolveSessionSecret } from '../../http/session-secret.ts';
 import type { Logger } from '../../logger.ts';
 import { createLogger } from '../../logger.ts';
+import { GlimpseMetrics } from '../../metrics/glimpse-metrics.ts';
 import { createRuntime } from '../../runtimes/create-runtime.ts';
 import { ensureBootstrapAdmin } from '../../services/bootstrap-admin.ts';
 import { loadGithubApp } from '../../services/github-app/github-app-store.ts';
@@ -57,10 +58,13 @@ async function serve(io: CliIo): Promise<void> {
     const { config, sources } = withStoredGithubApp(environmentConfig, stored);
     const webhookSecret = await resolveWebhookSecret(config);
     const sessionSecret = await resolveSessionSecret(config);
-    const github = connectGithub(config, logger);
+    // One registry that the GitHub client, the runtime and the app all report to, served at /metrics.
+    const metrics = new GlimpseMetrics();
+    const github = connectGithub(config, logger, metrics);
     const runtime = await createRuntime(config, logger, {
       downloadSource: github === undefined ? undefined : sourceDownloader(database.db, github.client),
       onPreviewFailed: (failure) => void app?.controller?.recordPreviewFailure(failure),
+      metrics,
     });
     app = createApp({
       config,
@@ -70,6 +74,7 @@ async function serve(io: CliIo): Promise<void> {
       sessionSecret,
       secretBox,
       runtime: runtime.runtime,
+      metrics,
       ...(github === undefined ? {} : { github }),
       ...(runtime.configSource === undefined ? {} : { fallbackConfigSource: runtime.configSource }),
     });
@@ -140,9 +145,9 @@ function startupNotes(config: Config, secret: WebhookSecret, sources: GithubAppS
   return notes;
 }
 
-function connectGithub(config: Config, logger: Logger) {
+function connectGithub(config: Config, logger: Logger, metrics: GlimpseMetrics) {
   const credentials = config.github.app;
   if (credentials === undefined) return undefined;
-  const app = createGithubApp({ ...credentials, apiUrl: config.github.apiUrl, logger });
+  const app = createGithubApp({ ...credentials, apiUrl: config.github.apiUrl, logger, metrics });
   return { app, client: createGithubClient(app) };
 }

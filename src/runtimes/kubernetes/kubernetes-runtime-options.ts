@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { GlimpseMetrics } from '../../metrics/glimpse-metrics.ts';
 import type { EnvironmentSpec } from '../runtime.ts';
 
 export interface ResourceAmounts {
@@ -41,6 +42,8 @@ export interface KubernetesRuntimeOptions {
   /** Returns the repository tarball (.tar.gz) at `spec.commitSha`; needed for `kubernetes.chart`. */
   fetchSource?: (spec: EnvironmentSpec) => Promise<Buffer>;
   logger?: Logger;
+  /** Counts requests to the API server and watch restarts. */
+  metrics?: GlimpseMetrics | undefined;
   /** Log lines of a failing container put in the failure's excerpt (default 20). */
   logExcerptLines?: number;
   timing?: Partial<KubernetesTiming>;

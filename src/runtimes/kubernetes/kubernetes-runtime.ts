@@ -44,12 +44,14 @@ export class KubernetesRuntime implements Runtime {
   private readonly apps: AppsV1Api;
   private readonly objects: ServerSideApplyApi;
   private readonly log: Logger | undefined;
+  private readonly metrics: KubernetesRuntimeOptions['metrics'];
   private readonly closing = new AbortController();
 
   /** Throws a permanent RuntimeFailure when the kubeconfig cannot be loaded. */
   constructor(options: KubernetesRuntimeOptions & { kubeConfig?: KubeConfig }) {
     this.options = resolveKubernetesOptions(options);
-    this.kc = options.kubeConfig ?? loadKubeConfig(options.kubeconfig);
+    this.metrics = options.metrics;
+    this.kc = options.kubeConfig ?? loadKubeConfig(options.kubeconfig, options.metrics);
     this.core = this.kc.makeApiClient(CoreV1Api);
     this.apps = this.kc.makeApiClient(AppsV1Api);
     this.objects = ServerSideApplyApi.forConfig(this.kc);
@@ -150,6 +152,7 @@ export class KubernetesRuntime implements Runtime {
       watchStatefulSets: workload.some((object) => object.kind === 'StatefulSet'),
       signal,
       log,
+      metrics: this.metrics,
     });
     if (k.health !== undefined) {
       await checkHealth({

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { GlimpseMetrics } from '../../metrics/glimpse-metrics.ts';
 import type { EnvironmentRef } from '../runtime.ts';
 import type { Sandbox } from './choose-sandbox.ts';
 
@@ -67,6 +68,8 @@ export interface LocalRuntimeOptions {
   /** Called when a running preview crashed `crashLimit` times and was given up. */
   onPreviewFailed?: (failure: PreviewFailure) => void;
   timing?: Partial<LocalRuntimeTiming>;
+  /** Counts preview processes, their restarts and the proxy's responses. */
+  metrics?: GlimpseMetrics | undefined;
 }
 
 export interface ResolvedOptions {
@@ -86,6 +89,7 @@ export interface ResolvedOptions {
   maxLogBytes: number;
   onPreviewFailed: (failure: PreviewFailure) => void;
   timing: LocalRuntimeTiming;
+  metrics: GlimpseMetrics | undefined;
 }
 
 export const DEFAULT_TIMING: LocalRuntimeTiming = {
@@ -117,5 +121,6 @@ export function resolveOptions(options: LocalRuntimeOptions, root: string): Reso
     maxLogBytes: options.maxLogBytes ?? 20 * 1024 * 1024,
     onPreviewFailed: options.onPreviewFailed ?? (() => {}),
     timing: { ...DEFAULT_TIMING, ...options.timing },
+    metrics: options.metrics,
   };
 }

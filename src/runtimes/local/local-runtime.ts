@@ -69,7 +69,9 @@ export class LocalRuntime implements Runtime {
       publicUrl: o.publicUrl,
       scheme: o.previewUrlScheme,
       logger: o.logger,
+      onAnswer: o.metrics === undefined ? undefined : (status) => o.metrics?.localProxyAnswered(status),
     });
+    o.metrics?.observeLocalPreviews(() => this.#processCount());
     const git = new GitRunner({ root, path: o.childPath });
     this.#source = new SourceCache({ root, git, allowFileRepos: o.allowFileRepos });
     this.#context = {
@@ -83,6 +85,16 @@ export class LocalRuntime implements Runtime {
       releasePort: (port) => this.#ports.delete(port),
       onGiveUp: (preview, deployment, report) => this.#onGiveUp(preview, deployment, report),
     };
+  }
+
+  /** Preview process groups running now (serving, or started and not yet switched to). */
+  #processCount(): number {
+    let count = 0;
+    for (const preview of this.#previews.values()) {
+      if (preview.serving?.group !== undefined) count += 1;
+      if (preview.starting?.group !== undefined) count += 1;
+    }
+    return count;
   }
 
   get refusesForks(): string | undefined {

@@ -33,6 +33,9 @@ const HANDLERS = new Map<string, Handler>([
   ['ping', async () => ({ outcome: 'applied', environmentIds: [], detail: 'pong' })],
 ]);
 
+/** The events Glimpse acts on (any other is recorded as ignored). */
+export const HANDLED_EVENTS: ReadonlySet<string> = new Set(HANDLERS.keys());
+
 /** Thrown inside the transaction to roll back the work of a delivery recorded before. */
 class AlreadyRecorded extends Error {}
 
