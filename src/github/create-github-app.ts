@@ -50,10 +50,12 @@ export function createGithubApp(options: GithubAppOptions): GithubApp {
   const log = options.logger.child({ component: 'github' });
   const clock: RateLimitClock = { now, sleep: options.sleep ?? ((ms) => sleep(ms)) };
 
+  const metrics = options.metrics;
   const build = () => {
     const octokit = new GlimpseOctokit({
       baseUrl: options.apiUrl.replace(/\/+$/, ''),
       userAgent: 'glimpse',
+      ...(metrics === undefined ? {} : { request: { fetch: countingFetch(metrics) } }),
       log: {
         debug: () => {},
         info: () => {},
@@ -66,21 +68,6 @@ export function createGithubApp(options: GithubAppOptions): GithubApp {
         retryAfterBaseValue: options.retryBaseMs ?? 1000,
       },
     });
-    const metrics = options.metrics;
-    if (metrics !== undefined) {
-      octokit.hook.wrap('request', async (request, requestOptions) => {
-        const route = githubRouteFamily(String(requestOptions.url));
-        try {
-          const response = await request(requestOptions);
-          metrics.githubRequest(route, response.status);
-          return response;
-        } catch (error) {
-          const status = (error as { status?: unknown } | null)?.status;
-          metrics.githubRequest(route, typeof status === 'number' ? status : undefined);
-          throw error;
-        }
-      });
-    }
     const timeoutMs = options.requestTimeoutMs ?? 30_000;
     octokit.hook.before('request', (request) => {
       request.request = { ...request.request, signal: AbortSignal.timeout(timeoutMs) };
@@ -90,7 +77,7 @@ export function createGithubApp(options: GithubAppOptions): GithubApp {
       const limit = Number(response.headers['x-ratelimit-limit']);
       if (!Number.isFinite(remaining) || !Number.isFinite(limit)) return;
       const resource = String(response.headers['x-ratelimit-resource'] ?? 'core');
-      options.metrics?.githubRateLimit(/^[a-z_]{1,40}$/.test(resource) ? resource : 'other', remaining);
+      metrics?.githubRateLimit(/^[a-z_]{1,40}$/.test(resource) ? resource : 'other', remaining);
       const fields = { method: request.method, url: request.url, remaining, limit };
       if (remaining < limit * LOW_QUOTA_FRACTION) log.warn(fields, 'github rate limit quota low');
       else log.debug(fields, 'github quota');
@@ -102,9 +89,7 @@ export function createGithubApp(options: GithubAppOptions): GithubApp {
       maxRetries: MAX_RATE_LIMIT_RETRIES,
       minWriteIntervalMs: options.minWriteIntervalMs ?? 1000,
       log,
-      ...(options.metrics === undefined
-        ? {}
-        : { onWait: options.metrics.githubWaited.bind(options.metrics) }),
+      ...(metrics === undefined ? {} : { onWait: (kind, ms) => metrics.githubWaited(kind, ms) }),
     });
     return octokit;
   };
@@ -148,5 +133,20 @@ export function createGithubApp(options: GithubAppOptions): GithubApp {
       installations.set(installationId, octokit);
       return octokit;
     },
+  };
+}
+
+/** `fetch` that counts every answer (retries included) by route family and status; no answer is `error`. */
+function countingFetch(metrics: GlimpseMetrics): typeof fetch {
+  return async (input, init) => {
+    const route = githubRouteFamily(input instanceof Request ? input.url : String(input));
+    try {
+      const response = await fetch(input, init);
+      metrics.githubRequest(route, response.status);
+      return response;
+    } catch (error) {
+      metrics.githubRequest(route, undefined);
+      throw error;
+    }
   };
 }
