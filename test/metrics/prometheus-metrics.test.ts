@@ -17,6 +17,7 @@ import {
   PROMTOOL,
   parseExposition,
   prometheusTestsEnabled,
+  requirePrometheusBinary,
   type Sample,
   sampleValue,
   startPrometheus,
@@ -226,7 +227,9 @@ describe.each(databaseTargets())('Prometheus metrics of a scripted run (%s)', (t
   });
 
   it.skipIf(!prometheusTestsEnabled)('passes promtool check metrics', async () => {
-    const result = await runTool(PROMTOOL, ['check', 'metrics'], { stdin: final.text });
+    const result = await runTool(requirePrometheusBinary(PROMTOOL), ['check', 'metrics'], {
+      stdin: final.text,
+    });
     expect(result.stderr + result.stdout).toBe('');
     expect(result.code).toBe(0);
   });

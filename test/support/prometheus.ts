@@ -13,6 +13,14 @@ export const PROMTOOL = '/usr/bin/promtool';
 export const prometheusTestsEnabled =
   (existsSync(PROMETHEUS) && existsSync(PROMTOOL)) || process.env.CI === 'true';
 
+/** Fails at once, saying what to install, when a binary of the package is missing (in CI, that is a failure). */
+export function requirePrometheusBinary(binary: string): string {
+  if (!existsSync(binary)) {
+    throw new Error(`${binary} is missing: install Debian's prometheus package (apt-get install prometheus)`);
+  }
+  return binary;
+}
+
 /** One sample of the text exposition: `name{labels} value`. */
 export interface Sample {
   name: string;
@@ -63,6 +71,7 @@ export async function startPrometheus(options: {
   target: string;
   bearerToken?: string;
 }): Promise<PrometheusServer> {
+  requirePrometheusBinary(PROMETHEUS);
   const dir = mkdtempSync(path.join(tmpdir(), 'glimpse-prometheus-'));
   const config = path.join(dir, 'prometheus.yml');
   writeFileSync(
@@ -98,16 +107,24 @@ export async function startPrometheus(options: {
   child.stderr?.on('data', (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-4_000);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let spawnError: Error | undefined;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', (error) => {
+      spawnError = error;
+      resolve();
+    });
+  });
   const close = async () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
+    if (child.exitCode === null && spawnError === undefined) child.kill('SIGTERM');
     await exited;
     rmSync(dir, { recursive: true, force: true });
   };
   try {
     await waitFor(
       async () => {
-        if (child.exitCode !== null) throw new Error(`prometheus exited: ${log}`);
+        if (spawnError !== undefined || child.exitCode !== null)
+          throw new Error(`prometheus did not start: ${spawnError?.message ?? log}`);
         return (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok;
       },
       30_000,
