@@ -1,3 +1,4 @@
+import { normal } from '../domain/environment-event.ts';
 import type { ReconcileDeps } from './reconcile-environment.ts';
 import { repoRef, type WorkItem } from './work-item.ts';
 
@@ -12,7 +13,24 @@ export async function carryOutCommentCommand(deps: ReconcileDeps, item: WorkItem
   if (asked === null) return true;
   const allowed =
     deps.github !== undefined && (await deps.github.hasWriteAccess(repoRef(item.repo), asked.login));
-  await deps.updates.takeCommentCommand(item, asked, allowed && asked.command === 'destroy');
+  await deps.updates.takeCommentCommand(
+    item,
+    asked,
+    allowed && asked.command === 'destroy',
+    allowed
+      ? [
+          normal(
+            'ActionBy',
+            `${asked.login} asked for a ${asked.command} with \`/glimpse ${asked.command}\`.`,
+            {
+              actor: asked.login,
+              action: asked.command,
+              via: 'comment',
+            },
+          ),
+        ]
+      : [],
+  );
   if (allowed) return true;
   await deps.feedback.reply(
     item,

@@ -3,8 +3,10 @@ import type { Database } from '../db/database.ts';
 import { and, desc, eq, inArray, isNotNull, isNull, type SQL, sql } from '../db/drizzle-orm.ts';
 import { announceEnvironmentChange } from '../db/notify-environment-change.ts';
 import { deployments, environments, type Phase } from '../db/schema.ts';
+import { type EnvironmentEvent, normal, warning } from '../domain/environment-event.ts';
 import type { Logger } from '../logger.ts';
 import { CONTROLLER_ACTOR, recordAudit } from '../services/audit.ts';
+import { recordEnvironmentEvents } from '../services/environments/record-event.ts';
 import { LeaseLost } from './lease-lost.ts';
 import type { WorkItem } from './work-item.ts';
 
@@ -20,7 +22,7 @@ function held(item: WorkItem): SQL | undefined {
 /**
  * The controller's writes to an environment's observed state. Each phase change is one log line. Every
  * write is fenced by the item's lease: once another claim holds the environment it throws `LeaseLost` and
- * changes nothing.
+ * changes nothing. `events` are the timeline entries that explain a write, written in its transaction.
  */
 export class EnvironmentUpdates {
   readonly #db: Database;
@@ -35,11 +37,16 @@ export class EnvironmentUpdates {
     item: WorkItem,
     phase: Phase,
     fields: Partial<typeof environments.$inferInsert> = {},
+    events: readonly EnvironmentEvent[] = [],
   ): Promise<void> {
     const from = item.env.phase;
     // When it was deleted: set on reaching `deleted`, cleared when a reopened PR brings it back.
     const deletedAt = phase === 'deleted' ? (item.env.deletedAt ?? new Date()) : null;
-    await this.#write(item, { ...fields, phase, deletedAt, updatedAt: sql`now()` }, { announce: true });
+    await this.#write(
+      item,
+      { ...fields, phase, deletedAt, updatedAt: sql`now()` },
+      { announce: true, events },
+    );
     Object.assign(item.env, fields, { phase, deletedAt });
     if (from !== phase) {
       this.#log.info(
@@ -60,21 +67,24 @@ export class EnvironmentUpdates {
    * The queue notice's record: what the environment waits for, in words. Neither its phase nor its place in
    * the queue (`updated_at`) changes, and only while it still waits at the generation the notice read.
    */
-  async noteQueued(item: WorkItem, statusDetail: string): Promise<void> {
-    const rows = await this.#db
-      .update(environments)
-      .set({ statusDetail })
-      .where(
-        and(
-          held(item),
-          eq(environments.generation, item.env.generation),
-          eq(environments.observedGeneration, item.env.observedGeneration),
-          eq(environments.phase, item.env.phase),
-          isNull(environments.statusDetail),
-        ),
-      )
-      .returning({ id: environments.id });
-    if (rows.length === 0) throw new LeaseLost(item.env.id);
+  async noteQueued(item: WorkItem, statusDetail: string, position: number): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      const rows = await tx
+        .update(environments)
+        .set({ statusDetail })
+        .where(
+          and(
+            held(item),
+            eq(environments.generation, item.env.generation),
+            eq(environments.observedGeneration, item.env.observedGeneration),
+            eq(environments.phase, item.env.phase),
+            isNull(environments.statusDetail),
+          ),
+        )
+        .returning({ id: environments.id });
+      if (rows.length === 0) throw new LeaseLost(item.env.id);
+      await recordEnvironmentEvents(tx, item.env.id, [normal('Queued', statusDetail, { position })]);
+    });
     item.env.statusDetail = statusDetail;
   }
 
@@ -96,13 +106,14 @@ export class EnvironmentUpdates {
     generation: number,
     phase: Phase,
     fields: Partial<typeof environments.$inferInsert> = {},
+    events: readonly EnvironmentEvent[] = [],
   ) {
-    await this.setPhase(item, phase, {
-      ...fields,
-      observedGeneration: generation,
-      attempts: 0,
-      nextAttemptAt: null,
-    });
+    await this.setPhase(
+      item,
+      phase,
+      { ...fields, observedGeneration: generation, attempts: 0, nextAttemptAt: null },
+      events,
+    );
   }
 
   /**
@@ -113,26 +124,33 @@ export class EnvironmentUpdates {
     item: WorkItem,
     taken: NonNullable<WorkItem['env']['commentCommand']>,
     closed: boolean,
+    events: readonly EnvironmentEvent[] = [],
   ): Promise<void> {
     const fields = { commentCommand: null, ...(closed ? { desiredState: 'closed' as const } : {}) };
-    await this.#db
-      .update(environments)
-      .set({ ...fields, updatedAt: sql`now()` })
-      .where(
-        and(
-          eq(environments.id, item.env.id),
-          sql`${environments.commentCommand} = ${JSON.stringify(taken)}::jsonb`,
-        ),
-      );
+    await this.#db.transaction(async (tx) => {
+      const rows = await tx
+        .update(environments)
+        .set({ ...fields, updatedAt: sql`now()` })
+        .where(
+          and(
+            eq(environments.id, item.env.id),
+            sql`${environments.commentCommand} = ${JSON.stringify(taken)}::jsonb`,
+          ),
+        )
+        .returning({ id: environments.id });
+      if (rows.length > 0) await recordEnvironmentEvents(tx, item.env.id, events);
+    });
     Object.assign(item.env, fields);
   }
 
   async scheduleRetry(item: WorkItem, attempts: number, delayMs: number, reason: string): Promise<void> {
-    await this.setPhase(item, 'pending', {
-      attempts,
-      nextAttemptAt: new Date(Date.now() + delayMs),
-      statusDetail: `Retrying in ${Math.round(delayMs / 1000)} s after a temporary failure: ${reason}`,
-    });
+    const statusDetail = `Retrying in ${Math.round(delayMs / 1000)} s after a temporary failure: ${reason}`;
+    await this.setPhase(
+      item,
+      'pending',
+      { attempts, nextAttemptAt: new Date(Date.now() + delayMs), statusDetail },
+      [warning('Retrying', statusDetail, { attempt: attempts + 1, delaySeconds: delayMs / 1000, reason })],
+    );
   }
 
   /**
@@ -144,7 +162,7 @@ export class EnvironmentUpdates {
   async startDeployment(
     item: WorkItem,
     generation: number,
-  ): Promise<{ id: string; first: boolean; githubDeploymentId: number | undefined }> {
+  ): Promise<{ id: string; attempt: number; first: boolean; githubDeploymentId: number | undefined }> {
     const { env } = item;
     return this.#db.transaction(async (tx) => {
       await this.#hold(tx, item);
@@ -174,12 +192,13 @@ export class EnvironmentUpdates {
         )
         .orderBy(desc(deployments.attempt))
         .limit(1);
+      const attempt = (previous?.attempt ?? 0) + 1;
       const [row] = await tx
         .insert(deployments)
         .values({
           environmentId: env.id,
           commitSha: env.headSha,
-          attempt: (previous?.attempt ?? 0) + 1,
+          attempt,
           generation,
           status: 'in_progress',
           trigger: env.requestedTrigger,
@@ -190,6 +209,7 @@ export class EnvironmentUpdates {
       if (row === undefined) throw new Error('inserting a deployment returned no row');
       return {
         id: row.id,
+        attempt,
         first: (previous?.rows ?? 0) === 0,
         githubDeploymentId: earlier?.githubDeploymentId ?? undefined,
       };
@@ -221,6 +241,7 @@ export class EnvironmentUpdates {
     id: string,
     status: 'succeeded' | 'failed' | 'canceled',
     fields: { error?: string } = {},
+    events: readonly EnvironmentEvent[] = [],
   ): Promise<void> {
     await this.#db.transaction(async (tx) => {
       await this.#hold(tx, item);
@@ -228,6 +249,7 @@ export class EnvironmentUpdates {
         .update(deployments)
         .set({ status, finishedAt: sql`now()`, error: fields.error ?? null })
         .where(eq(deployments.id, id));
+      await recordEnvironmentEvents(tx, item.env.id, events);
     });
   }
 
@@ -264,6 +286,14 @@ export class EnvironmentUpdates {
     return { commentId: row.commentId, commentHash: row.commentHash, requested: row.requestedAt !== null };
   }
 
+  /** Timeline entries for what happened outside the database (the runtime applied objects), under the lease. */
+  async recordEvents(item: WorkItem, events: readonly EnvironmentEvent[]): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await this.#hold(tx, item);
+      await recordEnvironmentEvents(tx, item.env.id, events);
+    });
+  }
+
   /** Throws `LeaseLost` unless the item's lease is still the one on the row: just before a GitHub write. */
   async ensureHeld(item: WorkItem): Promise<void> {
     const rows = await this.#db.select({ id: environments.id }).from(environments).where(held(item));
@@ -275,24 +305,45 @@ export class EnvironmentUpdates {
     await this.#write(item, { commentRequestedAt: sql`coalesce(${environments.commentRequestedAt}, now())` });
   }
 
-  async recordComment(item: WorkItem, commentId: number, commentHash: string): Promise<void> {
-    await this.#write(item, { commentId, commentHash });
+  /** `created`: the comment is new on the PR; `status`: what it says now. */
+  async recordComment(
+    item: WorkItem,
+    commentId: number,
+    commentHash: string,
+    said: { created: boolean; status: string },
+  ): Promise<void> {
+    const message = `${said.created ? 'Commented on' : 'Updated the comment on'} the pull request: ${said.status}.`;
+    await this.#write(
+      item,
+      { commentId, commentHash },
+      { events: [normal('CommentUpdated', message, { commentId, status: said.status })] },
+    );
     item.env.commentId = commentId;
     item.env.commentHash = commentHash;
   }
 
-  /** `announce`: tell the dashboard's event streams in the same statement (a change they show). */
+  /**
+   * `announce`: tell the dashboard's event streams in the same statement (a change they show). `events`: the
+   * timeline entries explaining the write, in its transaction.
+   */
   async #write(
     item: WorkItem,
     fields: PgUpdateSetSource<typeof environments>,
-    { announce = false } = {},
+    { announce = false, events = [] }: { announce?: boolean; events?: readonly EnvironmentEvent[] } = {},
   ): Promise<void> {
-    const rows = await this.#db
-      .update(environments)
-      .set(fields)
-      .where(held(item))
-      .returning({ id: environments.id, ...(announce ? { announced: announceEnvironmentChange } : {}) });
-    if (rows.length === 0) throw new LeaseLost(item.env.id);
+    const update = async (db: Pick<Database, 'update'>) => {
+      const rows = await db
+        .update(environments)
+        .set(fields)
+        .where(held(item))
+        .returning({ id: environments.id, ...(announce ? { announced: announceEnvironmentChange } : {}) });
+      if (rows.length === 0) throw new LeaseLost(item.env.id);
+    };
+    if (events.length === 0) return update(this.#db);
+    await this.#db.transaction(async (tx) => {
+      await update(tx);
+      await recordEnvironmentEvents(tx, item.env.id, events);
+    });
   }
 
   /** In a transaction: the lease is still the item's, and stays so (row lock) until the transaction ends. */

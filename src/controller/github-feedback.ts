@@ -77,7 +77,10 @@ export class GithubFeedback {
         mayExist: stored.requested || (options.mayExist ?? true),
       });
       if (result.action !== 'unchanged')
-        await this.#updates.recordComment(item, result.commentId, result.bodyHash);
+        await this.#updates.recordComment(item, result.commentId, result.bodyHash, {
+          created: result.action === 'created' || result.action === 'recreated',
+          status: update.status,
+        });
     });
   }
 

@@ -1,4 +1,5 @@
-import { decideDeployGate } from '../domain/deploy-gate.ts';
+import { decideDeployGate, type GateName } from '../domain/deploy-gate.ts';
+import { type EnvironmentEvent, normal, warning } from '../domain/environment-event.ts';
 import { Unavailable } from '../domain/errors.ts';
 import { failureWithOutput } from '../domain/failure-text.ts';
 import { FileTooLarge } from '../domain/file-too-large.ts';
@@ -104,31 +105,47 @@ async function converge(
   let attempt: AttemptFeedback | undefined;
   try {
     const config = await readConfig(deps, item);
-    if (!config.ok) return await failBeforeDeploying(deps, item, generation, config.message);
+    if (!config.ok) return await failBeforeDeploying(deps, item, generation, config.message, 'ConfigInvalid');
     // The ttl passed before this push or reopening: its clock starts again, also while it waits for checks.
     if (isExpired(env)) await deps.updates.setPhase(item, env.phase, { expiresAt: expiryOf(config.config) });
     await step();
     const gate = await decideGate(deps, item, config.config);
     if (gate !== undefined) {
-      const toldBefore = env.statusDetail === gate;
-      await deps.updates.observe(item, generation, env.phase === 'running' ? 'running' : 'pending', {
-        statusDetail: gate,
-      });
+      const toldBefore = env.statusDetail === gate.reason;
+      await deps.updates.observe(
+        item,
+        generation,
+        env.phase === 'running' ? 'running' : 'pending',
+        { statusDetail: gate.reason },
+        [normal('GateBlocked', gate.reason, { gate: gate.gate })],
+      );
       // A fork's author cannot see Glimpse: the PR says what its preview waits for, once per reason.
       if (env.isFork && !toldBefore)
-        await deps.feedback.comment(item, { status: 'waiting', waitingFor: gate });
+        await deps.feedback.comment(item, { status: 'waiting', waitingFor: gate.reason });
       return 'observed';
     }
     const checks = await waitingForChecks(deps, item, config.config);
     if (checks !== undefined) {
-      if (checks.failed) return await failBeforeDeploying(deps, item, generation, checks.detail);
-      await deps.updates.observe(item, generation, 'building', { statusDetail: checks.detail });
+      if (checks.failed)
+        return await failBeforeDeploying(deps, item, generation, checks.detail, 'Failed', {
+          checks: checks.names,
+        });
+      await deps.updates.observe(item, generation, 'building', { statusDetail: checks.detail }, [
+        normal('WaitingForChecks', checks.detail, { checks: checks.names }),
+      ]);
       return 'observed';
     }
     await step();
     const started = await deps.updates.startDeployment(item, generation);
     deploymentId = started.id;
-    await deps.updates.setPhase(item, 'building', { statusDetail: null, error: null });
+    const startedAt = Date.now();
+    await deps.updates.setPhase(item, 'building', { statusDetail: null, error: null }, [
+      normal(
+        'Building',
+        `Deploying ${env.headSha.slice(0, 7)} (attempt ${started.attempt}, requested by ${env.requestedBy ?? env.requestedTrigger}).`,
+        { sha: env.headSha, attempt: started.attempt, trigger: env.requestedTrigger },
+      ),
+    ]);
     // A brand-new environment (first webhook, first deployment row) cannot have a comment on the PR yet.
     attempt = new AttemptFeedback(deps.feedback, item, {
       id: deploymentId,
@@ -140,8 +157,12 @@ async function converge(
     // Phase reports arrive as callbacks; chained and awaited so none lands after the outcome is written.
     let phaseWrites = Promise.resolve();
     const reportPhase = (phase: 'building' | 'deploying') => {
+      const events =
+        phase === 'deploying' && env.phase !== 'deploying'
+          ? [normal('RolloutProgress', 'Built; rolling out and waiting for the health check.')]
+          : [];
       phaseWrites = phaseWrites
-        .then(() => deps.updates.setPhase(item, phase))
+        .then(() => deps.updates.setPhase(item, phase, {}, events))
         .catch((err: unknown) =>
           deps.logger.warn({ environment: env.namespace, err }, 'recording a phase change failed'),
         );
@@ -159,6 +180,21 @@ async function converge(
           fetchToken,
           config: config.config,
           onPhase: reportPhase,
+          onApplied: (counts) => {
+            const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
+            const kinds = Object.entries(counts)
+              .map(([kind, n]) => `${n} ${kind}`)
+              .join(', ');
+            phaseWrites = phaseWrites
+              .then(() =>
+                deps.updates.recordEvents(item, [
+                  normal('Applied', `Applied ${total} objects: ${kinds}.`, { objects: total, kinds: counts }),
+                ]),
+              )
+              .catch((err: unknown) =>
+                deps.logger.warn({ environment: env.namespace, err }, 'recording an event failed'),
+              );
+          },
         },
         signal,
       );
@@ -169,14 +205,26 @@ async function converge(
     await step();
     // The deployment row first: whoever sees the environment running finds its deployment finished.
     await deps.updates.finishDeployment(item, deploymentId, 'succeeded');
-    await deps.updates.setPhase(item, 'running', {
-      url: deployed.url,
-      deployedSha: env.headSha,
-      error: null,
-      statusDetail: null,
-      lastDeployedAt: new Date(),
-      expiresAt: expiryOf(config.config),
-    });
+    const seconds = Math.round((Date.now() - startedAt) / 100) / 10;
+    await deps.updates.setPhase(
+      item,
+      'running',
+      {
+        url: deployed.url,
+        deployedSha: env.headSha,
+        error: null,
+        statusDetail: null,
+        lastDeployedAt: new Date(),
+        expiresAt: expiryOf(config.config),
+      },
+      [
+        normal('HealthCheckPassed', `Ready ${seconds} s after the deploy started.`, { seconds }),
+        normal('Running', `Running ${env.headSha.slice(0, 7)} at ${deployed.url}.`, {
+          sha: env.headSha,
+          url: deployed.url,
+        }),
+      ],
+    );
     await attempt.ensureDeployment();
     await deps.feedback.deploymentSucceeded(item, deployed.url);
     await deps.feedback.comment(
@@ -191,9 +239,18 @@ async function converge(
     if (error instanceof LeaseLost) throw error;
     if (error instanceof Superseded || signal.aborted) {
       if (deploymentId !== undefined) {
-        await deps.updates.finishDeployment(item, deploymentId, 'canceled', {
-          error: 'superseded by a newer commit',
-        });
+        await deps.updates.finishDeployment(
+          item,
+          deploymentId,
+          'canceled',
+          { error: 'superseded by a newer commit' },
+          [
+            normal(
+              'Superseded',
+              `The deploy of ${env.headSha.slice(0, 7)} was cancelled: something newer arrived.`,
+            ),
+          ],
+        );
       }
       return 'superseded';
     }
@@ -210,18 +267,34 @@ async function teardown(
 ): Promise<Outcome> {
   const generation = item.env.generation;
   try {
-    if (item.env.phase !== 'deleted') await deps.updates.setPhase(item, 'deleting', { statusDetail: null });
+    if (item.env.phase !== 'deleted')
+      await deps.updates.setPhase(item, 'deleting', { statusDetail: null }, [
+        ...(why === 'expired'
+          ? [
+              normal(
+                'Expired',
+                'Its time to live ran out: push a commit or reopen the pull request to bring it back.',
+              ),
+            ]
+          : []),
+        normal('Deleting', 'Deleting everything the preview runs.'),
+      ]);
     // The runtime is asked only while the lease is this attempt's; losing it aborts `signal`.
     if (!(await lease.check())) return 'superseded';
     await deps.runtime.destroy(environmentRef(item), signal);
-    await deps.updates.setPhase(item, 'deleted', {
-      url: null,
-      deployedSha: null,
-      expiresAt: null,
-      error: null,
-      statusDetail:
-        why === 'expired' ? 'Expired: push a commit or reopen the pull request to bring it back.' : null,
-    });
+    await deps.updates.setPhase(
+      item,
+      'deleted',
+      {
+        url: null,
+        deployedSha: null,
+        expiresAt: null,
+        error: null,
+        statusDetail:
+          why === 'expired' ? 'Expired: push a commit or reopen the pull request to bring it back.' : null,
+      },
+      item.env.phase === 'deleted' ? [] : [normal('Deleted', 'The preview is gone.')],
+    );
     await deps.feedback.deploymentInactive(item, await deps.updates.lastSucceededGithubDeployment(item));
     await deps.feedback.comment(item, { status: why === 'expired' ? 'expired' : 'deleted' });
     await deps.updates.observe(item, generation, 'deleted');
@@ -291,10 +364,12 @@ async function failBeforeDeploying(
   item: WorkItem,
   generation: number,
   reason: string,
+  why: 'ConfigInvalid' | 'Failed',
+  details: Record<string, unknown> = {},
 ): Promise<Outcome> {
   const started = await deps.updates.startDeployment(item, generation);
   await deps.runtime.showFailed?.(environmentRef(item));
-  return fail(deps, item, generation, reason, [], started.id);
+  return fail(deps, item, generation, reason, [], started.id, {}, { why, details });
 }
 
 async function fail(
@@ -305,17 +380,28 @@ async function fail(
   logExcerpt: readonly string[],
   deploymentId: string | undefined,
   options: { mayExist?: boolean; stillServing?: { sha: string; url: string } | undefined } = {},
+  event: { why: 'ConfigInvalid' | 'Failed'; details: Record<string, unknown> } = {
+    why: 'Failed',
+    details: {},
+  },
 ): Promise<Outcome> {
   const message = deps.redactor.redact(reason);
   const log = logExcerpt.map((line) => deps.redactor.redact(line));
   const { stillServing, ...commentOptions } = options;
-  await deps.updates.setPhase(item, 'failed', {
-    error: failureWithOutput(message, log),
-    statusDetail:
-      stillServing === undefined
-        ? null
-        : `The previous version (${stillServing.sha.slice(0, 7)}) is still serving.`,
+  const still =
+    stillServing === undefined
+      ? null
+      : `The previous version (${stillServing.sha.slice(0, 7)}) is still serving.`;
+  const failed: EnvironmentEvent = warning(event.why, still === null ? message : `${message} ${still}`, {
+    ...event.details,
+    reason: message,
   });
+  await deps.updates.setPhase(
+    item,
+    'failed',
+    { error: failureWithOutput(message, log), statusDetail: still },
+    [failed],
+  );
   if (deploymentId !== undefined)
     await deps.updates.finishDeployment(item, deploymentId, 'failed', { error: message });
   await deps.feedback.deploymentFailed(item, message);
@@ -357,12 +443,12 @@ async function readConfig(
   return parseGlimpseConfig(text ?? '');
 }
 
-/** Undefined when the PR may deploy; otherwise what it waits for. */
+/** Undefined when the PR may deploy; otherwise which gate holds it and what it waits for. */
 async function decideGate(
   deps: ReconcileDeps,
   item: WorkItem,
   config: GlimpseConfig,
-): Promise<string | undefined> {
+): Promise<{ gate: GateName; reason: string } | undefined> {
   const { env } = item;
   const decision = decideDeployGate(config, {
     isFork: env.isFork,
@@ -376,28 +462,39 @@ async function decideGate(
     forksRefused: deps.runtime.refusesForks,
   });
   if (decision.kind === 'deploy') return undefined;
-  if (decision.kind === 'wait') return decision.reason;
+  if (decision.kind === 'wait') return { gate: decision.gate, reason: decision.reason };
+  const gate = 'approver-access';
   if (deps.github === undefined) {
-    return `Cannot check that ${decision.login} may approve a fork's preview without a GitHub App.`;
+    return {
+      gate,
+      reason: `Cannot check that ${decision.login} may approve a fork's preview without a GitHub App.`,
+    };
   }
   if (await deps.github.hasWriteAccess(repoRef(item.repo), decision.login)) return undefined;
   if (decision.via === 'comment') {
-    return `Ignored \`/glimpse approve\` from ${decision.login}, who has no write access to this repository; a maintainer must approve this commit.`;
+    return {
+      gate,
+      reason: `Ignored \`/glimpse approve\` from ${decision.login}, who has no write access to this repository; a maintainer must approve this commit.`,
+    };
   }
-  return `The \`${config.label}\` label was added by ${decision.login}, who has no write access to this repository; a maintainer must add it.`;
+  return {
+    gate,
+    reason: `The \`${config.label}\` label was added by ${decision.login}, who has no write access to this repository; a maintainer must add it.`,
+  };
 }
 
 async function waitingForChecks(
   deps: ReconcileDeps,
   item: WorkItem,
   config: GlimpseConfig,
-): Promise<{ failed: boolean; detail: string } | undefined> {
+): Promise<{ failed: boolean; detail: string; names: string[] } | undefined> {
   const names = deps.runtime.name === 'kubernetes' ? (config.kubernetes?.waitForChecks ?? []) : [];
   if (names.length === 0 || deps.github === undefined) return undefined;
   const state = await deps.github.checkState(repoRef(item.repo), item.env.headSha);
   const failed = names.filter((n) => state.checks[n] === 'failure');
-  if (failed.length > 0) return { failed: true, detail: `${REQUIRED_CHECK_FAILED} ${failed.join(', ')}` };
+  if (failed.length > 0)
+    return { failed: true, detail: `${REQUIRED_CHECK_FAILED} ${failed.join(', ')}`, names: failed };
   const waiting = names.filter((n) => state.checks[n] !== 'success');
   if (waiting.length === 0) return undefined;
-  return { failed: false, detail: `Waiting for checks: ${waiting.join(', ')}` };
+  return { failed: false, detail: `Waiting for checks: ${waiting.join(', ')}`, names: waiting };
 }

@@ -1,3 +1,4 @@
+import { EVENT_REASONS, EVENT_TYPES } from '../domain/environment-event.ts';
 import { requireDrizzle, sql } from './drizzle-orm.ts';
 
 const {
@@ -230,10 +231,39 @@ export const webhookDeliveries = pgTable(
     action: text('action'),
     outcome: text('outcome').notNull(),
     detail: text('detail'),
+    /** The pull request the delivery is about (owner/name as GitHub sent it), also when it made no environment. */
+    repoFullName: text('repo_full_name'),
+    prNumber: integer('pr_number'),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
     processedAt: timestamp('processed_at', { withTimezone: true }),
   },
-  (t) => [index('webhook_deliveries_received_idx').on(t.receivedAt)],
+  (t) => [
+    index('webhook_deliveries_received_idx').on(t.receivedAt),
+    index('webhook_deliveries_pull_idx').on(sql`lower(${t.repoFullName})`, t.prNumber, t.receivedAt),
+  ],
+);
+
+/**
+ * The timeline of an environment: why each state change happened, written in the same transaction as the
+ * change. Pruned by the resync pass to the last EVENTS_KEPT_PER_ENVIRONMENT per environment and EVENTS_KEPT_DAYS.
+ */
+export const environmentEvents = pgTable(
+  'environment_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    environmentId: uuid('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    time: timestamp('time', { withTimezone: true }).notNull().defaultNow(),
+    type: text('type', { enum: EVENT_TYPES }).notNull(),
+    reason: text('reason', { enum: EVENT_REASONS }).notNull(),
+    message: text('message').notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    index('environment_events_environment_idx').on(t.environmentId, t.id),
+    index('environment_events_time_idx').on(t.time),
+  ],
 );
 
 export const auditEvents = pgTable(

@@ -46,6 +46,8 @@ export interface EnvironmentSpec extends EnvironmentRef {
   config: GlimpseConfig;
   /** Receives progress such as entering the build phase. */
   onPhase?: (phase: 'building' | 'deploying') => void;
+  /** Receives how many objects of each kind were applied (runtimes that apply objects: Kubernetes). */
+  onApplied?: (counts: Record<string, number>) => void;
 }
 
 export interface Deployed {

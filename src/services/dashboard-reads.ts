@@ -42,12 +42,24 @@ export async function listRepos(db: Database, principal: Principal): Promise<Rep
   };
 }
 
-/** The latest webhook deliveries with their outcome and reason (administrators: deliveries carry no team). */
-export async function listDeliveries(db: Database, principal: Principal): Promise<DeliveryList> {
+/**
+ * The latest webhook deliveries with their outcome and reason, of one repository (owner/name) or all
+ * (administrators: deliveries carry no team, and may be about repositories no team has connected).
+ */
+export async function listDeliveries(
+  db: Database,
+  principal: Principal,
+  filter: { repo?: string | undefined } = {},
+): Promise<DeliveryList> {
   requireAdmin(principal, 'webhook deliveries');
   const rows = await db
     .select()
     .from(webhookDeliveries)
+    .where(
+      filter.repo === undefined
+        ? undefined
+        : sql`lower(${webhookDeliveries.repoFullName}) = ${filter.repo.toLowerCase()}`,
+    )
     .orderBy(desc(webhookDeliveries.receivedAt))
     .limit(LATEST);
   return {
@@ -55,6 +67,8 @@ export async function listDeliveries(db: Database, principal: Principal): Promis
       deliveryId: row.deliveryId,
       event: row.event,
       action: row.action,
+      repo: row.repoFullName,
+      prNumber: row.prNumber,
       outcome: row.outcome,
       detail: row.detail,
       receivedAt: row.receivedAt.toISOString(),

@@ -16,6 +16,8 @@ export const DeliveryView = z.object({
   deliveryId: z.string(),
   event: z.string(),
   action: z.string().nullable(),
+  repo: z.string().nullable().describe('owner/name of the repository it is about, when it names one'),
+  prNumber: z.number().int().nullable().describe('the pull request it is about, when it is about one'),
   outcome: z.string().describe('applied, duplicate, ignored, …'),
   detail: z.string().nullable().describe('why, for ignored and failed deliveries'),
   receivedAt: z.string(),

@@ -16,6 +16,9 @@ import { createOwnToken, listOwnTokens, revokeOwnToken } from '../../services/ow
 import { type ApiRouteSpec, defineApiRoute } from '../api-route.ts';
 
 const NoParams = z.object({});
+const DeliveriesQuery = z.object({
+  repo: QueryText(3).optional().describe('only deliveries about this repository, owner/name'),
+});
 
 export interface DashboardApiDeps {
   db: Database;
@@ -52,13 +55,19 @@ export function dashboardApiRoutes(deps: DashboardApiDeps): ApiRouteSpec[] {
       RepoList,
       (p) => listRepos(db, p),
     ),
-    read(
-      '/deliveries',
-      'listDeliveries',
-      'The latest webhook deliveries and what became of them (administrators)',
-      DeliveryList,
-      (p) => listDeliveries(db, p),
-    ),
+    defineApiRoute({
+      method: 'GET',
+      path: '/deliveries',
+      operationId: 'listDeliveries',
+      summary:
+        'The latest webhook deliveries and what became of them, of one repository or all (administrators)',
+      params: NoParams,
+      query: DeliveriesQuery,
+      status: 200,
+      response: DeliveryList,
+      authenticated: true,
+      handle: ({ request, query }) => listDeliveries(db, principal(request), query),
+    }),
     read('/audit', 'listAuditEvents', 'Who did what, newest first (administrators)', AuditList, (p) =>
       listAuditEvents(db, p),
     ),

@@ -137,6 +137,7 @@ export class KubernetesRuntime implements Runtime {
       signal,
       log,
     });
+    spec.onApplied?.(countKinds([...isolation, ...workload]));
     const deadline = started + o.deployTimeoutMs;
     await waitForRollout({
       kc: this.kc,
@@ -248,4 +249,11 @@ function healthService(objects: KubeManifest[]): string {
 interface BackendService {
   name?: string;
   port?: { name?: string; number?: number };
+}
+
+/** How many objects of each kind a deploy applied (the namespace aside), for the environment's timeline. */
+function countKinds(objects: readonly KubeManifest[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const object of objects) counts[object.kind] = (counts[object.kind] ?? 0) + 1;
+  return counts;
 }

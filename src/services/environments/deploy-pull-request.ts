@@ -6,8 +6,10 @@ import { Conflict, InvalidInput, NotFound } from '../../domain/errors.ts';
 import { PR_NUMBER_MAX } from '../../domain/pr-number-max.ts';
 import { recordAudit } from '../audit.ts';
 import type { Principal } from '../auth/principal.ts';
+import { actionEvent } from './environment-actions.ts';
 import type { AcceptedView } from './environment-schemas.ts';
 import { environmentView } from './environment-view.ts';
+import { recordEnvironmentEvents } from './record-event.ts';
 import { type PullRequestSnapshot, recordPullRequest } from './record-pull-request.ts';
 import { auditRefusal, requestGeneration } from './request-generation.ts';
 import type { ServiceDeps } from './service-deps.ts';
@@ -63,6 +65,7 @@ export async function deployPullRequest(
         target,
         outcome: 'ok',
       });
+      await recordEnvironmentEvents(tx, row.id, [actionEvent(principal.login, 'deploy')]);
       await notifyWork(tx);
       return row;
     });

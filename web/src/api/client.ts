@@ -9,6 +9,7 @@ export type EnvironmentPage = Json<'listEnvironments', 200>;
 export type EnvironmentView = EnvironmentPage['items'][number];
 export type EnvironmentDetail = Json<'getEnvironment', 200>;
 export type DeploymentView = EnvironmentDetail['deployments'][number];
+export type EventView = Json<'listEnvironmentEvents', 200>['items'][number];
 export type Phase = EnvironmentView['phase'];
 export type ListQuery = NonNullable<operations['listEnvironments']['parameters']['query']>;
 

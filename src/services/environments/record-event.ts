@@ -1,0 +1,21 @@
+import type { Database } from '../../db/database.ts';
+import { environmentEvents } from '../../db/schema.ts';
+import type { EnvironmentEvent } from '../../domain/environment-event.ts';
+
+/** Adds entries to environments' timelines; call it in the transaction of the change they explain. */
+export async function recordEnvironmentEvents(
+  db: Pick<Database, 'insert'>,
+  environmentId: string,
+  events: readonly EnvironmentEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
+  await db.insert(environmentEvents).values(
+    events.map((event) => ({
+      environmentId,
+      type: event.type,
+      reason: event.reason,
+      message: event.message,
+      details: event.details ?? null,
+    })),
+  );
+}
