@@ -52,9 +52,14 @@ export function explanationSentences(facts: PullRequestFactsForExplanation): str
         `${pr} has no preview: the latest delivery (${what(latest)}) was ${latest.outcome}${latest.detail === null ? '' : `: ${latest.detail}`}.`,
       );
   } else {
-    sentences.push(phaseSentence(pr, env));
-    if (facts.gate.decision === 'blocked' && facts.gate.reason !== null && env.phase !== 'running')
-      sentences.push(`The deploy gate holds it back: ${facts.gate.reason}`);
+    const held = facts.gate.decision === 'blocked' ? facts.gate.reason : null;
+    if (held !== null && env.phase === 'pending' && env.statusDetail === held)
+      sentences.push(`${pr} has no preview: the deploy gate holds it back. ${held}`);
+    else {
+      sentences.push(phaseSentence(pr, env));
+      if (held !== null && env.phase === 'running' && env.deployedSha !== env.headSha)
+        sentences.push(`The deploy gate holds back the newer commit: ${held}`);
+    }
     if (latest !== undefined && latest.outcome !== 'applied')
       sentences.push(
         `The latest delivery (${what(latest)}) was ${latest.outcome}${latest.detail === null ? '' : `: ${latest.detail}`}.`,
@@ -78,7 +83,7 @@ function phaseSentence(pr: string, env: NonNullable<PullRequestFactsForExplanati
       return `${pr} has a preview running ${short(env.deployedSha ?? env.headSha)} at ${env.url ?? '(no URL)'}.${newer}${pending}`;
     }
     case 'failed':
-      return `${pr}'s preview failed: ${(env.error ?? 'no reason recorded').split('\n')[0]}${env.statusDetail === null ? '' : ` ${env.statusDetail}`}${pending}`;
+      return `${pr}'s preview failed: ${ended((env.error ?? 'no reason recorded').split('\n')[0] ?? '')}${env.statusDetail === null ? '' : ` ${env.statusDetail}`}${pending}`;
     case 'building':
     case 'deploying':
       return `${pr}'s preview of ${short(env.headSha)} is ${env.phase}${env.statusDetail === null ? '.' : `: ${env.statusDetail}`}${pending}`;
@@ -88,4 +93,9 @@ function phaseSentence(pr: string, env: NonNullable<PullRequestFactsForExplanati
     default:
       return `${pr}'s preview is ${env.phase}${env.statusDetail === null ? '.' : `: ${env.statusDetail}`}${pending}`;
   }
+}
+
+/** The text as a sentence: with a full stop unless it ends in punctuation already. */
+function ended(text: string): string {
+  return /[.!?:]$/.test(text) ? text : `${text}.`;
 }

@@ -311,7 +311,9 @@ describe.each(databaseTargets())('the timeline of a preview, and why a PR has no
 
     const out = await cli({}, 'explain', FULL_NAME, '3', '--server', harness.url, '--token', tokens.member);
     expect(out.exitCode).toBe(0);
-    expect(out.stdout).toContain('The deploy gate holds it back: Draft pull request');
+    expect(out.stdout).toContain(
+      'acme/timeline#3 has no preview: the deploy gate holds it back. Draft pull request',
+    );
     expect(out.stdout).toMatch(/gate +blocked \(draft\)/);
   });
 
