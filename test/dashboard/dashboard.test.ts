@@ -208,6 +208,24 @@ describe.skipIf(!browserTestsEnabled)(
       await history.getByRole('cell', { name: 'retry', exact: true }).first().waitFor({ timeout: 60_000 });
     });
 
+    it('shows the timeline of a preview, and deliveries with their repository, filtered by it', async () => {
+      const timeline = page.getByRole('region', { name: 'Timeline' });
+      await timeline.getByText('admin asked for a retry.').waitFor({ timeout: 60_000 });
+      await timeline.getByText('(warning)').first().waitFor();
+      await expect(timeline.getByRole('listitem').first().textContent()).resolves.toContain(
+        'PullRequestOpened',
+      );
+      await page.goto(`${baseUrl}/deliveries`);
+      await page.getByRole('cell', { name: 'local/shop' }).first().waitFor();
+      await page.getByRole('textbox', { name: 'Repository' }).fill('local/broken');
+      await page.getByRole('button', { name: 'Show' }).click();
+      await page.waitForURL(/\/deliveries\?repo=local%2Fbroken$/);
+      await page.getByRole('cell', { name: '#2' }).first().waitFor();
+      await expect(page.getByRole('cell', { name: 'local/shop' }).count()).resolves.toBe(0);
+      await page.goto(`${baseUrl}/environments/pr-broken-2`);
+      await page.getByRole('heading', { name: /local\/broken #2/ }).waitFor();
+    });
+
     it('has no serious or critical accessibility violation on any page, light or dark (axe-core)', async () => {
       const pages = [
         ['previews', '/', 'Previews'],
