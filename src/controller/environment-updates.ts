@@ -2,7 +2,8 @@ import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/database.ts';
 import { and, desc, eq, inArray, isNotNull, isNull, type SQL, sql } from '../db/drizzle-orm.ts';
 import { announceEnvironmentChange } from '../db/notify-environment-change.ts';
-import { deployments, environments, type Phase } from '../db/schema.ts';
+import { deployments, environments } from '../db/schema.ts';
+import { nextPhase, type PhaseEvent } from '../domain/phase-machine.ts';
 import type { Logger } from '../logger.ts';
 import { CONTROLLER_ACTOR, recordAudit } from '../services/audit.ts';
 import { LeaseLost } from './lease-lost.ts';
@@ -18,9 +19,10 @@ function held(item: WorkItem): SQL | undefined {
 }
 
 /**
- * The controller's writes to an environment's observed state. Each phase change is one log line. Every
- * write is fenced by the item's lease: once another claim holds the environment it throws `LeaseLost` and
- * changes nothing.
+ * The controller's writes to an environment's observed state. Every phase write names the event that causes
+ * it and goes through the phase machine (`domain/phase-machine.ts`), which throws on a change its table does
+ * not allow. Each phase change is one log line. Every write is fenced by the item's lease: once another claim
+ * holds the environment it throws `LeaseLost` and changes nothing.
  */
 export class EnvironmentUpdates {
   readonly #db: Database;
@@ -33,10 +35,11 @@ export class EnvironmentUpdates {
 
   async setPhase(
     item: WorkItem,
-    phase: Phase,
+    event: PhaseEvent,
     fields: Partial<typeof environments.$inferInsert> = {},
   ): Promise<void> {
     const from = item.env.phase;
+    const phase = nextPhase(from, event);
     // When it was deleted: set on reaching `deleted`, cleared when a reopened PR brings it back.
     const deletedAt = phase === 'deleted' ? (item.env.deletedAt ?? new Date()) : null;
     await this.#write(item, { ...fields, phase, deletedAt, updatedAt: sql`now()` }, { announce: true });
@@ -94,10 +97,10 @@ export class EnvironmentUpdates {
   async observe(
     item: WorkItem,
     generation: number,
-    phase: Phase,
+    event: PhaseEvent,
     fields: Partial<typeof environments.$inferInsert> = {},
   ) {
-    await this.setPhase(item, phase, {
+    await this.setPhase(item, event, {
       ...fields,
       observedGeneration: generation,
       attempts: 0,
@@ -128,7 +131,7 @@ export class EnvironmentUpdates {
   }
 
   async scheduleRetry(item: WorkItem, attempts: number, delayMs: number, reason: string): Promise<void> {
-    await this.setPhase(item, 'pending', {
+    await this.setPhase(item, 'retry-later', {
       attempts,
       nextAttemptAt: new Date(Date.now() + delayMs),
       statusDetail: `Retrying in ${Math.round(delayMs / 1000)} s after a temporary failure: ${reason}`,

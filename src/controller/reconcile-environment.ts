@@ -8,6 +8,7 @@ import {
   parseGlimpseConfig,
   ttlMilliseconds,
 } from '../domain/glimpse-config.ts';
+import { IllegalPhaseTransition } from '../domain/phase-machine.ts';
 import type { Redactor } from '../domain/redactor.ts';
 import { REQUIRED_CHECK_FAILED } from '../domain/required-checks.ts';
 import type { GithubClient } from '../github/github-client.ts';
@@ -78,7 +79,7 @@ async function reconcileUntilCurrent(
     if (env.nextAttemptAt !== null && env.nextAttemptAt > new Date()) return;
     const signal = lease.attempt(env.generation);
     if (!(await carryOutCommentCommand(deps, item))) {
-      await deps.updates.observe(item, env.generation, env.phase);
+      await deps.updates.observe(item, env.generation, 'keep');
       continue;
     }
     const outcome =
@@ -106,14 +107,12 @@ async function converge(
     const config = await readConfig(deps, item);
     if (!config.ok) return await failBeforeDeploying(deps, item, generation, config.message);
     // The ttl passed before this push or reopening: its clock starts again, also while it waits for checks.
-    if (isExpired(env)) await deps.updates.setPhase(item, env.phase, { expiresAt: expiryOf(config.config) });
+    if (isExpired(env)) await deps.updates.setPhase(item, 'keep', { expiresAt: expiryOf(config.config) });
     await step();
     const gate = await decideGate(deps, item, config.config);
     if (gate !== undefined) {
       const toldBefore = env.statusDetail === gate;
-      await deps.updates.observe(item, generation, env.phase === 'running' ? 'running' : 'pending', {
-        statusDetail: gate,
-      });
+      await deps.updates.observe(item, generation, 'wait', { statusDetail: gate });
       // A fork's author cannot see Glimpse: the PR says what its preview waits for, once per reason.
       if (env.isFork && !toldBefore)
         await deps.feedback.comment(item, { status: 'waiting', waitingFor: gate });
@@ -122,13 +121,13 @@ async function converge(
     const checks = await waitingForChecks(deps, item, config.config);
     if (checks !== undefined) {
       if (checks.failed) return await failBeforeDeploying(deps, item, generation, checks.detail);
-      await deps.updates.observe(item, generation, 'building', { statusDetail: checks.detail });
+      await deps.updates.observe(item, generation, 'wait-for-checks', { statusDetail: checks.detail });
       return 'observed';
     }
     await step();
     const started = await deps.updates.startDeployment(item, generation);
     deploymentId = started.id;
-    await deps.updates.setPhase(item, 'building', { statusDetail: null, error: null });
+    await deps.updates.setPhase(item, 'start-deploy', { statusDetail: null, error: null });
     // A brand-new environment (first webhook, first deployment row) cannot have a comment on the PR yet.
     attempt = new AttemptFeedback(deps.feedback, item, {
       id: deploymentId,
@@ -141,10 +140,13 @@ async function converge(
     let phaseWrites = Promise.resolve();
     const reportPhase = (phase: 'building' | 'deploying') => {
       phaseWrites = phaseWrites
-        .then(() => deps.updates.setPhase(item, phase))
-        .catch((err: unknown) =>
-          deps.logger.warn({ environment: env.namespace, err }, 'recording a phase change failed'),
-        );
+        .then(() => deps.updates.setPhase(item, phase === 'building' ? 'build' : 'roll-out'))
+        .catch((err: unknown) => {
+          if (err instanceof IllegalPhaseTransition) throw err;
+          deps.logger.warn({ environment: env.namespace, err }, 'recording a phase change failed');
+        });
+      // A bug (an illegal phase change) surfaces where the writes are awaited, below; until then it is handled.
+      phaseWrites.catch(() => {});
     };
     try {
       const fetchToken = await deps.fetchToken(item.repo.installationId);
@@ -169,7 +171,7 @@ async function converge(
     await step();
     // The deployment row first: whoever sees the environment running finds its deployment finished.
     await deps.updates.finishDeployment(item, deploymentId, 'succeeded');
-    await deps.updates.setPhase(item, 'running', {
+    await deps.updates.setPhase(item, 'succeed', {
       url: deployed.url,
       deployedSha: env.headSha,
       error: null,
@@ -185,10 +187,11 @@ async function converge(
       attempt.commentOptions,
     );
     // Observed only once the PR was told: an attempt cut short before then is done again, feedback too.
-    await deps.updates.observe(item, generation, 'running');
+    await deps.updates.observe(item, generation, 'keep');
     return 'observed';
   } catch (error) {
-    if (error instanceof LeaseLost) throw error;
+    // A lost lease stops the attempt; an illegal phase change is a bug, never a failure of the preview.
+    if (error instanceof LeaseLost || error instanceof IllegalPhaseTransition) throw error;
     if (error instanceof Superseded || signal.aborted) {
       if (deploymentId !== undefined) {
         await deps.updates.finishDeployment(item, deploymentId, 'canceled', {
@@ -210,11 +213,12 @@ async function teardown(
 ): Promise<Outcome> {
   const generation = item.env.generation;
   try {
-    if (item.env.phase !== 'deleted') await deps.updates.setPhase(item, 'deleting', { statusDetail: null });
+    if (item.env.phase !== 'deleted')
+      await deps.updates.setPhase(item, 'start-deletion', { statusDetail: null });
     // The runtime is asked only while the lease is this attempt's; losing it aborts `signal`.
     if (!(await lease.check())) return 'superseded';
     await deps.runtime.destroy(environmentRef(item), signal);
-    await deps.updates.setPhase(item, 'deleted', {
+    await deps.updates.setPhase(item, 'finish-deletion', {
       url: null,
       deployedSha: null,
       expiresAt: null,
@@ -224,10 +228,11 @@ async function teardown(
     });
     await deps.feedback.deploymentInactive(item, await deps.updates.lastSucceededGithubDeployment(item));
     await deps.feedback.comment(item, { status: why === 'expired' ? 'expired' : 'deleted' });
-    await deps.updates.observe(item, generation, 'deleted');
+    await deps.updates.observe(item, generation, 'keep');
     return 'observed';
   } catch (error) {
-    if (error instanceof LeaseLost) throw error;
+    // A lost lease stops the attempt; an illegal phase change is a bug, never a failure of the preview.
+    if (error instanceof LeaseLost || error instanceof IllegalPhaseTransition) throw error;
     if (signal.aborted) return 'superseded';
     const outcome = await handleFailure(deps, item, generation, error, undefined);
     if (outcome === 'observed') await deps.updates.auditFailedDeletion(item, item.env.error ?? '');
@@ -309,7 +314,7 @@ async function fail(
   const message = deps.redactor.redact(reason);
   const log = logExcerpt.map((line) => deps.redactor.redact(line));
   const { stillServing, ...commentOptions } = options;
-  await deps.updates.setPhase(item, 'failed', {
+  await deps.updates.setPhase(item, 'fail', {
     error: failureWithOutput(message, log),
     statusDetail:
       stillServing === undefined
@@ -324,7 +329,7 @@ async function fail(
     { status: 'failed', failure: { reason: message, logLines: log, stillServing } },
     commentOptions,
   );
-  await deps.updates.observe(item, generation, 'failed');
+  await deps.updates.observe(item, generation, 'keep');
   return 'observed';
 }
 

@@ -1,4 +1,5 @@
 import type { GlimpseConfig } from '../domain/glimpse-config.ts';
+import type { LogLine } from '../domain/log-line.ts';
 
 /**
  * Where previews run. The controller talks only to this interface; it never knows whether a
@@ -57,13 +58,6 @@ export interface LogOptions {
   timestamps: boolean;
   follow: boolean;
   signal?: AbortSignal;
-}
-
-export interface LogLine {
-  time: Date | undefined;
-  /** Pod and container for Kubernetes, process for local; shown as a prefix when there are several. */
-  source: string;
-  text: string;
 }
 
 export interface Observed {

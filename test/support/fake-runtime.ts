@@ -1,8 +1,8 @@
+import type { LogLine } from '../../src/domain/log-line.ts';
 import type {
   Deployed,
   EnvironmentRef,
   EnvironmentSpec,
-  LogLine,
   LogOptions,
   Observed,
   Runtime,

@@ -1,14 +1,7 @@
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type {
-  Deployed,
-  EnvironmentRef,
-  EnvironmentSpec,
-  LogLine,
-  LogOptions,
-  Observed,
-  Runtime,
-} from '../runtime.ts';
+import type { LogLine } from '../../domain/log-line.ts';
+import type { Deployed, EnvironmentRef, EnvironmentSpec, LogOptions, Observed, Runtime } from '../runtime.ts';
 import { RuntimeFailure } from '../runtime.ts';
 import { applyAndPrune, applyObjects } from './apply-objects.ts';
 import { admitChartObjects, chartValues } from './chart-objects.ts';
