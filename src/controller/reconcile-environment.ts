@@ -397,7 +397,7 @@ async function waitingForChecks(
   item: WorkItem,
   config: GlimpseConfig,
 ): Promise<{ failed: boolean; detail: string } | undefined> {
-  const names = deps.runtime.name === 'kubernetes' ? (config.kubernetes?.waitForChecks ?? []) : [];
+  const names = deps.runtime.requiredChecks(config);
   if (names.length === 0 || deps.github === undefined) return undefined;
   const state = await deps.github.checkState(repoRef(item.repo), item.env.headSha);
   const failed = names.filter((n) => state.checks[n] === 'failure');

@@ -9,6 +9,8 @@ export interface Runtime {
   readonly name: 'local' | 'kubernetes';
   /** Set when this runtime must not run code from forks (local previews without a sandbox): why not. */
   readonly refusesForks?: string | undefined;
+  /** The checks a commit must pass on GitHub before this runtime deploys it (none: deploy at once). */
+  requiredChecks(config: GlimpseConfig): readonly string[];
   /** Idempotent: apply, then wait until ready or failed. Rejects with a RuntimeFailure. */
   deploy(spec: EnvironmentSpec, signal: AbortSignal): Promise<Deployed>;
   /** Idempotent: returns once everything of the environment is gone. */

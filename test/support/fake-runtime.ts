@@ -36,6 +36,7 @@ export function createFakeRuntime(): FakeRuntime {
       for (const listener of listeners.get(namespace) ?? []) listener();
     },
     openStreams: () => open,
+    requiredChecks: () => [],
     async deploy(spec: EnvironmentSpec): Promise<Deployed> {
       deployed.set(spec.namespace, spec);
       return { url: `http://${spec.namespace}.preview.test` };

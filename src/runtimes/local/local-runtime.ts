@@ -132,6 +132,11 @@ export class LocalRuntime implements Runtime {
     );
   }
 
+  /** Local previews do not wait for checks. */
+  requiredChecks(): readonly string[] {
+    return [];
+  }
+
   deploy(spec: EnvironmentSpec, signal: AbortSignal): Promise<Deployed> {
     const invalid = checkSpec(spec, this.#options.allowFileRepos);
     if (invalid !== undefined) return Promise.reject(invalid);
