@@ -2,8 +2,9 @@ import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/database.ts';
 import { and, desc, eq, inArray, isNotNull, isNull, type SQL, sql } from '../db/drizzle-orm.ts';
 import { announceEnvironmentChange } from '../db/notify-environment-change.ts';
-import { deployments, environments, type Phase } from '../db/schema.ts';
+import { deployments, environments } from '../db/schema.ts';
 import { type EnvironmentEvent, normal, warning } from '../domain/environment-event.ts';
+import { nextPhase, type PhaseEvent } from '../domain/phase-machine.ts';
 import type { Logger } from '../logger.ts';
 import { CONTROLLER_ACTOR, recordAudit } from '../services/audit.ts';
 import { recordEnvironmentEvents } from '../services/environments/record-event.ts';
@@ -20,9 +21,11 @@ function held(item: WorkItem): SQL | undefined {
 }
 
 /**
- * The controller's writes to an environment's observed state. Each phase change is one log line. Every
- * write is fenced by the item's lease: once another claim holds the environment it throws `LeaseLost` and
- * changes nothing. `events` are the timeline entries that explain a write, written in its transaction.
+ * The controller's writes to an environment's observed state. Every phase write names the event that causes
+ * it and goes through the phase machine (`domain/phase-machine.ts`), which throws on a change its table does
+ * not allow. Each phase change is one log line. Every write is fenced by the item's lease: once another claim
+ * holds the environment it throws `LeaseLost` and changes nothing. `events` are the timeline entries that
+ * explain a write, written in its transaction.
  */
 export class EnvironmentUpdates {
   readonly #db: Database;
@@ -35,11 +38,12 @@ export class EnvironmentUpdates {
 
   async setPhase(
     item: WorkItem,
-    phase: Phase,
+    event: PhaseEvent,
     fields: Partial<typeof environments.$inferInsert> = {},
     events: readonly EnvironmentEvent[] = [],
   ): Promise<void> {
     const from = item.env.phase;
+    const phase = nextPhase(from, event);
     // When it was deleted: set on reaching `deleted`, cleared when a reopened PR brings it back.
     const deletedAt = phase === 'deleted' ? (item.env.deletedAt ?? new Date()) : null;
     await this.#write(
@@ -104,13 +108,13 @@ export class EnvironmentUpdates {
   async observe(
     item: WorkItem,
     generation: number,
-    phase: Phase,
+    event: PhaseEvent,
     fields: Partial<typeof environments.$inferInsert> = {},
     events: readonly EnvironmentEvent[] = [],
   ) {
     await this.setPhase(
       item,
-      phase,
+      event,
       { ...fields, observedGeneration: generation, attempts: 0, nextAttemptAt: null },
       events,
     );
@@ -147,7 +151,7 @@ export class EnvironmentUpdates {
     const statusDetail = `Retrying in ${Math.round(delayMs / 1000)} s after a temporary failure: ${reason}`;
     await this.setPhase(
       item,
-      'pending',
+      'retry-later',
       { attempts, nextAttemptAt: new Date(Date.now() + delayMs), statusDetail },
       [warning('Retrying', statusDetail, { attempt: attempts + 1, delaySeconds: delayMs / 1000, reason })],
     );

@@ -9,6 +9,7 @@ import {
   parseGlimpseConfig,
   ttlMilliseconds,
 } from '../domain/glimpse-config.ts';
+import { IllegalPhaseTransition } from '../domain/phase-machine.ts';
 import type { Redactor } from '../domain/redactor.ts';
 import { REQUIRED_CHECK_FAILED } from '../domain/required-checks.ts';
 import type { GithubClient } from '../github/github-client.ts';
@@ -79,7 +80,7 @@ async function reconcileUntilCurrent(
     if (env.nextAttemptAt !== null && env.nextAttemptAt > new Date()) return;
     const signal = lease.attempt(env.generation);
     if (!(await carryOutCommentCommand(deps, item))) {
-      await deps.updates.observe(item, env.generation, env.phase);
+      await deps.updates.observe(item, env.generation, 'keep');
       continue;
     }
     const outcome =
@@ -107,18 +108,14 @@ async function converge(
     const config = await readConfig(deps, item);
     if (!config.ok) return await failBeforeDeploying(deps, item, generation, config.message, 'ConfigInvalid');
     // The ttl passed before this push or reopening: its clock starts again, also while it waits for checks.
-    if (isExpired(env)) await deps.updates.setPhase(item, env.phase, { expiresAt: expiryOf(config.config) });
+    if (isExpired(env)) await deps.updates.setPhase(item, 'keep', { expiresAt: expiryOf(config.config) });
     await step();
     const gate = await decideGate(deps, item, config.config);
     if (gate !== undefined) {
       const toldBefore = env.statusDetail === gate.reason;
-      await deps.updates.observe(
-        item,
-        generation,
-        env.phase === 'running' ? 'running' : 'pending',
-        { statusDetail: gate.reason },
-        [normal('GateBlocked', gate.reason, { gate: gate.gate })],
-      );
+      await deps.updates.observe(item, generation, 'wait', { statusDetail: gate.reason }, [
+        normal('GateBlocked', gate.reason, { gate: gate.gate }),
+      ]);
       // A fork's author cannot see Glimpse: the PR says what its preview waits for, once per reason.
       if (env.isFork && !toldBefore)
         await deps.feedback.comment(item, { status: 'waiting', waitingFor: gate.reason });
@@ -130,7 +127,7 @@ async function converge(
         return await failBeforeDeploying(deps, item, generation, checks.detail, 'Failed', {
           checks: checks.names,
         });
-      await deps.updates.observe(item, generation, 'building', { statusDetail: checks.detail }, [
+      await deps.updates.observe(item, generation, 'wait-for-checks', { statusDetail: checks.detail }, [
         normal('WaitingForChecks', checks.detail, { checks: checks.names }),
       ]);
       return 'observed';
@@ -139,7 +136,7 @@ async function converge(
     const started = await deps.updates.startDeployment(item, generation);
     deploymentId = started.id;
     const startedAt = Date.now();
-    await deps.updates.setPhase(item, 'building', { statusDetail: null, error: null }, [
+    await deps.updates.setPhase(item, 'start-deploy', { statusDetail: null, error: null }, [
       normal(
         'Building',
         `Deploying ${env.headSha.slice(0, 7)} (attempt ${started.attempt}, requested by ${env.requestedBy ?? env.requestedTrigger}).`,
@@ -162,10 +159,13 @@ async function converge(
           ? [normal('RolloutProgress', 'Built; rolling out and waiting for the health check.')]
           : [];
       phaseWrites = phaseWrites
-        .then(() => deps.updates.setPhase(item, phase, {}, events))
-        .catch((err: unknown) =>
-          deps.logger.warn({ environment: env.namespace, err }, 'recording a phase change failed'),
-        );
+        .then(() => deps.updates.setPhase(item, phase === 'building' ? 'build' : 'roll-out', {}, events))
+        .catch((err: unknown) => {
+          if (err instanceof IllegalPhaseTransition) throw err;
+          deps.logger.warn({ environment: env.namespace, err }, 'recording a phase change failed');
+        });
+      // A bug (an illegal phase change) surfaces where the writes are awaited, below; until then it is handled.
+      phaseWrites.catch(() => {});
     };
     try {
       const fetchToken = await deps.fetchToken(item.repo.installationId);
@@ -208,7 +208,7 @@ async function converge(
     const seconds = Math.round((Date.now() - startedAt) / 100) / 10;
     await deps.updates.setPhase(
       item,
-      'running',
+      'succeed',
       {
         url: deployed.url,
         deployedSha: env.headSha,
@@ -233,10 +233,11 @@ async function converge(
       attempt.commentOptions,
     );
     // Observed only once the PR was told: an attempt cut short before then is done again, feedback too.
-    await deps.updates.observe(item, generation, 'running');
+    await deps.updates.observe(item, generation, 'keep');
     return 'observed';
   } catch (error) {
-    if (error instanceof LeaseLost) throw error;
+    // A lost lease stops the attempt; an illegal phase change is a bug, never a failure of the preview.
+    if (error instanceof LeaseLost || error instanceof IllegalPhaseTransition) throw error;
     if (error instanceof Superseded || signal.aborted) {
       if (deploymentId !== undefined) {
         await deps.updates.finishDeployment(
@@ -268,7 +269,7 @@ async function teardown(
   const generation = item.env.generation;
   try {
     if (item.env.phase !== 'deleted')
-      await deps.updates.setPhase(item, 'deleting', { statusDetail: null }, [
+      await deps.updates.setPhase(item, 'start-deletion', { statusDetail: null }, [
         ...(why === 'expired'
           ? [
               normal(
@@ -284,7 +285,7 @@ async function teardown(
     await deps.runtime.destroy(environmentRef(item), signal);
     await deps.updates.setPhase(
       item,
-      'deleted',
+      'finish-deletion',
       {
         url: null,
         deployedSha: null,
@@ -297,10 +298,11 @@ async function teardown(
     );
     await deps.feedback.deploymentInactive(item, await deps.updates.lastSucceededGithubDeployment(item));
     await deps.feedback.comment(item, { status: why === 'expired' ? 'expired' : 'deleted' });
-    await deps.updates.observe(item, generation, 'deleted');
+    await deps.updates.observe(item, generation, 'keep');
     return 'observed';
   } catch (error) {
-    if (error instanceof LeaseLost) throw error;
+    // A lost lease stops the attempt; an illegal phase change is a bug, never a failure of the preview.
+    if (error instanceof LeaseLost || error instanceof IllegalPhaseTransition) throw error;
     if (signal.aborted) return 'superseded';
     const outcome = await handleFailure(deps, item, generation, error, undefined);
     if (outcome === 'observed') await deps.updates.auditFailedDeletion(item, item.env.error ?? '');
@@ -396,12 +398,9 @@ async function fail(
     ...event.details,
     reason: message,
   });
-  await deps.updates.setPhase(
-    item,
-    'failed',
-    { error: failureWithOutput(message, log), statusDetail: still },
-    [failed],
-  );
+  await deps.updates.setPhase(item, 'fail', { error: failureWithOutput(message, log), statusDetail: still }, [
+    failed,
+  ]);
   if (deploymentId !== undefined)
     await deps.updates.finishDeployment(item, deploymentId, 'failed', { error: message });
   await deps.feedback.deploymentFailed(item, message);
@@ -410,7 +409,7 @@ async function fail(
     { status: 'failed', failure: { reason: message, logLines: log, stillServing } },
     commentOptions,
   );
-  await deps.updates.observe(item, generation, 'failed');
+  await deps.updates.observe(item, generation, 'keep');
   return 'observed';
 }
 
@@ -488,7 +487,7 @@ async function waitingForChecks(
   item: WorkItem,
   config: GlimpseConfig,
 ): Promise<{ failed: boolean; detail: string; names: string[] } | undefined> {
-  const names = deps.runtime.name === 'kubernetes' ? (config.kubernetes?.waitForChecks ?? []) : [];
+  const names = [...deps.runtime.requiredChecks(config)];
   if (names.length === 0 || deps.github === undefined) return undefined;
   const state = await deps.github.checkState(repoRef(item.repo), item.env.headSha);
   const failed = names.filter((n) => state.checks[n] === 'failure');

@@ -1,4 +1,5 @@
 import { EVENT_REASONS, EVENT_TYPES } from '../domain/environment-event.ts';
+import { DEPLOYMENT_STATUSES, DEPLOYMENT_TRIGGERS, PHASES, TEAM_ROLES } from '../domain/vocabulary.ts';
 import { requireDrizzle, sql } from './drizzle-orm.ts';
 
 const {
@@ -18,27 +19,6 @@ const {
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
-
-export const TEAM_ROLES = ['owner', 'admin', 'member'] as const;
-export type TeamRole = (typeof TEAM_ROLES)[number];
-
-export const PHASES = [
-  'pending',
-  'building',
-  'deploying',
-  'running',
-  'failed',
-  'deleting',
-  'deleted',
-  'sleeping',
-] as const;
-export type Phase = (typeof PHASES)[number];
-
-export const DEPLOYMENT_STATUSES = ['queued', 'in_progress', 'succeeded', 'failed', 'canceled'] as const;
-export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
-
-export const DEPLOYMENT_TRIGGERS = ['webhook', 'retry', 'manual', 'resync'] as const;
-export type DeploymentTrigger = (typeof DEPLOYMENT_TRIGGERS)[number];
 
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),

@@ -1,4 +1,4 @@
-import type { Phase } from '../db/schema.ts';
+import type { Phase } from './vocabulary.ts';
 
 /** What is known of a pull request, for `explanationSentences`. */
 export interface PullRequestFactsForExplanation {

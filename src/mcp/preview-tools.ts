@@ -1,8 +1,8 @@
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { PHASES } from '../db/schema.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { PR_NUMBER_MAX } from '../domain/pr-number-max.ts';
+import { PHASES } from '../domain/vocabulary.ts';
 import {
   AcceptedView,
   EnvironmentDetail,

@@ -283,7 +283,7 @@ describe.each(databaseTargets())('the timeline of a preview, and why a PR has no
     });
     expect(reasonsOf(fork.body.events as { reason: string }[])).toEqual(['PullRequestOpened', 'GateBlocked']);
     expect((fork.body.summary as string[]).join(' ')).toContain(
-      'The deploy gate holds it back: Pull request from a fork',
+      'acme/timeline#2 has no preview: the deploy gate holds it back. Pull request from a fork',
     );
 
     const mcp = await connectMcpClient(

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { PHASES } from '../../db/schema.ts';
+import { PHASES } from '../../domain/vocabulary.ts';
 import type {
   AcceptedView,
   EnvironmentDetail,

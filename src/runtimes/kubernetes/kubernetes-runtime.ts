@@ -1,14 +1,8 @@
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type {
-  Deployed,
-  EnvironmentRef,
-  EnvironmentSpec,
-  LogLine,
-  LogOptions,
-  Observed,
-  Runtime,
-} from '../runtime.ts';
+import type { GlimpseConfig } from '../../domain/glimpse-config.ts';
+import type { LogLine } from '../../domain/log-line.ts';
+import type { Deployed, EnvironmentRef, EnvironmentSpec, LogOptions, Observed, Runtime } from '../runtime.ts';
 import { RuntimeFailure } from '../runtime.ts';
 import { applyAndPrune, applyObjects } from './apply-objects.ts';
 import { admitChartObjects, chartValues } from './chart-objects.ts';
@@ -54,6 +48,11 @@ export class KubernetesRuntime implements Runtime {
     this.apps = this.kc.makeApiClient(AppsV1Api);
     this.objects = ServerSideApplyApi.forConfig(this.kc);
     this.log = options.logger?.child({ runtime: 'kubernetes' });
+  }
+
+  /** `kubernetes.waitForChecks` in `.glimpse.yml`. */
+  requiredChecks(config: GlimpseConfig): readonly string[] {
+    return config.kubernetes?.waitForChecks ?? [];
   }
 
   async deploy(spec: EnvironmentSpec, signal: AbortSignal): Promise<Deployed> {

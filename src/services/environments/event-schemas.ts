@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { PHASES } from '../../db/schema.ts';
 import { EVENT_REASONS, EVENT_TYPES } from '../../domain/environment-event.ts';
 import { PR_NUMBER_MAX } from '../../domain/pr-number-max.ts';
+import { PHASES } from '../../domain/vocabulary.ts';
 import { QueryText } from './environment-schemas.ts';
 
 /** One entry of an environment's timeline. */

@@ -122,7 +122,8 @@ export async function explainPullRequest(
     detail: d.detail,
     receivedAt: d.receivedAt.toISOString(),
   }));
-  const latest = events.at(-1);
+  // What the PR comment said is on the PR already: the latest event that says what Glimpse did.
+  const latest = events.findLast((event) => event.reason !== 'CommentUpdated');
   return {
     repo: repo?.fullName ?? repoFullName,
     prNumber,
