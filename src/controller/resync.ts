@@ -13,6 +13,7 @@ import {
 import type { GithubClient } from '../github/github-client.ts';
 import type { Logger } from '../logger.ts';
 import type { Runtime } from '../runtimes/runtime.ts';
+import { eventRow } from '../services/environments/record-event.ts';
 import { repoRef } from './work-item.ts';
 
 export interface ResyncReport {
@@ -139,14 +140,7 @@ async function requestAgain(
   event: EnvironmentEvent,
 ): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.insert(environmentEvents).values(
-      ids.map((environmentId) => ({
-        environmentId,
-        type: event.type,
-        reason: event.reason,
-        message: event.message,
-      })),
-    );
+    await tx.insert(environmentEvents).values(ids.map((id) => eventRow(id, event)));
     await tx
       .update(environments)
       .set({

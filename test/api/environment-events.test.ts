@@ -52,6 +52,13 @@ describe.each(databaseTargets())('the timeline of a preview, and why a PR has no
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
+  /** The official MCP client over Streamable HTTP, as the holder of `token`. */
+  const mcpAs = (token: string) =>
+    connectMcpClient(
+      new StreamableHTTPClientTransport(new URL(`${harness.url}/api/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
   const events = async (token: string, ref: string) => {
     const { status, body } = await rest(token, `/environments/${ref}/events`);
     expect(status, JSON.stringify(body)).toBe(200);
@@ -158,11 +165,7 @@ describe.each(databaseTargets())('the timeline of a preview, and why a PR has no
       'Commented on the pull request: building.',
     );
 
-    const mcp = await connectMcpClient(
-      new StreamableHTTPClientTransport(new URL(`${harness.url}/api/mcp`), {
-        requestInit: { headers: { authorization: `Bearer ${tokens.member}` } },
-      }),
-    );
+    const mcp = await mcpAs(tokens.member);
     try {
       const result = await mcp.callTool({ name: 'get_preview_events', arguments: { namespace } });
       expect(result.isError).toBeFalsy();
@@ -199,6 +202,56 @@ describe.each(databaseTargets())('the timeline of a preview, and why a PR has no
     expect(table.stdout).toContain('Warning  Failed');
   });
 
+  it('records a temporary failure as Retrying with its attempt, and a deploy cut short by a push as Superseded', async () => {
+    const db = harness.database.handle.db;
+    sim.faults.failNext({ verb: 'patch', path: /^\/api\/v1\/namespaces\/pr-timeline-4$/ }, 1, 500);
+    sim.kubelet.startDelayMs = 3_000;
+    try {
+      await harness.pullRequest('opened', { repo, number: 4, sha: commit(4), updatedAt: nextUpdate() });
+      const { id } = await waitFor(() => harness.environment(4).catch(() => undefined), 10_000);
+      // The second attempt has applied its objects and waits for its pods: a push now cuts it short.
+      await waitFor(
+        async () =>
+          (await db.select().from(environmentEvents).where(eq(environmentEvents.environmentId, id))).some(
+            (e) => e.reason === 'Applied',
+          ),
+        20_000,
+        'the retry to apply its objects',
+      );
+      const pushed = commit(4);
+      await harness.pullRequest('synchronize', { repo, number: 4, sha: pushed, updatedAt: nextUpdate() });
+      await waitFor(
+        async () => (await harness.environment(4)).deployedSha === pushed,
+        30_000,
+        'the push to run',
+      );
+    } finally {
+      sim.kubelet.startDelayMs = FAST_KUBELET.startDelayMs;
+    }
+    const { namespace } = await harness.waitForPhase(4, 'running', 20_000);
+    const timeline = await events(tokens.member, namespace);
+    expect(reasonsOf(timeline)).toEqual([
+      'PullRequestOpened',
+      'Building',
+      'RolloutProgress',
+      'Retrying',
+      'Building',
+      'RolloutProgress',
+      'Applied',
+      'PushReceived',
+      'Superseded',
+      'Building',
+      'RolloutProgress',
+      'Applied',
+      'HealthCheckPassed',
+      'Running',
+    ]);
+    expect(timeline.find((e) => e.reason === 'Retrying')).toMatchObject({
+      type: 'Warning',
+      details: { attempt: 2 },
+    });
+  });
+
   it('pages the timeline with a cursor', async () => {
     const { namespace } = await harness.environment(1);
     const all = await events(tokens.member, namespace);
@@ -223,11 +276,7 @@ describe.each(databaseTargets())('the timeline of a preview, and why a PR has no
     expect(timeline.body).toEqual(environment.body);
     expect((await rest(tokens.outsider, '/repos/acme/timeline/pulls/1/explain')).status).toBe(404);
 
-    const mcp = await connectMcpClient(
-      new StreamableHTTPClientTransport(new URL(`${harness.url}/api/mcp`), {
-        requestInit: { headers: { authorization: `Bearer ${tokens.outsider}` } },
-      }),
-    );
+    const mcp = await mcpAs(tokens.outsider);
     try {
       for (const [name, args] of [
         ['get_preview_events', { namespace }],
@@ -286,11 +335,7 @@ describe.each(databaseTargets())('the timeline of a preview, and why a PR has no
       'acme/timeline#2 has no preview: the deploy gate holds it back. Pull request from a fork',
     );
 
-    const mcp = await connectMcpClient(
-      new StreamableHTTPClientTransport(new URL(`${harness.url}/api/mcp`), {
-        requestInit: { headers: { authorization: `Bearer ${tokens.member}` } },
-      }),
-    );
+    const mcp = await mcpAs(tokens.member);
     try {
       const result = await mcp.callTool({
         name: 'explain_pull_request',

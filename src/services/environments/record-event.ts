@@ -9,13 +9,16 @@ export async function recordEnvironmentEvents(
   events: readonly EnvironmentEvent[],
 ): Promise<void> {
   if (events.length === 0) return;
-  await db.insert(environmentEvents).values(
-    events.map((event) => ({
-      environmentId,
-      type: event.type,
-      reason: event.reason,
-      message: event.message,
-      details: event.details ?? null,
-    })),
-  );
+  await db.insert(environmentEvents).values(events.map((event) => eventRow(environmentId, event)));
+}
+
+/** The row of one timeline entry. */
+export function eventRow(environmentId: string, event: EnvironmentEvent) {
+  return {
+    environmentId,
+    type: event.type,
+    reason: event.reason,
+    message: event.message,
+    details: event.details ?? null,
+  };
 }
