@@ -27,10 +27,12 @@ function held(item: WorkItem): SQL | undefined {
 export class EnvironmentUpdates {
   readonly #db: Database;
   readonly #log: Logger;
+  readonly #now: () => Date;
 
-  constructor(db: Database, log: Logger) {
+  constructor(db: Database, log: Logger, now: () => Date) {
     this.#db = db;
     this.#log = log;
+    this.#now = now;
   }
 
   async setPhase(
@@ -41,7 +43,7 @@ export class EnvironmentUpdates {
     const from = item.env.phase;
     const phase = nextPhase(from, event);
     // When it was deleted: set on reaching `deleted`, cleared when a reopened PR brings it back.
-    const deletedAt = phase === 'deleted' ? (item.env.deletedAt ?? new Date()) : null;
+    const deletedAt = phase === 'deleted' ? (item.env.deletedAt ?? this.#now()) : null;
     await this.#write(item, { ...fields, phase, deletedAt, updatedAt: sql`now()` }, { announce: true });
     Object.assign(item.env, fields, { phase, deletedAt });
     if (from !== phase) {
@@ -133,7 +135,7 @@ export class EnvironmentUpdates {
   async scheduleRetry(item: WorkItem, attempts: number, delayMs: number, reason: string): Promise<void> {
     await this.setPhase(item, 'retry-later', {
       attempts,
-      nextAttemptAt: new Date(Date.now() + delayMs),
+      nextAttemptAt: new Date(this.#now().getTime() + delayMs),
       statusDetail: `Retrying in ${Math.round(delayMs / 1000)} s after a temporary failure: ${reason}`,
     });
   }

@@ -44,6 +44,7 @@ export async function createRuntime(
           deployTimeoutMs: k.deployTimeoutMs,
           deleteTimeoutMs: k.deleteTimeoutMs,
           helmPath: k.helmPath,
+          searchPath: config.local.searchPath,
           maxResources: k.maxResources,
           ...(downloadSource === undefined
             ? {}

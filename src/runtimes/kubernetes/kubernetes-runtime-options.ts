@@ -36,8 +36,10 @@ export interface KubernetesRuntimeOptions {
   /** The namespace quota is the per-container limit times this (default 3: a rolling update plus a helper). */
   quotaMultiplier?: number;
   maxPods?: number;
-  /** The helm binary (default `helm` on PATH). */
+  /** The helm binary (default `helm` on `searchPath`). */
   helmPath?: string;
+  /** Where helm looks for programs: Glimpse's PATH (`Config.local.searchPath`; default /usr/bin:/bin). */
+  searchPath?: string;
   /** Returns the repository tarball (.tar.gz) at `spec.commitSha`; needed for `kubernetes.chart`. */
   fetchSource?: (spec: EnvironmentSpec) => Promise<Buffer>;
   logger?: Logger;
@@ -59,6 +61,7 @@ export interface ResolvedKubernetesOptions {
   quotaMultiplier: number;
   maxPods: number;
   helmPath: string;
+  searchPath: string;
   fetchSource: ((spec: EnvironmentSpec) => Promise<Buffer>) | undefined;
   logExcerptLines: number;
   timing: KubernetesTiming;
@@ -82,6 +85,7 @@ export function resolveKubernetesOptions(options: KubernetesRuntimeOptions): Res
     quotaMultiplier: options.quotaMultiplier ?? 3,
     maxPods: options.maxPods ?? 10,
     helmPath: options.helmPath ?? 'helm',
+    searchPath: options.searchPath ?? '/usr/bin:/bin',
     fetchSource: options.fetchSource,
     logExcerptLines: options.logExcerptLines ?? 20,
     timing: {
