@@ -1,11 +1,11 @@
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
+import { CONTROLLER_ACTOR, recordAudit } from '../db/audit.ts';
 import type { Database } from '../db/database.ts';
 import { and, desc, eq, inArray, isNotNull, isNull, type SQL, sql } from '../db/drizzle-orm.ts';
 import { announceEnvironmentChange } from '../db/notify-environment-change.ts';
 import { deployments, environments } from '../db/schema.ts';
 import { nextPhase, type PhaseEvent } from '../domain/phase-machine.ts';
 import type { Logger } from '../logger.ts';
-import { CONTROLLER_ACTOR, recordAudit } from '../services/audit.ts';
 import { LeaseLost } from './lease-lost.ts';
 import type { WorkItem } from './work-item.ts';
 

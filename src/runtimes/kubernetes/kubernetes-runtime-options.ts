@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { DEFAULT_LIMITS, DEFAULT_MAX_RESOURCES } from '../../domain/resource-defaults.ts';
 import type { EnvironmentSpec } from '../runtime.ts';
 
 export interface ResourceAmounts {
@@ -66,10 +67,6 @@ export interface ResolvedKubernetesOptions {
   logExcerptLines: number;
   timing: KubernetesTiming;
 }
-
-/** Per-preview defaults (container limits) and the most a repo may ask for, unless configured. */
-export const DEFAULT_LIMITS = { cpu: '500m', memory: '512Mi' } as const;
-export const DEFAULT_MAX_RESOURCES = { cpu: '2', memory: '2Gi' } as const;
 
 export function resolveKubernetesOptions(options: KubernetesRuntimeOptions): ResolvedKubernetesOptions {
   return {

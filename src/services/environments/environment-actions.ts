@@ -1,9 +1,9 @@
+import { recordAudit } from '../../db/audit.ts';
 import type { Database } from '../../db/database.ts';
 import { and, eq } from '../../db/drizzle-orm.ts';
 import { notifyWork } from '../../db/notify-work.ts';
 import { environments } from '../../db/schema.ts';
 import { Conflict } from '../../domain/errors.ts';
-import { recordAudit } from '../audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { AcceptedView } from './environment-schemas.ts';
 import { environmentView } from './environment-view.ts';
