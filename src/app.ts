@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/config.ts';
 import { type ConfigSource, githubConfigSource } from './controller/config-source.ts';
@@ -137,9 +139,15 @@ export function createApp(deps: AppDeps): App {
   };
 }
 
+/** This process in `lease_owner`: host and pid, and a random part (a pid repeats across containers). */
+function processOwner(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
 function createController(deps: AppDeps, runtime: Runtime, redactor: Redactor): Controller {
   const logger = deps.logger;
-  const updates = new EnvironmentUpdates(deps.database.db, logger);
+  const now = deps.now ?? (() => new Date());
+  const updates = new EnvironmentUpdates(deps.database.db, logger, now);
   const github = deps.github;
   const feedback = new GithubFeedback({
     github: github?.client,
@@ -147,6 +155,7 @@ function createController(deps: AppDeps, runtime: Runtime, redactor: Redactor): 
     publicUrl: deps.config.publicUrl,
     redactor,
     logger,
+    now,
   });
   const options = deps.controller ?? {};
   return new Controller(
@@ -162,12 +171,14 @@ function createController(deps: AppDeps, runtime: Runtime, redactor: Redactor): 
         github === undefined ? undefined : github.app.installationToken(installationId),
       redactor,
       logger,
+      now,
       retryDelaysMs: options.retryDelaysMs ?? [1000, 2000, 4000],
       maxAttempts: options.maxAttempts ?? 3,
       announceDelayMs: options.announceDelayMs ?? 5_000,
     },
     {
       ...DEFAULT_CONTROLLER_OPTIONS,
+      owner: processOwner(),
       maxConcurrent: deps.config.controller.maxConcurrentDeploys,
       leaseMs: deps.config.controller.leaseMs,
       ...options,

@@ -102,7 +102,11 @@ const waitForText = async (reader: ReadableStreamDefaultReader<string>, text: st
   return performance.now();
 };
 await Promise.all(streams.map((reader) => waitForText(reader, 'event: ready')));
-const updates = new EnvironmentUpdates(db, createLogger({ level: 'silent', pretty: false }));
+const updates = new EnvironmentUpdates(
+  db,
+  createLogger({ level: 'silent', pretty: false }),
+  () => new Date(),
+);
 const [target] = await db
   .select({ id: environments.id })
   .from(environments)

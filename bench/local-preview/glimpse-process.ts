@@ -78,6 +78,7 @@ const database = await createTestDatabase('pglite');
 const runtime = await createLocalRuntime({
   dataDir: config.dataDir,
   publicUrl: config.publicUrl,
+  childPath: config.local.searchPath,
   proxyHost: config.host,
   proxyPort: config.local.proxyPort,
   baseDomain: config.baseDomain,

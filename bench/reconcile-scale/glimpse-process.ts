@@ -15,7 +15,7 @@ import { openPostgres } from '../../src/db/open-postgres.ts';
 import { createGithubApp } from '../../src/github/create-github-app.ts';
 import { createGithubClient } from '../../src/github/github-client.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createRuntime } from '../../src/runtimes/create-runtime.ts';
+import { createRuntime } from '../../src/main/create-runtime.ts';
 
 boundServerHeapGrowth();
 const config = loadConfig({

@@ -1,13 +1,13 @@
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
+import { CONTROLLER_ACTOR, recordAudit } from '../db/audit.ts';
 import type { Database } from '../db/database.ts';
 import { and, desc, eq, inArray, isNotNull, isNull, type SQL, sql } from '../db/drizzle-orm.ts';
 import { announceEnvironmentChange } from '../db/notify-environment-change.ts';
+import { recordEnvironmentEvents } from '../db/record-environment-events.ts';
 import { deployments, environments } from '../db/schema.ts';
 import { type EnvironmentEvent, normal, warning } from '../domain/environment-event.ts';
 import { nextPhase, type PhaseEvent } from '../domain/phase-machine.ts';
 import type { Logger } from '../logger.ts';
-import { CONTROLLER_ACTOR, recordAudit } from '../services/audit.ts';
-import { recordEnvironmentEvents } from '../services/environments/record-event.ts';
 import { LeaseLost } from './lease-lost.ts';
 import type { WorkItem } from './work-item.ts';
 
@@ -30,10 +30,12 @@ function held(item: WorkItem): SQL | undefined {
 export class EnvironmentUpdates {
   readonly #db: Database;
   readonly #log: Logger;
+  readonly #now: () => Date;
 
-  constructor(db: Database, log: Logger) {
+  constructor(db: Database, log: Logger, now: () => Date) {
     this.#db = db;
     this.#log = log;
+    this.#now = now;
   }
 
   async setPhase(
@@ -45,7 +47,7 @@ export class EnvironmentUpdates {
     const from = item.env.phase;
     const phase = nextPhase(from, event);
     // When it was deleted: set on reaching `deleted`, cleared when a reopened PR brings it back.
-    const deletedAt = phase === 'deleted' ? (item.env.deletedAt ?? new Date()) : null;
+    const deletedAt = phase === 'deleted' ? (item.env.deletedAt ?? this.#now()) : null;
     await this.#write(
       item,
       { ...fields, phase, deletedAt, updatedAt: sql`now()` },
@@ -152,7 +154,7 @@ export class EnvironmentUpdates {
     await this.setPhase(
       item,
       'retry-later',
-      { attempts, nextAttemptAt: new Date(Date.now() + delayMs), statusDetail },
+      { attempts, nextAttemptAt: new Date(this.#now().getTime() + delayMs), statusDetail },
       [warning('Retrying', statusDetail, { attempt: attempts + 1, delaySeconds: delayMs / 1000, reason })],
     );
   }

@@ -26,6 +26,7 @@ export class GithubFeedback {
   readonly #publicUrl: string;
   readonly #redactor: Redactor;
   readonly #log: Logger;
+  readonly #now: () => Date;
 
   constructor(deps: {
     github: GithubClient | undefined;
@@ -33,12 +34,14 @@ export class GithubFeedback {
     publicUrl: string;
     redactor: Redactor;
     logger: Logger;
+    now: () => Date;
   }) {
     this.#github = deps.github;
     this.#updates = deps.updates;
     this.#publicUrl = deps.publicUrl;
     this.#redactor = deps.redactor;
     this.#log = deps.logger;
+    this.#now = deps.now;
   }
 
   environmentPage(item: WorkItem): string {
@@ -59,7 +62,7 @@ export class GithubFeedback {
       commitSha: item.env.headSha,
       previewUrl: update.previewUrl,
       environmentUrl: this.environmentPage(item),
-      now: new Date(),
+      now: this.#now(),
       queuePosition: update.queuePosition,
       failure: update.failure,
       waitingFor: update.waitingFor,

@@ -34,6 +34,8 @@ export interface ReconcileDeps {
   fetchToken: (installationId: number) => Promise<string | undefined>;
   redactor: Redactor;
   logger: Logger;
+  /** The clock: retries, expiry and deploy times are read from it. */
+  now: () => Date;
   /** Waits before the 2nd, 3rd, … attempt after a transient failure. */
   retryDelaysMs: readonly number[];
   maxAttempts: number;
@@ -75,9 +77,11 @@ async function reconcileUntilCurrent(
     const { env } = item;
     // A push or reopening not yet handled brings an expired preview back rather than being swallowed by it.
     const expired =
-      env.desiredState === 'active' && isExpired(env) && env.generation === env.observedGeneration;
+      env.desiredState === 'active' &&
+      isExpired(env, deps.now()) &&
+      env.generation === env.observedGeneration;
     if (env.generation === env.observedGeneration && !expired) return;
-    if (env.nextAttemptAt !== null && env.nextAttemptAt > new Date()) return;
+    if (env.nextAttemptAt !== null && env.nextAttemptAt > deps.now()) return;
     const signal = lease.attempt(env.generation);
     if (!(await carryOutCommentCommand(deps, item))) {
       await deps.updates.observe(item, env.generation, 'keep');
@@ -108,7 +112,8 @@ async function converge(
     const config = await readConfig(deps, item);
     if (!config.ok) return await failBeforeDeploying(deps, item, generation, config.message, 'ConfigInvalid');
     // The ttl passed before this push or reopening: its clock starts again, also while it waits for checks.
-    if (isExpired(env)) await deps.updates.setPhase(item, 'keep', { expiresAt: expiryOf(config.config) });
+    if (isExpired(env, deps.now()))
+      await deps.updates.setPhase(item, 'keep', { expiresAt: expiryOf(config.config, deps.now()) });
     await step();
     const gate = await decideGate(deps, item, config.config);
     if (gate !== undefined) {
@@ -135,7 +140,7 @@ async function converge(
     await step();
     const started = await deps.updates.startDeployment(item, generation);
     deploymentId = started.id;
-    const startedAt = Date.now();
+    const startedAt = deps.now().getTime();
     await deps.updates.setPhase(item, 'start-deploy', { statusDetail: null, error: null }, [
       normal(
         'Building',
@@ -205,7 +210,7 @@ async function converge(
     await step();
     // The deployment row first: whoever sees the environment running finds its deployment finished.
     await deps.updates.finishDeployment(item, deploymentId, 'succeeded');
-    const seconds = Math.round((Date.now() - startedAt) / 100) / 10;
+    const seconds = Math.round((deps.now().getTime() - startedAt) / 100) / 10;
     await deps.updates.setPhase(
       item,
       'succeed',
@@ -214,8 +219,8 @@ async function converge(
         deployedSha: env.headSha,
         error: null,
         statusDetail: null,
-        lastDeployedAt: new Date(),
-        expiresAt: expiryOf(config.config),
+        lastDeployedAt: deps.now(),
+        expiresAt: expiryOf(config.config, deps.now()),
       },
       [
         normal('HealthCheckPassed', `Ready ${seconds} s after the deploy started.`, { seconds }),
@@ -413,13 +418,13 @@ async function fail(
   return 'observed';
 }
 
-function isExpired(env: WorkItem['env']): boolean {
-  return env.expiresAt !== null && env.expiresAt <= new Date();
+function isExpired(env: WorkItem['env'], now: Date): boolean {
+  return env.expiresAt !== null && env.expiresAt <= now;
 }
 
 /** When a preview deployed (or asked for) now expires: `ttl` from now, or never. */
-function expiryOf(config: GlimpseConfig): Date | null {
-  return config.ttl === undefined ? null : new Date(Date.now() + ttlMilliseconds(config.ttl));
+function expiryOf(config: GlimpseConfig, now: Date): Date | null {
+  return config.ttl === undefined ? null : new Date(now.getTime() + ttlMilliseconds(config.ttl));
 }
 
 function isTransient(error: unknown): boolean {

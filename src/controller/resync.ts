@@ -2,6 +2,7 @@ import type { Database } from '../db/database.ts';
 import { and, eq, inArray, ne, sql } from '../db/drizzle-orm.ts';
 import { notifyWork } from '../db/notify-work.ts';
 import { queryRows } from '../db/query-rows.ts';
+import { eventRow } from '../db/record-environment-events.ts';
 import { environmentEvents, environments, repos } from '../db/schema.ts';
 import {
   type EnvironmentEvent,
@@ -13,7 +14,6 @@ import {
 import type { GithubClient } from '../github/github-client.ts';
 import type { Logger } from '../logger.ts';
 import type { Runtime } from '../runtimes/runtime.ts';
-import { eventRow } from '../services/environments/record-event.ts';
 import { repoRef } from './work-item.ts';
 
 export interface ResyncReport {

@@ -70,13 +70,14 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
       retryBaseMs: 20,
       minWriteIntervalMs: 0,
     });
-    updates = new EnvironmentUpdates(db, logger);
+    updates = new EnvironmentUpdates(db, logger, () => new Date());
     feedback = new GithubFeedback({
       github: createGithubClient(app),
       updates,
       publicUrl: 'http://glimpse.test',
       redactor: createRedactor([]),
       logger,
+      now: () => new Date(),
     });
   });
   afterEach(async () => {

@@ -13,7 +13,11 @@ export async function setPhaseAsController(db: Database, id: string, event: Phas
   try {
     const item = await loadWorkItem(db, id, lease);
     if (item === undefined) throw new Error(`no environment ${id}`);
-    await new EnvironmentUpdates(db, createLogger({ level: 'silent', pretty: false })).setPhase(item, event);
+    await new EnvironmentUpdates(
+      db,
+      createLogger({ level: 'silent', pretty: false }),
+      () => new Date(),
+    ).setPhase(item, event);
   } finally {
     await releaseLease(db, id, lease);
   }

@@ -12,7 +12,7 @@ import { resolveWebhookSecret, type WebhookSecret } from '../../github/webhook-s
 import { resolveSessionSecret } from '../../http/session-secret.ts';
 import type { Logger } from '../../logger.ts';
 import { createLogger } from '../../logger.ts';
-import { createRuntime } from '../../runtimes/create-runtime.ts';
+import { createRuntime } from '../../main/create-runtime.ts';
 import { ensureBootstrapAdmin } from '../../services/bootstrap-admin.ts';
 import { loadGithubApp } from '../../services/github-app/github-app-store.ts';
 import { createSecretBox } from '../../services/github-app/secret-box.ts';

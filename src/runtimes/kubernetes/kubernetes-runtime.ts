@@ -109,6 +109,7 @@ export class KubernetesRuntime implements Runtime {
           releaseName: CHART_RELEASE_NAME,
           values: chartValues({ spec, host, url, ingressClass: o.ingressClass, resources }),
           helmPath: o.helmPath,
+          searchPath: o.searchPath,
           signal,
         }),
         spec,

@@ -1,15 +1,15 @@
+import { recordAudit } from '../../db/audit.ts';
 import { and, eq, sql } from '../../db/drizzle-orm.ts';
 import { notifyWork } from '../../db/notify-work.ts';
+import { recordEnvironmentEvents } from '../../db/record-environment-events.ts';
 import { environments, repos, teamMemberships } from '../../db/schema.ts';
 import { authorize } from '../../domain/authorize.ts';
 import { Conflict, InvalidInput, NotFound } from '../../domain/errors.ts';
 import { PR_NUMBER_MAX } from '../../domain/pr-number-max.ts';
-import { recordAudit } from '../audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import { actionEvent } from './environment-actions.ts';
 import type { AcceptedView } from './environment-schemas.ts';
 import { environmentView } from './environment-view.ts';
-import { recordEnvironmentEvents } from './record-event.ts';
 import { type PullRequestSnapshot, recordPullRequest } from './record-pull-request.ts';
 import { auditRefusal, requestGeneration } from './request-generation.ts';
 import type { ServiceDeps } from './service-deps.ts';

@@ -1,15 +1,15 @@
+import { recordAudit } from '../../db/audit.ts';
 import type { Database } from '../../db/database.ts';
 import { and, eq } from '../../db/drizzle-orm.ts';
 import { notifyWork } from '../../db/notify-work.ts';
+import { recordEnvironmentEvents } from '../../db/record-environment-events.ts';
 import { environments } from '../../db/schema.ts';
 import { normal } from '../../domain/environment-event.ts';
 import { Conflict } from '../../domain/errors.ts';
-import { recordAudit } from '../audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { AcceptedView } from './environment-schemas.ts';
 import { environmentView } from './environment-view.ts';
 import { assertAllowed, type EnvironmentRow, locateEnvironment } from './locate-environment.ts';
-import { recordEnvironmentEvents } from './record-event.ts';
 import { auditRefusal, requestGeneration } from './request-generation.ts';
 import type { ServiceDeps } from './service-deps.ts';
 

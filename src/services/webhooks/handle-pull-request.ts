@@ -1,9 +1,9 @@
 import type { Database } from '../../db/database.ts';
 import { eq, sql } from '../../db/drizzle-orm.ts';
+import { recordEnvironmentEvents } from '../../db/record-environment-events.ts';
 import { repos } from '../../db/schema.ts';
 import { type PullRequestAction, pullRequestEvent } from '../../domain/pull-request-event.ts';
 import { PullRequestEvent } from '../../github/webhook-payloads.ts';
-import { recordEnvironmentEvents } from '../environments/record-event.ts';
 import {
   type ChangeRequest,
   type PullRequestChange,

@@ -1,21 +1,12 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import { PHASES } from '../../../src/domain/vocabulary.ts';
 import { api, type ListQuery, type Phase, unwrap } from '../api/client';
 import { PhaseBadge } from '../components/phase-badge';
 import { RelativeTime } from '../components/relative-time';
 import { ResourceUse } from '../components/resource-use';
 import { Link, navigate, useLocation } from '../router';
 
-const PHASES: Phase[] = [
-  'pending',
-  'building',
-  'deploying',
-  'running',
-  'failed',
-  'deleting',
-  'deleted',
-  'sleeping',
-];
 const PAGE_SIZE = 50;
 const SORTS: Record<NonNullable<ListQuery['sort']>, string> = {
   updated: 'newest activity first',

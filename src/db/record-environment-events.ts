@@ -1,6 +1,6 @@
-import type { Database } from '../../db/database.ts';
-import { environmentEvents } from '../../db/schema.ts';
-import type { EnvironmentEvent } from '../../domain/environment-event.ts';
+import type { EnvironmentEvent } from '../domain/environment-event.ts';
+import type { Database } from './database.ts';
+import { environmentEvents } from './schema.ts';
 
 /** Adds entries to environments' timelines; call it in the transaction of the change they explain. */
 export async function recordEnvironmentEvents(
