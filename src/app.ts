@@ -12,6 +12,7 @@ import { migrationState } from './db/migrate.ts';
 import { createRedactor, type Redactor } from './domain/redactor.ts';
 import type { GithubApp } from './github/create-github-app.ts';
 import type { GithubClient } from './github/github-client.ts';
+import { createGithubOAuth } from './github/github-oauth.ts';
 import { createHttpServer } from './http/create-http-server.ts';
 import { registerDashboardRoutes } from './http/routes/dashboard-routes.ts';
 import { registerGithubAppRoutes } from './http/routes/github-app-routes.ts';
@@ -93,6 +94,9 @@ export function createApp(deps: AppDeps): App {
     ...(deps.github === undefined ? {} : { github: deps.github.client }),
     ...(deps.sessionSecret === undefined ? {} : { sessionSecret: deps.sessionSecret }),
     ...(deps.now === undefined ? {} : { now: deps.now }),
+    ...(deps.config.github.oauth === undefined
+      ? {}
+      : { oauth: createGithubOAuth({ apiUrl: deps.config.github.apiUrl, ...deps.config.github.oauth }) }),
   });
   if (deps.dashboardDir !== false) registerDashboardRoutes(http, deps.dashboardDir);
   const controller = deps.runtime === undefined ? undefined : createController(deps, deps.runtime, redactor);
