@@ -995,7 +995,7 @@ export interface operations {
       200: {
         content: {
           "application/json": {
-            items: {
+            items: ({
                 fullName: string;
                 /** @description slug of the owning team */
                 team: string;
@@ -1006,7 +1006,22 @@ export interface operations {
                 /** @description environments that are not deleted */
                 previews: number;
                 updatedAt: string;
-              }[];
+                /** @description the last read of the repository's .glimpse.yml for a deploy; null before the first */
+                lastConfigCheck: ({
+                  checkedAt: string;
+                  /** @description the commit (or, for a fork, the base branch) the file was read at */
+                  ref: string;
+                  /** @description the pull request whose deploy read it */
+                  pr: number;
+                  /**
+                   * @description valid; invalid (see error); missing: no .glimpse.yml, so the defaults apply
+                   * @enum {string}
+                   */
+                  outcome: "valid" | "invalid" | "missing";
+                  /** @description what is wrong with the file, when invalid */
+                  error: string | null;
+                }) | null;
+              })[];
           };
         };
       };
