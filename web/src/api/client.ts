@@ -10,6 +10,7 @@ export type EnvironmentView = EnvironmentPage['items'][number];
 export type EnvironmentDetail = Json<'getEnvironment', 200>;
 export type DeploymentView = EnvironmentDetail['deployments'][number];
 export type Phase = EnvironmentView['phase'];
+export type GithubAppView = Json<'getGithubApp', 200>;
 export type RepoView = Json<'listRepos', 200>['items'][number];
 export type ListQuery = NonNullable<operations['listEnvironments']['parameters']['query']>;
 

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client';
 import { ConfigCheck } from '../components/config-check';
+import { GithubAppNotice } from '../components/github-app-notice';
 import { QueryState } from '../components/query-state';
 import { RelativeTime } from '../components/relative-time';
 import { Link } from '../router';
@@ -17,6 +18,7 @@ export function RepositoriesPage() {
   return (
     <>
       <h1 tabIndex={-1}>Repositories</h1>
+      <GithubAppNotice />
       <QueryState query={repos}>
         {(data) =>
           data.items.length === 0 ? (
