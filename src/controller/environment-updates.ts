@@ -2,7 +2,7 @@ import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/database.ts';
 import { and, desc, eq, inArray, isNotNull, isNull, type SQL, sql } from '../db/drizzle-orm.ts';
 import { announceEnvironmentChange } from '../db/notify-environment-change.ts';
-import { deployments, environments, type Phase } from '../db/schema.ts';
+import { type ConfigCheckOutcome, deployments, environments, type Phase, repos } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import { CONTROLLER_ACTOR, recordAudit } from '../services/audit.ts';
 import { LeaseLost } from './lease-lost.ts';
@@ -279,6 +279,26 @@ export class EnvironmentUpdates {
     await this.#write(item, { commentId, commentHash });
     item.env.commentId = commentId;
     item.env.commentHash = commentHash;
+  }
+
+  /** What the read of the repo's `.glimpse.yml` for this attempt found, for the Repositories page. */
+  async recordConfigCheck(
+    item: WorkItem,
+    check: { ref: string; outcome: ConfigCheckOutcome; error: string | null },
+  ): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await this.#hold(tx, item);
+      await tx
+        .update(repos)
+        .set({
+          configCheckedAt: sql`now()`,
+          configCheckedRef: check.ref,
+          configCheckedPr: item.env.prNumber,
+          configCheckOutcome: check.outcome,
+          configCheckError: check.error,
+        })
+        .where(eq(repos.id, item.repo.id));
+    });
   }
 
   /** `announce`: tell the dashboard's event streams in the same statement (a change they show). */

@@ -39,6 +39,10 @@ export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 export const DEPLOYMENT_TRIGGERS = ['webhook', 'retry', 'manual', 'resync'] as const;
 export type DeploymentTrigger = (typeof DEPLOYMENT_TRIGGERS)[number];
 
+/** What the last read of a repo's `.glimpse.yml` found: a valid file, an invalid one, or none (defaults). */
+export const CONFIG_CHECK_OUTCOMES = ['valid', 'invalid', 'missing'] as const;
+export type ConfigCheckOutcome = (typeof CONFIG_CHECK_OUTCOMES)[number];
+
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
   githubLogin: text('github_login').notNull().unique(),
@@ -107,6 +111,13 @@ export const repos = pgTable(
     defaultBranch: text('default_branch'),
     enabled: boolean('enabled').notNull().default(true),
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+    /** The last time the controller read the repo's `.glimpse.yml` for a deploy: when, at which ref, for which PR. */
+    configCheckedAt: timestamp('config_checked_at', { withTimezone: true }),
+    configCheckedRef: text('config_checked_ref'),
+    configCheckedPr: integer('config_checked_pr'),
+    configCheckOutcome: text('config_check_outcome', { enum: CONFIG_CHECK_OUTCOMES }),
+    /** What is wrong with the file, when the outcome is `invalid`. */
+    configCheckError: text('config_check_error'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -1,6 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, type ListQuery, type Phase, unwrap } from '../api/client';
+import { GithubAppNotice } from '../components/github-app-notice';
 import { PhaseBadge } from '../components/phase-badge';
 import { RelativeTime } from '../components/relative-time';
 import { ResourceUse } from '../components/resource-use';
@@ -71,6 +72,7 @@ export function PreviewsPage() {
   return (
     <>
       <h1 tabIndex={-1}>Previews</h1>
+      <GithubAppNotice />
       <form className="filters" onSubmit={applyFilters} aria-label="Filter previews" key={search.toString()}>
         <label>
           Phase
