@@ -273,6 +273,7 @@ describe.skipIf(!browserTestsEnabled)(
         await page.setViewportSize({ width: 390, height: 844 });
         await page.goto(baseUrl);
         await page.getByRole('heading', { name: 'Previews' }).waitFor();
+        await page.getByRole('link', { name: 'local/shop #1' }).waitFor();
         await page.screenshot({ path: path.join(shots, 'previews-phone-dark.png'), fullPage: true });
         await page.setViewportSize({ width: 1280, height: 860 });
       }
