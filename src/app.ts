@@ -9,6 +9,7 @@ import { GithubFeedback } from './controller/github-feedback.ts';
 import { resync } from './controller/resync.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import { migrationState } from './db/migrate.ts';
+import { APP_MANIFEST_START_PATH } from './domain/github-app-manifest.ts';
 import { createRedactor, type Redactor } from './domain/redactor.ts';
 import type { GithubApp } from './github/create-github-app.ts';
 import type { GithubClient } from './github/github-client.ts';
@@ -93,6 +94,10 @@ export function createApp(deps: AppDeps): App {
     ...(deps.runtime === undefined ? {} : { runtime: deps.runtime }),
     ...(deps.github === undefined ? {} : { github: deps.github.client }),
     ...(deps.sessionSecret === undefined ? {} : { sessionSecret: deps.sessionSecret }),
+    // An administrator starts the manifest flow from a signed-in session: both the box and sessions are needed.
+    ...(deps.secretBox === undefined || deps.sessionSecret === undefined
+      ? {}
+      : { githubAppConnectPath: APP_MANIFEST_START_PATH }),
     ...(deps.now === undefined ? {} : { now: deps.now }),
     ...(deps.config.github.oauth === undefined
       ? {}

@@ -28,6 +28,8 @@ export interface PreviewApiDeps {
   runtime?: Runtime;
   github?: GithubClient;
   sessionSecret?: string;
+  /** Where an administrator starts the GitHub App manifest flow; undefined when it is off. */
+  githubAppConnectPath?: string;
   /** GitHub sign-in (GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET); without it, signing in with GitHub is off. */
   oauth?: GithubOAuth;
   now?: () => Date;
@@ -64,7 +66,11 @@ export function registerPreviewApi(
       shutdown: shutdown.signal,
     }),
     ...environmentChangeRoutes({ feed, principal: principalOf, shutdown: shutdown.signal }),
-    ...dashboardApiRoutes({ db: deps.database.db, principal: principalOf }),
+    ...dashboardApiRoutes({
+      db: deps.database.db,
+      principal: principalOf,
+      githubApp: { appId: deps.config.github.app?.appId, connectPath: deps.githubAppConnectPath },
+    }),
   ];
   registerApi(http, routes, auth, deps.config.publicUrl);
   registerAuthRoutes(http, {
