@@ -9,9 +9,11 @@ import { GithubFeedback } from './controller/github-feedback.ts';
 import { resync } from './controller/resync.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import { migrationState } from './db/migrate.ts';
+import { APP_MANIFEST_START_PATH } from './domain/github-app-manifest.ts';
 import { createRedactor, type Redactor } from './domain/redactor.ts';
 import type { GithubApp } from './github/create-github-app.ts';
 import type { GithubClient } from './github/github-client.ts';
+import { createGithubOAuth } from './github/github-oauth.ts';
 import { createHttpServer } from './http/create-http-server.ts';
 import { registerDashboardRoutes } from './http/routes/dashboard-routes.ts';
 import { registerGithubAppRoutes } from './http/routes/github-app-routes.ts';
@@ -92,7 +94,14 @@ export function createApp(deps: AppDeps): App {
     ...(deps.runtime === undefined ? {} : { runtime: deps.runtime }),
     ...(deps.github === undefined ? {} : { github: deps.github.client }),
     ...(deps.sessionSecret === undefined ? {} : { sessionSecret: deps.sessionSecret }),
+    // An administrator starts the manifest flow from a signed-in session: both the box and sessions are needed.
+    ...(deps.secretBox === undefined || deps.sessionSecret === undefined
+      ? {}
+      : { githubAppConnectPath: APP_MANIFEST_START_PATH }),
     ...(deps.now === undefined ? {} : { now: deps.now }),
+    ...(deps.config.github.oauth === undefined
+      ? {}
+      : { oauth: createGithubOAuth({ apiUrl: deps.config.github.apiUrl, ...deps.config.github.oauth }) }),
   });
   if (deps.dashboardDir !== false) registerDashboardRoutes(http, deps.dashboardDir);
   const controller = deps.runtime === undefined ? undefined : createController(deps, deps.runtime, redactor);

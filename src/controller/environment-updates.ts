@@ -4,9 +4,10 @@ import type { Database } from '../db/database.ts';
 import { and, desc, eq, inArray, isNotNull, isNull, type SQL, sql } from '../db/drizzle-orm.ts';
 import { announceEnvironmentChange } from '../db/notify-environment-change.ts';
 import { recordEnvironmentEvents } from '../db/record-environment-events.ts';
-import { deployments, environments } from '../db/schema.ts';
+import { deployments, environments, repos } from '../db/schema.ts';
 import { type EnvironmentEvent, normal, warning } from '../domain/environment-event.ts';
 import { nextPhase, type PhaseEvent } from '../domain/phase-machine.ts';
+import type { ConfigCheckOutcome } from '../domain/vocabulary.ts';
 import type { Logger } from '../logger.ts';
 import { LeaseLost } from './lease-lost.ts';
 import type { WorkItem } from './work-item.ts';
@@ -300,7 +301,7 @@ export class EnvironmentUpdates {
     });
   }
 
-  /** Throws `LeaseLost` unless the item's lease is still the one on the row: just before a GitHub write. */
+  /** Throws `LeaseLost` unless the item's lease is still the one on the row: right before a GitHub write is sent. */
   async ensureHeld(item: WorkItem): Promise<void> {
     const rows = await this.#db.select({ id: environments.id }).from(environments).where(held(item));
     if (rows.length === 0) throw new LeaseLost(item.env.id);
@@ -326,6 +327,26 @@ export class EnvironmentUpdates {
     );
     item.env.commentId = commentId;
     item.env.commentHash = commentHash;
+  }
+
+  /** What the read of the repo's `.glimpse.yml` for this attempt found, for the Repositories page. */
+  async recordConfigCheck(
+    item: WorkItem,
+    check: { ref: string; outcome: ConfigCheckOutcome; error: string | null },
+  ): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await this.#hold(tx, item);
+      await tx
+        .update(repos)
+        .set({
+          configCheckedAt: sql`now()`,
+          configCheckedRef: check.ref,
+          configCheckedPr: item.env.prNumber,
+          configCheckOutcome: check.outcome,
+          configCheckError: check.error,
+        })
+        .where(eq(repos.id, item.repo.id));
+    });
   }
 
   /**

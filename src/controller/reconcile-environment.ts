@@ -6,6 +6,7 @@ import { FileTooLarge } from '../domain/file-too-large.ts';
 import {
   configTooLargeMessage,
   type GlimpseConfig,
+  type GlimpseConfigResult,
   parseGlimpseConfig,
   ttlMilliseconds,
 } from '../domain/glimpse-config.ts';
@@ -433,18 +434,24 @@ function isTransient(error: unknown): boolean {
   return false;
 }
 
-async function readConfig(
-  deps: ReconcileDeps,
-  item: WorkItem,
-): Promise<{ ok: true; config: GlimpseConfig } | { ok: false; message: string }> {
+/** Reads and parses the repo's `.glimpse.yml`, and records what it found on the repo. */
+async function readConfig(deps: ReconcileDeps, item: WorkItem): Promise<GlimpseConfigResult> {
+  const ref = configRef(item.env);
   let text: string | undefined;
+  let result: GlimpseConfigResult;
   try {
-    text = await deps.configSource.read(item, configRef(item.env));
+    text = await deps.configSource.read(item, ref);
+    result = parseGlimpseConfig(text ?? '');
   } catch (error) {
-    if (error instanceof FileTooLarge) return { ok: false, message: configTooLargeMessage(error.bytes) };
-    throw error;
+    if (!(error instanceof FileTooLarge)) throw error;
+    result = { ok: false, message: configTooLargeMessage(error.bytes) };
   }
-  return parseGlimpseConfig(text ?? '');
+  await deps.updates.recordConfigCheck(item, {
+    ref,
+    outcome: !result.ok ? 'invalid' : text === undefined ? 'missing' : 'valid',
+    error: result.ok ? null : result.message,
+  });
+  return result;
 }
 
 /** Undefined when the PR may deploy; otherwise which gate holds it and what it waits for. */

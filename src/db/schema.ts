@@ -1,5 +1,11 @@
 import { EVENT_REASONS, EVENT_TYPES } from '../domain/environment-event.ts';
-import { DEPLOYMENT_STATUSES, DEPLOYMENT_TRIGGERS, PHASES, TEAM_ROLES } from '../domain/vocabulary.ts';
+import {
+  CONFIG_CHECK_OUTCOMES,
+  DEPLOYMENT_STATUSES,
+  DEPLOYMENT_TRIGGERS,
+  PHASES,
+  TEAM_ROLES,
+} from '../domain/vocabulary.ts';
 import { requireDrizzle, sql } from './drizzle-orm.ts';
 
 const {
@@ -88,6 +94,13 @@ export const repos = pgTable(
     defaultBranch: text('default_branch'),
     enabled: boolean('enabled').notNull().default(true),
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+    /** The last time the controller read the repo's `.glimpse.yml` for a deploy: when, at which ref, for which PR. */
+    configCheckedAt: timestamp('config_checked_at', { withTimezone: true }),
+    configCheckedRef: text('config_checked_ref'),
+    configCheckedPr: integer('config_checked_pr'),
+    configCheckOutcome: text('config_check_outcome', { enum: CONFIG_CHECK_OUTCOMES }),
+    /** What is wrong with the file, when the outcome is `invalid`. */
+    configCheckError: text('config_check_error'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -21,3 +21,7 @@ export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
 
 export const DEPLOYMENT_TRIGGERS = ['webhook', 'retry', 'manual', 'resync'] as const;
 export type DeploymentTrigger = (typeof DEPLOYMENT_TRIGGERS)[number];
+
+/** What the last read of a repo's `.glimpse.yml` found: a valid file, an invalid one, or none (defaults). */
+export const CONFIG_CHECK_OUTCOMES = ['valid', 'invalid', 'missing'] as const;
+export type ConfigCheckOutcome = (typeof CONFIG_CHECK_OUTCOMES)[number];

@@ -311,6 +311,7 @@ describe.each(databaseTargets())('the environments API on %s', (target) => {
       '/api/v1/environments/{ref}/logs',
       '/api/v1/environments/{ref}/redeploy',
       '/api/v1/environments/{ref}/retry',
+      '/api/v1/github-app',
       '/api/v1/me',
       '/api/v1/repos',
       '/api/v1/repos/{owner}/{repo}/pulls/{number}/deploy',

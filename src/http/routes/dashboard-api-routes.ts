@@ -12,6 +12,7 @@ import {
   TokenList,
 } from '../../services/dashboard-schemas.ts';
 import { QueryText } from '../../services/environments/environment-schemas.ts';
+import { describeGithubApp, GithubAppView } from '../../services/github-app/describe-github-app.ts';
 import { createOwnToken, listOwnTokens, revokeOwnToken } from '../../services/own-api-tokens.ts';
 import { type ApiRouteSpec, defineApiRoute } from '../api-route.ts';
 
@@ -23,11 +24,13 @@ const DeliveriesQuery = z.object({
 export interface DashboardApiDeps {
   db: Database;
   principal: (request: FastifyRequest) => Principal;
+  /** The GitHub App this server runs as, and where the manifest flow starts (undefined: it is off). */
+  githubApp: { appId: number | undefined; connectPath: string | undefined };
 }
 
 /** `/api/v1` routes behind the dashboard's repositories, deliveries, audit and account pages. */
 export function dashboardApiRoutes(deps: DashboardApiDeps): ApiRouteSpec[] {
-  const { db, principal } = deps;
+  const { db, principal, githubApp } = deps;
   const read = (
     path: string,
     operationId: string,
@@ -68,6 +71,13 @@ export function dashboardApiRoutes(deps: DashboardApiDeps): ApiRouteSpec[] {
       authenticated: true,
       handle: ({ request, query }) => listDeliveries(db, principal(request), query),
     }),
+    read(
+      '/github-app',
+      'getGithubApp',
+      'The GitHub App Glimpse runs as, the one connected with the manifest flow, and where to connect one',
+      GithubAppView,
+      (p) => describeGithubApp(db, p, githubApp),
+    ),
     read('/audit', 'listAuditEvents', 'Who did what, newest first (administrators)', AuditList, (p) =>
       listAuditEvents(db, p),
     ),

@@ -56,6 +56,10 @@ export interface paths {
     /** The latest webhook deliveries and what became of them, of one repository or all (administrators) */
     get: operations["listDeliveries"];
   };
+  "/api/v1/github-app": {
+    /** The GitHub App Glimpse runs as, the one connected with the manifest flow, and where to connect one */
+    get: operations["getGithubApp"];
+  };
   "/api/v1/audit": {
     /** Who did what, newest first (administrators) */
     get: operations["listAuditEvents"];
@@ -1216,7 +1220,7 @@ export interface operations {
       200: {
         content: {
           "application/json": {
-            items: {
+            items: ({
                 fullName: string;
                 /** @description slug of the owning team */
                 team: string;
@@ -1227,7 +1231,22 @@ export interface operations {
                 /** @description environments that are not deleted */
                 previews: number;
                 updatedAt: string;
-              }[];
+                /** @description the last read of the repository's .glimpse.yml for a deploy; null before the first */
+                lastConfigCheck: ({
+                  checkedAt: string;
+                  /** @description the commit (or, for a fork, the base branch) the file was read at */
+                  ref: string;
+                  /** @description the pull request whose deploy read it */
+                  pr: number;
+                  /**
+                   * @description valid; invalid (see error); missing: no .glimpse.yml, so the defaults apply
+                   * @enum {string}
+                   */
+                  outcome: "valid" | "invalid" | "missing";
+                  /** @description what is wrong with the file, when invalid */
+                  error: string | null;
+                }) | null;
+              })[];
           };
         };
       };
@@ -1306,6 +1325,80 @@ export interface operations {
                 detail: string | null;
                 receivedAt: string;
               })[];
+          };
+        };
+      };
+      /** @description invalid parameters */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description missing, unknown or revoked token */
+      401: {
+        headers: {
+          /** @description the RFC 6750 challenge: `Bearer realm="glimpse"` */
+          "WWW-Authenticate"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not allowed (or missing CSRF token with a session) */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not found, or not visible to you */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not possible in the current state */
+      409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description rate limited; see retry-after */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description something Glimpse needs (GitHub, the runtime) is unavailable; try again */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** The GitHub App Glimpse runs as, the one connected with the manifest flow, and where to connect one */
+  getGithubApp: {
+    responses: {
+      /** @description The GitHub App Glimpse runs as, the one connected with the manifest flow, and where to connect one */
+      200: {
+        content: {
+          "application/json": {
+            /** @description the GitHub App this server runs as; null: none, so no pull request reaches Glimpse */
+            appId: number | null;
+            /** @description the App created with the manifest flow ("Connect GitHub", glimpse github connect), if any */
+            stored: ({
+              appId: number;
+              slug: string;
+              name: string;
+              /** @description the organisation or user it was created for */
+              owner: string | null;
+              htmlUrl: string;
+              connectedAt: string;
+            }) | null;
+            /** @description an App is stored but this server started without one: restart Glimpse to use it */
+            restartNeeded: boolean;
+            /** @description where an administrator starts the manifest flow in the browser (add ?organization=<org> for an organisation); null for others */
+            connectPath: string | null;
           };
         };
       };

@@ -2,6 +2,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { PHASES } from '../../../src/domain/vocabulary.ts';
 import { api, type ListQuery, type Phase, unwrap } from '../api/client';
+import { GithubAppNotice } from '../components/github-app-notice';
 import { PhaseBadge } from '../components/phase-badge';
 import { RelativeTime } from '../components/relative-time';
 import { ResourceUse } from '../components/resource-use';
@@ -62,6 +63,7 @@ export function PreviewsPage() {
   return (
     <>
       <h1 tabIndex={-1}>Previews</h1>
+      <GithubAppNotice />
       <form className="filters" onSubmit={applyFilters} aria-label="Filter previews" key={search.toString()}>
         <label>
           Phase
