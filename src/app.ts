@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/config.ts';
 import { type ConfigSource, githubConfigSource } from './controller/config-source.ts';
@@ -9,9 +11,11 @@ import { resync } from './controller/resync.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import { migrationState } from './db/migrate.ts';
 import { InvalidInput } from './domain/errors.ts';
+import { APP_MANIFEST_START_PATH } from './domain/github-app-manifest.ts';
 import { createRedactor, type Redactor } from './domain/redactor.ts';
 import type { GithubApp } from './github/create-github-app.ts';
 import type { GithubClient } from './github/github-client.ts';
+import { createGithubOAuth } from './github/github-oauth.ts';
 import { createHttpServer } from './http/create-http-server.ts';
 import { registerDashboardRoutes } from './http/routes/dashboard-routes.ts';
 import { registerGithubAppRoutes } from './http/routes/github-app-routes.ts';
@@ -103,7 +107,14 @@ export function createApp(deps: AppDeps): App {
     ...(deps.runtime === undefined ? {} : { runtime: deps.runtime }),
     ...(deps.github === undefined ? {} : { github: deps.github.client }),
     ...(deps.sessionSecret === undefined ? {} : { sessionSecret: deps.sessionSecret }),
+    // An administrator starts the manifest flow from a signed-in session: both the box and sessions are needed.
+    ...(deps.secretBox === undefined || deps.sessionSecret === undefined
+      ? {}
+      : { githubAppConnectPath: APP_MANIFEST_START_PATH }),
     ...(deps.now === undefined ? {} : { now: deps.now }),
+    ...(deps.config.github.oauth === undefined
+      ? {}
+      : { oauth: createGithubOAuth({ apiUrl: deps.config.github.apiUrl, ...deps.config.github.oauth }) }),
   });
   if (deps.dashboardDir !== false) registerDashboardRoutes(http, deps.dashboardDir);
   const controller = deps.runtime === undefined ? undefined : createController(deps, deps.runtime, redactor);
@@ -159,12 +170,19 @@ export function createApp(deps: AppDeps): App {
   };
 }
 
+/** This process in `lease_owner`: host and pid, and a random part (a pid repeats across containers). */
+function processOwner(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
 function createController(deps: AppDeps, runtime: Runtime, redactor: Redactor): Controller {
   const logger = deps.logger;
+  const now = deps.now ?? (() => new Date());
   const metrics = deps.metrics;
   const updates = new EnvironmentUpdates(
     deps.database.db,
     logger,
+    now,
     metrics === undefined ? undefined : { metrics, runtime: runtime.name },
   );
   const github = deps.github;
@@ -174,6 +192,7 @@ function createController(deps: AppDeps, runtime: Runtime, redactor: Redactor): 
     publicUrl: deps.config.publicUrl,
     redactor,
     logger,
+    now,
   });
   const options = deps.controller ?? {};
   return new Controller(
@@ -189,6 +208,7 @@ function createController(deps: AppDeps, runtime: Runtime, redactor: Redactor): 
         github === undefined ? undefined : github.app.installationToken(installationId),
       redactor,
       logger,
+      now,
       retryDelaysMs: options.retryDelaysMs ?? [1000, 2000, 4000],
       maxAttempts: options.maxAttempts ?? 3,
       announceDelayMs: options.announceDelayMs ?? 5_000,
@@ -196,6 +216,7 @@ function createController(deps: AppDeps, runtime: Runtime, redactor: Redactor): 
     },
     {
       ...DEFAULT_CONTROLLER_OPTIONS,
+      owner: processOwner(),
       maxConcurrent: deps.config.controller.maxConcurrentDeploys,
       leaseMs: deps.config.controller.leaseMs,
       ...options,

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_LIMITS, DEFAULT_MAX_RESOURCES } from '../runtimes/kubernetes/kubernetes-runtime-options.ts';
-import { parseQuantity } from '../runtimes/kubernetes/quantity.ts';
+import { parseQuantity } from '../domain/quantity.ts';
+import { DEFAULT_LIMITS, DEFAULT_MAX_RESOURCES } from '../domain/resource-defaults.ts';
 
 /**
  * Every setting Glimpse reads from its environment, validated once at startup.

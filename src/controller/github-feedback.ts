@@ -3,6 +3,7 @@ import type { Redactor } from '../domain/redactor.ts';
 import { createPreviewDeployment, reportDeploymentStatus } from '../github/deployment-feedback.ts';
 import type { GithubClient } from '../github/github-client.ts';
 import { upsertPrComment } from '../github/pr-feedback.ts';
+import type { SendGuard } from '../github/send-guard.ts';
 import type { Logger } from '../logger.ts';
 import type { EnvironmentUpdates } from './environment-updates.ts';
 import { LeaseLost } from './lease-lost.ts';
@@ -26,6 +27,7 @@ export class GithubFeedback {
   readonly #publicUrl: string;
   readonly #redactor: Redactor;
   readonly #log: Logger;
+  readonly #now: () => Date;
 
   constructor(deps: {
     github: GithubClient | undefined;
@@ -33,12 +35,14 @@ export class GithubFeedback {
     publicUrl: string;
     redactor: Redactor;
     logger: Logger;
+    now: () => Date;
   }) {
     this.#github = deps.github;
     this.#updates = deps.updates;
     this.#publicUrl = deps.publicUrl;
     this.#redactor = deps.redactor;
     this.#log = deps.logger;
+    this.#now = deps.now;
   }
 
   environmentPage(item: WorkItem): string {
@@ -48,7 +52,7 @@ export class GithubFeedback {
   /**
    * Creates or updates the PR's one comment. What is known of it comes from the database at this moment, not
    * from the item. `mayExist: false`: the environment is brand new, so unless the database says a comment was
-   * set out to be created, there is no earlier one to look for. Throws `LeaseLost` (before any request) once
+   * set out to be created, there is no earlier one to look for. Throws `LeaseLost`, sending nothing more, once
    * another attempt holds the environment.
    */
   async comment(item: WorkItem, update: CommentUpdate, options: { mayExist?: boolean } = {}): Promise<void> {
@@ -59,7 +63,7 @@ export class GithubFeedback {
       commitSha: item.env.headSha,
       previewUrl: update.previewUrl,
       environmentUrl: this.environmentPage(item),
-      now: new Date(),
+      now: this.#now(),
       queuePosition: update.queuePosition,
       failure: update.failure,
       waitingFor: update.waitingFor,
@@ -75,9 +79,13 @@ export class GithubFeedback {
         lastBodyHash: stored.commentHash,
         redactor: this.#redactor,
         mayExist: stored.requested || (options.mayExist ?? true),
+        guard: this.#held(item),
       });
       if (result.action !== 'unchanged')
-        await this.#updates.recordComment(item, result.commentId, result.bodyHash);
+        await this.#updates.recordComment(item, result.commentId, result.bodyHash, {
+          created: result.action === 'created' || result.action === 'recreated',
+          status: update.status,
+        });
     });
   }
 
@@ -86,7 +94,7 @@ export class GithubFeedback {
     const github = this.#github;
     if (github === undefined) return;
     await this.#bestEffort(item, 'answer on the PR', async () => {
-      await github.createComment(repoRef(item.repo), item.env.prNumber, body);
+      await github.createComment(repoRef(item.repo), item.env.prNumber, body, this.#held(item));
     });
   }
 
@@ -95,12 +103,12 @@ export class GithubFeedback {
     const github = this.#github;
     if (github === undefined) return;
     await this.#bestEffort(item, 'create the GitHub deployment', async () => {
-      await this.#updates.ensureHeld(item);
       const repo = repoRef(item.repo);
       const id = await createPreviewDeployment(github, {
         repo,
         prNumber: item.env.prNumber,
         sha: item.env.headSha,
+        guard: this.#held(item),
       });
       await this.#updates.recordGithubDeployment(deploymentId, item, id);
       if (!inProgress) return;
@@ -110,6 +118,7 @@ export class GithubFeedback {
         id,
         { state: 'in_progress', logUrl: this.environmentPage(item) },
         this.#redactor,
+        this.#held(item),
       );
     });
   }
@@ -143,9 +152,17 @@ export class GithubFeedback {
     const github = this.#github;
     if (github === undefined || id === null) return;
     await this.#bestEffort(item, `report deployment ${status.state}`, async () => {
-      await this.#updates.ensureHeld(item);
-      await reportDeploymentStatus(github, repoRef(item.repo), id, status, this.#redactor);
+      await reportDeploymentStatus(github, repoRef(item.repo), id, status, this.#redactor, this.#held(item));
     });
+  }
+
+  /**
+   * Every write to GitHub checks, right before it is sent, that this attempt still holds the environment:
+   * a write can wait seconds for its turn, and one sent after a takeover could undo the new holder's (a
+   * "success" landing after the PR closed left its deployment active).
+   */
+  #held(item: WorkItem): SendGuard {
+    return () => this.#updates.ensureHeld(item);
   }
 
   async #bestEffort(item: WorkItem, what: string, work: () => Promise<void>): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.ts';
 import { sql } from '../db/drizzle-orm.ts';
 import { queryRows } from '../db/query-rows.ts';
-import { PHASES } from '../db/schema.ts';
+import { PHASES } from '../domain/vocabulary.ts';
 import type { ControllerState } from '../metrics/glimpse-metrics.ts';
 
 /**

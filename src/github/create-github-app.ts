@@ -8,9 +8,10 @@ import { createAppJwt, parsePrivateKey } from './create-app-jwt.ts';
 import { githubRouteFamily } from './github-route-family.ts';
 import { createInstallationTokenCache } from './installation-token-cache.ts';
 import { installRateLimitWaits, type RateLimitClock } from './rate-limit-waits.ts';
+import { sendGuards } from './send-guard.ts';
 import { translateGithubError } from './translate-github-error.ts';
 
-export const GlimpseOctokit = Octokit.plugin(paginateRest, retry);
+export const GlimpseOctokit = Octokit.plugin(paginateRest, sendGuards, retry);
 export type InstallationOctokit = InstanceType<typeof GlimpseOctokit>;
 
 export interface GithubAppOptions {

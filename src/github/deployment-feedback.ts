@@ -1,5 +1,6 @@
 import type { Redactor } from '../domain/redactor.ts';
-import type { GithubClient, RepoRef } from './github-client.ts';
+import type { DeploymentStatusInput, GithubClient, RepoRef } from './github-client.ts';
+import type { SendGuard } from './send-guard.ts';
 
 /** GitHub Deployments for previews: one per deployed commit, in environment `preview/pr-<number>`. */
 export function previewEnvironmentName(prNumber: number): string {
@@ -10,13 +11,14 @@ export interface CreatePreviewDeploymentInput {
   repo: RepoRef;
   prNumber: number;
   sha: string;
+  guard?: SendGuard | undefined;
 }
 
 export async function createPreviewDeployment(
   github: GithubClient,
   input: CreatePreviewDeploymentInput,
 ): Promise<number> {
-  return github.createDeployment(input.repo, {
+  const deployment = {
     ref: input.sha,
     environment: previewEnvironmentName(input.prNumber),
     description: `Glimpse preview of PR #${input.prNumber}`,
@@ -28,7 +30,8 @@ export async function createPreviewDeployment(
     requiredContexts: [],
     autoMerge: false,
     payload: { pr: input.prNumber },
-  });
+  };
+  return github.createDeployment(input.repo, deployment, input.guard);
 }
 
 export type PreviewDeploymentStatus =
@@ -46,35 +49,28 @@ export async function reportDeploymentStatus(
   deploymentId: number,
   status: PreviewDeploymentStatus,
   redactor: Redactor,
+  guard?: SendGuard,
 ): Promise<void> {
+  await github.setDeploymentStatus(repo, deploymentId, statusInput(status, redactor), guard);
+}
+
+function statusInput(status: PreviewDeploymentStatus, redactor: Redactor): DeploymentStatusInput {
   const describe = (text: string) => truncate(redactor.redact(text).replace(/\s+/g, ' ').trim());
   const link = (url: string) => redactor.redact(url);
   switch (status.state) {
     case 'in_progress':
-      return github.setDeploymentStatus(repo, deploymentId, {
-        state: 'in_progress',
-        description: 'Deploying the preview',
-        logUrl: link(status.logUrl),
-      });
+      return { state: 'in_progress', description: 'Deploying the preview', logUrl: link(status.logUrl) };
     case 'success':
-      return github.setDeploymentStatus(repo, deploymentId, {
+      return {
         state: 'success',
         description: 'Preview is running',
         environmentUrl: link(status.environmentUrl),
         logUrl: link(status.logUrl),
-      });
+      };
     case 'failure':
-      return github.setDeploymentStatus(repo, deploymentId, {
-        state: 'failure',
-        description: describe(status.reason),
-        logUrl: link(status.logUrl),
-      });
+      return { state: 'failure', description: describe(status.reason), logUrl: link(status.logUrl) };
     case 'inactive':
-      return github.setDeploymentStatus(repo, deploymentId, {
-        state: 'inactive',
-        description: 'Preview removed',
-        logUrl: link(status.logUrl),
-      });
+      return { state: 'inactive', description: 'Preview removed', logUrl: link(status.logUrl) };
   }
 }
 

@@ -5,6 +5,7 @@ import { GLIMPSE_CONFIG_MAX_BYTES } from '../domain/glimpse-config.ts';
 import { type CheckState, combineChecks } from './combine-checks.ts';
 import type { GithubApp } from './create-github-app.ts';
 import { type FileAt, readFilesWithGraphql } from './read-files-graphql.ts';
+import { guardedRequest, type SendGuard } from './send-guard.ts';
 import { translateGithubError } from './translate-github-error.ts';
 
 /** A repository as Glimpse addresses it: through the App installation that can see it. */
@@ -61,13 +62,19 @@ export interface GithubClient {
   listOpenPullRequestNumbers(repo: RepoRef): Promise<number[]>;
   getPullRequest(repo: RepoRef, number: number): Promise<PullRequestInfo>;
   checkState(repo: RepoRef, sha: string): Promise<CheckState>;
-  createComment(repo: RepoRef, issueNumber: number, body: string): Promise<number>;
+  // The writes take a guard, checked right before each attempt is sent; what it throws reaches the caller as is.
+  createComment(repo: RepoRef, issueNumber: number, body: string, guard?: SendGuard): Promise<number>;
   /** Throws NotFound when the comment was deleted. */
-  updateComment(repo: RepoRef, commentId: number, body: string): Promise<void>;
+  updateComment(repo: RepoRef, commentId: number, body: string, guard?: SendGuard): Promise<void>;
   /** Pages through all comments of the issue; the id of the first whose body contains `marker`. */
   findComment(repo: RepoRef, issueNumber: number, marker: string): Promise<number | undefined>;
-  createDeployment(repo: RepoRef, input: CreateDeploymentInput): Promise<number>;
-  setDeploymentStatus(repo: RepoRef, deploymentId: number, status: DeploymentStatusInput): Promise<void>;
+  createDeployment(repo: RepoRef, input: CreateDeploymentInput, guard?: SendGuard): Promise<number>;
+  setDeploymentStatus(
+    repo: RepoRef,
+    deploymentId: number,
+    status: DeploymentStatusInput,
+    guard?: SendGuard,
+  ): Promise<void>;
 }
 
 const WRITE_PERMISSIONS = new Set(['admin', 'maintain', 'write']);
@@ -82,6 +89,30 @@ export function createGithubClient(app: GithubApp): GithubClient {
       return await run(app.installationOctokit(repo.installationId));
     } catch (error) {
       throw translateGithubError(error, `${action} in ${repo.owner}/${repo.repo}`);
+    }
+  };
+  /** Like `call` for a write: `guard` runs before each attempt, and its refusal is passed on untranslated. */
+  const write = async <T>(
+    repo: RepoRef,
+    action: string,
+    guard: SendGuard | undefined,
+    run: (
+      octokit: ReturnType<GithubApp['installationOctokit']>,
+      options: Partial<ReturnType<typeof guardedRequest>>,
+    ) => Promise<T>,
+  ) => {
+    if (guard === undefined) return call(repo, action, (octokit) => run(octokit, {}));
+    let refusal: { error: unknown } | undefined;
+    const remembered: SendGuard = () =>
+      guard().catch((error: unknown) => {
+        refusal = { error };
+        throw error;
+      });
+    try {
+      return await call(repo, action, (octokit) => run(octokit, guardedRequest(remembered)));
+    } catch (error) {
+      if (refusal !== undefined) throw refusal.error;
+      throw error;
     }
   };
   const at = (repo: RepoRef) => ({ owner: repo.owner, repo: repo.repo });
@@ -187,18 +218,20 @@ export function createGithubClient(app: GithubApp): GithubClient {
         });
         return combineChecks(runs, data.statuses);
       }),
-    createComment: (repo, issueNumber, body) =>
-      call(repo, `comment on #${issueNumber}`, async (octokit) => {
+    createComment: (repo, issueNumber, body, guard) =>
+      write(repo, `comment on #${issueNumber}`, guard, async (octokit, guarded) => {
         const { data } = await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+          ...guarded,
           ...at(repo),
           issue_number: issueNumber,
           body,
         });
         return Number(data.id);
       }),
-    updateComment: (repo, commentId, body) =>
-      call(repo, `update comment ${commentId}`, async (octokit) => {
+    updateComment: (repo, commentId, body, guard) =>
+      write(repo, `update comment ${commentId}`, guard, async (octokit, guarded) => {
         await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+          ...guarded,
           ...at(repo),
           comment_id: commentId,
           body,
@@ -217,9 +250,10 @@ export function createGithubClient(app: GithubApp): GithubClient {
         }
         return undefined;
       }),
-    createDeployment: (repo, input) =>
-      call(repo, `create a deployment of ${input.ref}`, async (octokit) => {
+    createDeployment: (repo, input, guard) =>
+      write(repo, `create a deployment of ${input.ref}`, guard, async (octokit, guarded) => {
         const { data, status } = await octokit.request('POST /repos/{owner}/{repo}/deployments', {
+          ...guarded,
           ...at(repo),
           ref: input.ref,
           environment: input.environment,
@@ -234,9 +268,10 @@ export function createGithubClient(app: GithubApp): GithubClient {
         if (status !== 201 || !('id' in data)) throw new TypeError('GitHub created no deployment');
         return Number(data.id);
       }),
-    setDeploymentStatus: (repo, deploymentId, status) =>
-      call(repo, `set deployment ${deploymentId} to ${status.state}`, async (octokit) => {
+    setDeploymentStatus: (repo, deploymentId, status, guard) =>
+      write(repo, `set deployment ${deploymentId} to ${status.state}`, guard, async (octokit, guarded) => {
         await octokit.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+          ...guarded,
           ...at(repo),
           deployment_id: deploymentId,
           state: status.state,

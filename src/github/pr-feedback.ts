@@ -3,6 +3,7 @@ import { NotFound } from '../domain/errors.ts';
 import { PR_COMMENT_MARKER } from '../domain/pr-comment.ts';
 import type { Redactor } from '../domain/redactor.ts';
 import type { GithubClient, RepoRef } from './github-client.ts';
+import type { SendGuard } from './send-guard.ts';
 
 export interface UpsertPrCommentInput {
   repo: RepoRef;
@@ -20,6 +21,8 @@ export interface UpsertPrCommentInput {
    * comment is then created at once, without listing the PR's comments for the marker. Default true.
    */
   mayExist?: boolean;
+  /** Checked right before each write is sent (see SendGuard). */
+  guard?: SendGuard | undefined;
 }
 
 export interface UpsertPrCommentResult {
@@ -50,7 +53,7 @@ export async function upsertPrComment(
   }
   if (input.commentId !== null) {
     try {
-      await github.updateComment(input.repo, input.commentId, body);
+      await github.updateComment(input.repo, input.commentId, body, input.guard);
       return { commentId: input.commentId, bodyHash, action: 'updated' };
     } catch (error) {
       if (!(error instanceof NotFound)) throw error;
@@ -61,9 +64,9 @@ export async function upsertPrComment(
       ? undefined
       : await github.findComment(input.repo, input.prNumber, PR_COMMENT_MARKER);
   if (found !== undefined) {
-    await github.updateComment(input.repo, found, body);
+    await github.updateComment(input.repo, found, body, input.guard);
     return { commentId: found, bodyHash, action: 'found' };
   }
-  const created = await github.createComment(input.repo, input.prNumber, body);
+  const created = await github.createComment(input.repo, input.prNumber, body, input.guard);
   return { commentId: created, bodyHash, action: input.commentId === null ? 'created' : 'recreated' };
 }

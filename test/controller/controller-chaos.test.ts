@@ -7,11 +7,8 @@ const onPostgres = process.env.TEST_DATABASE_URL !== undefined && process.env.TE
 // database lives in one process, and its data dir is locked by the server that opened it). Without
 // TEST_DATABASE_URL this test is skipped; .ci/run sets it.
 describe.runIf(onPostgres)('three Glimpse replicas on one PostgreSQL, killed at random', () => {
-  // Retried: about one run in three still ends with a closed PR's GitHub deployment left active, the known
-  // limit of decision 0003 (a GitHub write checked against the lease before it waits its turn, not when it
-  // leaves). Each failed run prints its seed and violations; issue #20 stays open until that write is fenced.
+  // A failed run prints its seed: CHAOS_SEED=<seed> replays the same kills and PR actions.
   it('converge: every open PR running at its head, every closed one deleted, one comment each, takeovers within a lease + 5 s', {
-    retry: 2,
     timeout: 240_000,
   }, async () => {
     const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000);

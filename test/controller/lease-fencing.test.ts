@@ -62,23 +62,28 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
       .values({ githubId: githubRepoId, fullName: FULL_NAME, installationId: INSTALLATION.id, teamId })
       .returning({ id: repos.id });
     repoId = repo?.id ?? '';
-    const app = createGithubApp({
-      appId: github.appId,
-      privateKey: github.privateKey,
-      apiUrl: github.url,
-      logger,
-      retryBaseMs: 20,
-      minWriteIntervalMs: 0,
-    });
-    updates = new EnvironmentUpdates(db, logger);
-    feedback = new GithubFeedback({
-      github: createGithubClient(app),
+    updates = new EnvironmentUpdates(db, logger, () => new Date());
+    feedback = feedbackSpacedBy(0);
+  });
+  /** What one replica tells GitHub, its writes at least `minWriteIntervalMs` apart (1 s in production). */
+  const feedbackSpacedBy = (minWriteIntervalMs: number) =>
+    new GithubFeedback({
+      github: createGithubClient(
+        createGithubApp({
+          appId: github.appId,
+          privateKey: github.privateKey,
+          apiUrl: github.url,
+          logger,
+          retryBaseMs: 20,
+          minWriteIntervalMs,
+        }),
+      ),
       updates,
       publicUrl: 'http://glimpse.test',
       redactor: createRedactor([]),
       logger,
+      now: () => new Date(),
     });
-  });
   afterEach(async () => {
     await database.close();
   });
@@ -146,8 +151,8 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
     const worker = claimed.find((c) => c.id === deployed);
     if (worker === undefined) throw new Error('the worker could not claim the second PR');
     const work = await item(deployed, { owner: OWNER, token: worker.token });
-    await updates.setPhase(work, 'deploying');
-    await updates.observe(work, 1, 'running', { statusDetail: null, url: 'http://pr-fenced.test/12' });
+    await updates.setPhase(work, 'start-deploy');
+    await updates.observe(work, 1, 'succeed', { statusDetail: null, url: 'http://pr-fenced.test/12' });
     const told = await notices;
     return { slow, deployed, worker, told };
   }
@@ -183,10 +188,10 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
     expect(fresh.token).not.toBe(stale.token);
     const staleItem = await item(id, { owner: OWNER, token: stale.token });
     const freshItem = await item(id, { owner: OWNER, token: fresh.token });
-    await updates.setPhase(freshItem, 'deploying');
+    await updates.setPhase(freshItem, 'start-deploy');
     const started = await updates.startDeployment(freshItem, 1);
 
-    await expect(updates.setPhase(staleItem, 'pending')).rejects.toBeInstanceOf(LeaseLost);
+    await expect(updates.setPhase(staleItem, 'retry-later')).rejects.toBeInstanceOf(LeaseLost);
     await expect(updates.startDeployment(staleItem, 1)).rejects.toBeInstanceOf(LeaseLost);
     await expect(updates.finishDeployment(staleItem, started.id, 'canceled')).rejects.toBeInstanceOf(
       LeaseLost,
@@ -194,7 +199,7 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
     expect(await renewLease(db, id, staleItem.lease, 60_000)).toBeUndefined();
     await releaseLease(db, id, staleItem.lease);
 
-    expect(await row(id)).toMatchObject({ phase: 'deploying', leaseOwner: OWNER, leaseToken: fresh.token });
+    expect(await row(id)).toMatchObject({ phase: 'building', leaseOwner: OWNER, leaseToken: fresh.token });
     expect(await renewLease(db, id, freshItem.lease, 60_000)).toBe(1);
   });
 
@@ -219,12 +224,14 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
     if (first === undefined) throw new Error('nothing claimed');
     const dying = await item(id, { owner: 'replica-a', token: first.token });
     github.slowNext(POST_COMMENT, 1_500, 1);
+    const sentBefore = github.requestsTo(POST_COMMENT).length;
     const posting = feedback.comment(dying, { status: 'building' }, { mayExist: false });
     await waitFor(
-      async () => (await row(id)).commentRequestedAt !== null,
+      async () => github.requestsTo(POST_COMMENT).length > sentBefore,
       10_000,
-      'the comment to be asked for',
+      'the comment to reach GitHub',
     );
+    expect((await row(id)).commentRequestedAt).not.toBeNull();
     // Replica a stalls with its request in flight; its lease runs out and replica b takes over.
     await expireLease(id);
     const [second] = await claimWork(db, 'replica-b', 60_000, 1);
@@ -245,4 +252,26 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
     expect(comments[0]?.body).toContain('http://pr-fenced.test/21');
     expect((await row(id)).commentId).toBe(comments[0]?.id);
   });
+
+  it('a GitHub write waiting for its turn is not sent once another attempt holds the environment', async () => {
+    const id = await waiting(41, new Date());
+    const [first] = await claimWork(db, 'replica-a', 60_000, 1);
+    if (first === undefined) throw new Error('nothing claimed');
+    const stalled = await item(id, { owner: 'replica-a', token: first.token });
+    const spaced = feedbackSpacedBy(2_000);
+    await updates.setPhase(stalled, 'start-deploy');
+    const started = await updates.startDeployment(stalled, 1);
+    await spaced.deploymentStarted(stalled, started.id);
+    const deployment = github.deployments(FULL_NAME).find((d) => d.id === stalled.env.githubDeploymentId);
+    expect(deployment?.statuses.map((s) => s.state)).toEqual(['in_progress']);
+
+    // The success waits its turn, 2 s after the in-progress status; meanwhile replica b takes over.
+    const success = spaced.deploymentSucceeded(stalled, 'http://pr-fenced.test/41');
+    await sleep(300);
+    await expireLease(id);
+    const [second] = await claimWork(db, 'replica-b', 60_000, 1);
+    expect(second?.id).toBe(id);
+    await expect(success).rejects.toBeInstanceOf(LeaseLost);
+    expect(deployment?.statuses.map((s) => s.state)).toEqual(['in_progress']);
+  }, 30_000);
 });

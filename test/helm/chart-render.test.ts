@@ -1,26 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { z } from 'zod';
 import { REQUIRED_ACCESS } from '../../src/runtimes/kubernetes/check-kubernetes-access.ts';
 import {
   CHART,
+  clusterRoleRules,
   deploymentOf,
   helm,
   objectOf,
   ROOT,
+  RULES_FILE,
   renderChart,
   secretData,
   VALUES_FILES,
 } from './glimpse-chart.ts';
-
-const RULES_FILE = path.join(CHART, 'files/cluster-role-rules.yaml');
-const Rules = z.object({
-  rules: z.array(
-    z.object({ apiGroups: z.array(z.string()), resources: z.array(z.string()), verbs: z.array(z.string()) }),
-  ),
-});
 
 /** The YAML block under README's "Cluster access", from `rules:` to the end of the block. */
 async function readmeRules(): Promise<string> {
@@ -251,7 +244,7 @@ describe('the Helm chart', () => {
     expect(await readmeRules()).toBe(file);
     const rendered = await renderChart(VALUES_FILES.minimal);
     const role = objectOf(rendered, 'ClusterRole');
-    const { rules } = Rules.parse(parse(file));
+    const rules = clusterRoleRules(file);
     expect(role.rules).toEqual(rules);
     for (const need of REQUIRED_ACCESS) {
       const resource =

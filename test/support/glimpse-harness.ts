@@ -120,6 +120,7 @@ export async function startGlimpseHarness(
       dataDir,
       proxyPort: 0,
       publicUrl: config.publicUrl,
+      childPath: config.local.searchPath,
       allowFileRepos: true,
       buildTimeoutMs: 30_000,
       healthTimeoutMs: 15_000,

@@ -61,8 +61,8 @@ export interface LocalRuntimeOptions {
   logger: Logger;
   /** How previews' commands are confined (GLIMPSE_LOCAL_SANDBOX, see `chooseSandbox`). */
   sandbox: Sandbox;
-  /** PATH given to git and to previews; defaults to Glimpse's PATH. */
-  childPath?: string;
+  /** PATH given to git and to previews: Glimpse's own (`Config.local.searchPath`). */
+  childPath: string;
   /** Size after which a deployment log is rotated. */
   maxLogBytes?: number;
   /** Called when a running preview crashed `crashLimit` times and was given up. */
@@ -117,7 +117,7 @@ export function resolveOptions(options: LocalRuntimeOptions, root: string): Reso
     allowFileRepos: options.allowFileRepos ?? false,
     logger: options.logger,
     sandbox: options.sandbox,
-    childPath: options.childPath ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    childPath: options.childPath,
     maxLogBytes: options.maxLogBytes ?? 20 * 1024 * 1024,
     onPreviewFailed: options.onPreviewFailed ?? (() => {}),
     timing: { ...DEFAULT_TIMING, ...options.timing },

@@ -1,16 +1,9 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInput } from '../../domain/errors.ts';
+import type { LogLine } from '../../domain/log-line.ts';
 import { pathExists } from '../../path-exists.ts';
-import type {
-  Deployed,
-  EnvironmentRef,
-  EnvironmentSpec,
-  LogLine,
-  LogOptions,
-  Observed,
-  Runtime,
-} from '../runtime.ts';
+import type { Deployed, EnvironmentRef, EnvironmentSpec, LogOptions, Observed, Runtime } from '../runtime.ts';
 import { RuntimeFailure } from '../runtime.ts';
 import { checkSpec } from './check-spec.ts';
 import {
@@ -149,6 +142,11 @@ export class LocalRuntime implements Runtime {
       { port: this.#proxyPort, baseDomain: this.#options.baseDomain },
       'preview proxy listening',
     );
+  }
+
+  /** Local previews do not wait for checks. */
+  requiredChecks(): readonly string[] {
+    return [];
   }
 
   deploy(spec: EnvironmentSpec, signal: AbortSignal): Promise<Deployed> {

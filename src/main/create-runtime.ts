@@ -4,8 +4,8 @@ import { InvalidInput } from '../domain/errors.ts';
 import { GLIMPSE_CONFIG_FILE } from '../domain/glimpse-config.ts';
 import type { Logger } from '../logger.ts';
 import type { GlimpseMetrics } from '../metrics/glimpse-metrics.ts';
-import type { PreviewFailure } from './local/local-runtime-options.ts';
-import { type EnvironmentSpec, type Runtime, RuntimeFailure } from './runtime.ts';
+import type { PreviewFailure } from '../runtimes/local/local-runtime-options.ts';
+import { type EnvironmentSpec, type Runtime, RuntimeFailure } from '../runtimes/runtime.ts';
 
 export interface CreatedRuntime {
   runtime: Runtime;
@@ -34,7 +34,7 @@ export async function createRuntime(
   if (config.runtime === 'kubernetes') {
     const k = config.kubernetes;
     const downloadSource = hooks.downloadSource;
-    const { KubernetesRuntime } = await import('./kubernetes/kubernetes-runtime.ts');
+    const { KubernetesRuntime } = await import('../runtimes/kubernetes/kubernetes-runtime.ts');
     const runtime = kubernetesSetting(
       () =>
         new KubernetesRuntime({
@@ -46,6 +46,7 @@ export async function createRuntime(
           deployTimeoutMs: k.deployTimeoutMs,
           deleteTimeoutMs: k.deleteTimeoutMs,
           helmPath: k.helmPath,
+          searchPath: config.local.searchPath,
           maxResources: k.maxResources,
           ...(downloadSource === undefined
             ? {}
@@ -61,8 +62,8 @@ export async function createRuntime(
       warnings: [],
     };
   }
-  const { createLocalRuntime } = await import('./local/local-runtime.ts');
-  const { chooseSandbox, probeBubblewrap } = await import('./local/choose-sandbox.ts');
+  const { createLocalRuntime } = await import('../runtimes/local/local-runtime.ts');
+  const { chooseSandbox, probeBubblewrap } = await import('../runtimes/local/choose-sandbox.ts');
   const sandbox = chooseSandbox(config.local.sandbox, () => probeBubblewrap(config.local.searchPath));
   const local = await createLocalRuntime({
     sandbox,
