@@ -102,7 +102,11 @@ const waitForText = async (reader: ReadableStreamDefaultReader<string>, text: st
   return performance.now();
 };
 await Promise.all(streams.map((reader) => waitForText(reader, 'event: ready')));
-const updates = new EnvironmentUpdates(db, createLogger({ level: 'silent', pretty: false }));
+const updates = new EnvironmentUpdates(
+  db,
+  createLogger({ level: 'silent', pretty: false }),
+  () => new Date(),
+);
 const [target] = await db
   .select({ id: environments.id })
   .from(environments)
@@ -114,11 +118,12 @@ if (lease === undefined) throw new Error('environment already leased');
 for (let change = 0; change < CHANGES; change += 1) {
   const item = await loadWorkItem(db, target?.id ?? '', lease);
   if (item === undefined) throw new Error('no environment');
-  const phase = change % 2 === 0 ? 'deploying' : 'running';
+  const [event, phase] =
+    change % 2 === 0 ? (['start-deploy', 'building'] as const) : (['succeed', 'running'] as const);
   const marker = `"phase":"${phase}"`;
   const started = performance.now();
   const arrivals = Promise.all(streams.map((reader) => waitForText(reader, marker)));
-  await updates.setPhase(item, phase);
+  await updates.setPhase(item, event);
   for (const arrived of await arrivals) fanout.push(arrived - started);
 }
 for (const reader of streams) await reader.cancel();

@@ -7,12 +7,9 @@
  */
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
-import type { ConfigSource } from '../../src/controller/config-source.ts';
-import { GLIMPSE_CONFIG_FILE } from '../../src/domain/glimpse-config.ts';
-import { detectSandbox } from '../../src/runtimes/local/choose-sandbox.ts';
-import { createLocalRuntime } from '../../src/runtimes/local/local-runtime.ts';
+import { composeGlimpse } from '../../src/main/compose-glimpse.ts';
+import { LocalRuntime } from '../../src/runtimes/local/local-runtime.ts';
 import { createTestDatabase } from '../../test/support/test-database.ts';
 import { BENCH_WEBHOOK_SECRET } from './bench-webhook-secret.ts';
 
@@ -75,42 +72,24 @@ const config = loadConfig({
 });
 const logger = pino({ level: 'info' }, logSink);
 const database = await createTestDatabase('pglite');
-const runtime = await createLocalRuntime({
-  dataDir: config.dataDir,
-  publicUrl: config.publicUrl,
-  proxyHost: config.host,
-  proxyPort: config.local.proxyPort,
-  baseDomain: config.baseDomain,
-  buildTimeoutMs: config.local.buildTimeoutMs,
-  allowFileRepos: config.local.allowFileRepos,
-  logger: logger.child({ component: 'local-runtime' }),
-  sandbox: detectSandbox(config.local),
-});
-// As src/runtimes/create-runtime.ts reads `.glimpse.yml` without a GitHub App, noting when it is asked.
-const configSource: ConfigSource = {
-  async read(item, ref) {
-    const timeline = timelineOf(item.env.namespace);
-    timeline.claimed ??= Date.now();
-    const text = await runtime.readRepoFile({
-      repoFullName: item.repo.fullName,
-      cloneUrl: item.repo.cloneUrl ?? '',
-      token: undefined,
-      prNumber: item.env.prNumber,
-      ref,
-      path: GLIMPSE_CONFIG_FILE,
-    });
-    timeline.configRead ??= Date.now();
-    return text;
-  },
-};
-const app = createApp({
+// Built as `glimpse serve` builds it; `.glimpse.yml` is read through the runtime's git cache, noting when.
+const { app, runtime: created } = await composeGlimpse({
   config,
   logger,
   database: database.handle,
   webhookSecret: BENCH_WEBHOOK_SECRET,
-  runtime,
-  fallbackConfigSource: configSource,
+  observeConfigSource: (source) => ({
+    async read(item, ref) {
+      const timeline = timelineOf(item.env.namespace);
+      timeline.claimed ??= Date.now();
+      const text = await source.read(item, ref);
+      timeline.configRead ??= Date.now();
+      return text;
+    },
+  }),
 });
+const runtime = created.runtime;
+if (!(runtime instanceof LocalRuntime)) throw new Error('the benchmark runs the local runtime');
 const url = await app.http.listen({ host: '127.0.0.1', port: 0 });
 await app.start();
 

@@ -7,15 +7,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createApp } from '../../src/app.ts';
 import { boundServerHeapGrowth } from '../../src/cli/server-heap.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
 import { openPostgres } from '../../src/db/open-postgres.ts';
-import { createGithubApp } from '../../src/github/create-github-app.ts';
-import { createGithubClient } from '../../src/github/github-client.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createRuntime } from '../../src/runtimes/create-runtime.ts';
+import { composeGlimpse } from '../../src/main/compose-glimpse.ts';
 
 boundServerHeapGrowth();
 const config = loadConfig({
@@ -26,23 +23,13 @@ const config = loadConfig({
 const logger = createLogger({ level: config.logLevel, pretty: false });
 const database = openPostgres(config.databaseUrl ?? '', { max: 20 });
 await migrateDatabase(database);
-const credentials = config.github.app;
-if (credentials === undefined) throw new Error('GITHUB_APP_ID and GITHUB_PRIVATE_KEY are required');
-const githubApp = createGithubApp({
-  ...credentials,
-  apiUrl: config.github.apiUrl,
-  logger,
-  minWriteIntervalMs: 0,
-});
-const github = { app: githubApp, client: createGithubClient(githubApp) };
-const runtime = await createRuntime(config, logger, { downloadSource: undefined, onPreviewFailed: () => {} });
-const app = createApp({
+if (config.github.app === undefined) throw new Error('GITHUB_APP_ID and GITHUB_PRIVATE_KEY are required');
+const { app } = await composeGlimpse({
   config,
   logger,
   database,
   webhookSecret: config.github.webhookSecret ?? '',
-  runtime: runtime.runtime,
-  github,
+  githubOptions: { minWriteIntervalMs: 0 },
 });
 const url = await app.http.listen({ host: '127.0.0.1', port: 0 });
 await app.start();

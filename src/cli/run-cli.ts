@@ -5,6 +5,7 @@ import { registerAdminCommands } from './commands/admin-commands.ts';
 import { registerBackupCommands } from './commands/backup-commands.ts';
 import { registerDoctorCommand } from './commands/doctor-command.ts';
 import { registerEnvCommands } from './commands/env-commands.ts';
+import { registerExplainCommand } from './commands/explain-command.ts';
 import { registerGithubCommands } from './commands/github-commands.ts';
 import { registerMcpCommand } from './commands/mcp-command.ts';
 import { registerMigrateCommand } from './commands/migrate-command.ts';
@@ -24,6 +25,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerMigrateCommand(program, io);
   registerAdminCommands(program, io);
   registerEnvCommands(program, io);
+  registerExplainCommand(program, io);
   registerMcpCommand(program, io);
   registerSimulateCommand(program, io);
   registerDoctorCommand(program, io);

@@ -14,6 +14,7 @@ import {
   EnvironmentPage,
   MeView,
 } from '../services/environments/environment-schemas.ts';
+import { EventPage, PullRequestExplanation } from '../services/environments/event-schemas.ts';
 import type { LogsRequest, PreviewOperations } from '../services/preview-operations.ts';
 import { readServerSentEvents } from './read-server-sent-events.ts';
 
@@ -79,6 +80,17 @@ export function createRestOperations(target: RestTarget): PreviewOperations {
   }
 
   const env = (ref: string) => `/environments/${encodeURIComponent(ref)}`;
+  const search = (query: Record<string, unknown>) => {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    return params.size > 0 ? `?${params}` : '';
+  };
+  const pullPath = (repoFullName: string, prNumber: number, action: string) => {
+    const [owner = '', repo = ''] = repoFullName.split('/');
+    if (owner === '' || repo === '' || repoFullName.split('/').length !== 2)
+      throw new InvalidInput(`"${repoFullName}" is not a repository name: use owner/name.`);
+    return `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/pulls/${prNumber}/${action}`;
+  };
   const logsPath = (ref: string, request: LogsRequest, follow: boolean) =>
     `${env(ref)}/logs?${new URLSearchParams({
       tailLines: String(request.tailLines),
@@ -88,14 +100,11 @@ export function createRestOperations(target: RestTarget): PreviewOperations {
 
   return {
     me: () => json(MeView, 'GET', '/me'),
-    listEnvironments(query) {
-      const params = new URLSearchParams();
-      for (const [key, value] of Object.entries(query))
-        if (value !== undefined) params.set(key, String(value));
-      const search = params.size > 0 ? `?${params}` : '';
-      return json(EnvironmentPage, 'GET', `/environments${search}`);
-    },
+    listEnvironments: (query) => json(EnvironmentPage, 'GET', `/environments${search(query)}`),
     getEnvironment: (ref) => json(EnvironmentDetail, 'GET', env(ref)),
+    listEvents: (ref, query) => json(EventPage, 'GET', `${env(ref)}/events${search(query)}`),
+    explain: async ({ repoFullName, prNumber }) =>
+      json(PullRequestExplanation, 'GET', pullPath(repoFullName, prNumber, 'explain')),
     async readLogs(ref, request) {
       return (await send('GET', logsPath(ref, request, false))).text();
     },
@@ -111,17 +120,7 @@ export function createRestOperations(target: RestTarget): PreviewOperations {
     retry: (ref) => json(AcceptedView, 'POST', `${env(ref)}/retry`),
     redeploy: (ref) => json(AcceptedView, 'POST', `${env(ref)}/redeploy`),
     delete: (ref) => json(AcceptedView, 'DELETE', env(ref)),
-    deploy: ({ repoFullName, prNumber }) => {
-      const [owner = '', repo = ''] = repoFullName.split('/');
-      if (owner === '' || repo === '' || repoFullName.split('/').length !== 2)
-        return Promise.reject(
-          new InvalidInput(`"${repoFullName}" is not a repository name: use owner/name.`),
-        );
-      return json(
-        AcceptedView,
-        'POST',
-        `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/pulls/${prNumber}/deploy`,
-      );
-    },
+    deploy: async ({ repoFullName, prNumber }) =>
+      json(AcceptedView, 'POST', pullPath(repoFullName, prNumber, 'deploy')),
   };
 }

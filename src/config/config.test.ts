@@ -50,6 +50,22 @@ describe('loadConfig', () => {
     expect(config.secrets).toEqual([]);
   });
 
+  it('serves metrics on the main port unless GLIMPSE_METRICS_PORT names another, and keeps their token secret', () => {
+    expect(loadConfig({}, '/srv').metrics).toEqual({ port: undefined, token: undefined });
+    const config = loadConfig({
+      GLIMPSE_METRICS_PORT: '9464',
+      GLIMPSE_METRICS_TOKEN: 'scrape-token-0123456789',
+    });
+    expect(config.metrics).toEqual({ port: 9464, token: 'scrape-token-0123456789' });
+    expect(config.secrets).toEqual(['scrape-token-0123456789']);
+    expect(
+      problemsOf({ GLIMPSE_PORT: '9464', GLIMPSE_METRICS_PORT: '9464', GLIMPSE_METRICS_TOKEN: 'short' }),
+    ).toEqual([
+      'GLIMPSE_METRICS_TOKEN: got a value (hidden), expected at least 16 characters; Prometheus sends it as "Authorization: Bearer <token>"',
+      'GLIMPSE_METRICS_PORT is GLIMPSE_PORT: pick another port for metrics, or unset it',
+    ]);
+  });
+
   it('keeps the database password (as written and decoded) and GLIMPSE_TOKEN as secrets, not the whole URL', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://glimpse:p%40ss-word@db:5432/glimpse',

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_LIMITS, DEFAULT_MAX_RESOURCES } from '../runtimes/kubernetes/kubernetes-runtime-options.ts';
-import { parseQuantity } from '../runtimes/kubernetes/quantity.ts';
+import { parseQuantity } from '../domain/quantity.ts';
+import { DEFAULT_LIMITS, DEFAULT_MAX_RESOURCES } from '../domain/resource-defaults.ts';
 
 /**
  * Every setting Glimpse reads from its environment, validated once at startup.
@@ -189,6 +189,15 @@ const variables = {
     'an API token for the CLI (only redacted by the server: preview output never shows it)',
     true,
   ),
+  GLIMPSE_METRICS_PORT: variable(
+    port.optional(),
+    'a whole number from 1 to 65535 (unset: /metrics is served on GLIMPSE_PORT)',
+  ),
+  GLIMPSE_METRICS_TOKEN: variable(
+    z.string().min(16).optional(),
+    'at least 16 characters; Prometheus sends it as "Authorization: Bearer <token>"',
+    true,
+  ),
   LOG_LEVEL: variable(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     'one of fatal, error, warn, info, debug, trace, silent',
@@ -238,6 +247,11 @@ export interface Config {
     /** The most CPU and memory a repo's `.glimpse.yml` may ask for per container. */
     maxResources: { cpu: string; memory: string };
   };
+  /**
+   * `/metrics`: on `port` only when set (a listener of its own on GLIMPSE_HOST), else on the main port; with a
+   * token, only for requests bearing it.
+   */
+  metrics: { port: number | undefined; token: string | undefined };
   /** Key of what Glimpse stores encrypted (the GitHub App it connected); unset: generated into the data dir. */
   secretKey: string | undefined;
   /** Scheme of preview URLs; unset: https on Kubernetes, http for the local proxy. */
@@ -309,6 +323,9 @@ export function loadConfig(env: Environment, cwd = process.cwd()): Config {
       'GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET go together: set both for GitHub sign-in, or neither',
     );
   }
+  if (v.GLIMPSE_METRICS_PORT !== undefined && v.GLIMPSE_METRICS_PORT === v.GLIMPSE_PORT) {
+    problems.push('GLIMPSE_METRICS_PORT is GLIMPSE_PORT: pick another port for metrics, or unset it');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const app =
     v.GITHUB_APP_ID !== undefined && privateKey !== undefined
@@ -358,6 +375,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): Config {
           : undefined,
     },
     api: { rateLimitPerMinute: v.GLIMPSE_API_RATE_LIMIT, sessionSecret: v.GLIMPSE_SESSION_SECRET },
+    metrics: { port: v.GLIMPSE_METRICS_PORT, token: v.GLIMPSE_METRICS_TOKEN },
     secretKey: v.GLIMPSE_SECRET_KEY,
     secrets: [
       ...databasePassword(v.DATABASE_URL),
@@ -367,6 +385,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): Config {
       v.GLIMPSE_SESSION_SECRET,
       v.GLIMPSE_TOKEN,
       v.GLIMPSE_SECRET_KEY,
+      v.GLIMPSE_METRICS_TOKEN,
     ].filter((s): s is string => s !== undefined),
   };
 }

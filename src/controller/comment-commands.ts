@@ -1,5 +1,15 @@
-import type { ReconcileDeps } from './reconcile-environment.ts';
+import { normal } from '../domain/environment-event.ts';
+import type { GithubClient } from '../github/github-client.ts';
+import type { EnvironmentUpdates } from './environment-updates.ts';
+import type { GithubFeedback } from './github-feedback.ts';
 import { repoRef, type WorkItem } from './work-item.ts';
+
+/** What carrying out a comment command needs of the reconcile's dependencies. */
+interface CommentCommandDeps {
+  github: GithubClient | undefined;
+  updates: EnvironmentUpdates;
+  feedback: GithubFeedback;
+}
 
 /**
  * Carries out a pending `/glimpse redeploy` or `/glimpse destroy` once its author's write access is
@@ -7,12 +17,29 @@ import { repoRef, type WorkItem } from './work-item.ts';
  * that follows deploy again. Anyone else's command is answered on the PR, once, and changes nothing.
  * Returns false when the command was ignored and nothing else asks for a deploy.
  */
-export async function carryOutCommentCommand(deps: ReconcileDeps, item: WorkItem): Promise<boolean> {
+export async function carryOutCommentCommand(deps: CommentCommandDeps, item: WorkItem): Promise<boolean> {
   const asked = item.env.commentCommand;
   if (asked === null) return true;
   const allowed =
     deps.github !== undefined && (await deps.github.hasWriteAccess(repoRef(item.repo), asked.login));
-  await deps.updates.takeCommentCommand(item, asked, allowed && asked.command === 'destroy');
+  await deps.updates.takeCommentCommand(
+    item,
+    asked,
+    allowed && asked.command === 'destroy',
+    allowed
+      ? [
+          normal(
+            'ActionBy',
+            `${asked.login} asked for a ${asked.command} with \`/glimpse ${asked.command}\`.`,
+            {
+              actor: asked.login,
+              action: asked.command,
+              via: 'comment',
+            },
+          ),
+        ]
+      : [],
+  );
   if (allowed) return true;
   await deps.feedback.reply(
     item,

@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { DatabaseHandle } from '../db/database.ts';
 import { eq, sql } from '../db/drizzle-orm.ts';
 import { WORK_CHANNEL } from '../db/notify-work.ts';
@@ -12,6 +10,8 @@ import { type ReconcileDeps, reconcileEnvironment, reportPreviewFailure } from '
 import { loadWorkItem } from './work-item.ts';
 
 export interface ControllerOptions {
+  /** Who this controller is in `lease_owner`: one id per process, unique among replicas. */
+  owner: string;
   /** GLIMPSE_MAX_CONCURRENT_DEPLOYS: environments worked on at once; the rest wait as pending. */
   maxConcurrent: number;
   /** GLIMPSE_LEASE_SECONDS: how long a claim lasts unless renewed; a dead replica's work waits at most this. */
@@ -22,7 +22,7 @@ export interface ControllerOptions {
   queueNoticeAfterMs: number;
 }
 
-export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
+export const DEFAULT_CONTROLLER_OPTIONS: Omit<ControllerOptions, 'owner'> = {
   maxConcurrent: 10,
   leaseMs: 30_000,
   pollMs: 2_000,
@@ -34,7 +34,7 @@ export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
  * converges each under a lease. Woken by NOTIFY from the webhook handler (and any replica), and by a timer.
  */
 export class Controller {
-  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  readonly owner: string;
   readonly #database: DatabaseHandle;
   readonly #deps: ReconcileDeps;
   readonly #options: ControllerOptions;
@@ -49,11 +49,8 @@ export class Controller {
   #announcing = false;
   #stopped = true;
 
-  constructor(
-    database: DatabaseHandle,
-    deps: ReconcileDeps,
-    options: ControllerOptions = DEFAULT_CONTROLLER_OPTIONS,
-  ) {
+  constructor(database: DatabaseHandle, deps: ReconcileDeps, options: ControllerOptions) {
+    this.owner = options.owner;
     this.#database = database;
     this.#deps = deps;
     this.#options = options;

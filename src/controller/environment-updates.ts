@@ -1,10 +1,15 @@
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
+import { CONTROLLER_ACTOR, recordAudit } from '../db/audit.ts';
 import type { Database } from '../db/database.ts';
 import { and, desc, eq, inArray, isNotNull, isNull, type SQL, sql } from '../db/drizzle-orm.ts';
 import { announceEnvironmentChange } from '../db/notify-environment-change.ts';
-import { deployments, environments, type Phase } from '../db/schema.ts';
+import { recordEnvironmentEvents } from '../db/record-environment-events.ts';
+import { deployments, environments, repos } from '../db/schema.ts';
+import { type EnvironmentEvent, normal, warning } from '../domain/environment-event.ts';
+import { nextPhase, type PhaseEvent } from '../domain/phase-machine.ts';
+import type { ConfigCheckOutcome } from '../domain/vocabulary.ts';
 import type { Logger } from '../logger.ts';
-import { CONTROLLER_ACTOR, recordAudit } from '../services/audit.ts';
+import type { GlimpseMetrics, RuntimeName } from '../metrics/glimpse-metrics.ts';
 import { LeaseLost } from './lease-lost.ts';
 import type { WorkItem } from './work-item.ts';
 
@@ -17,29 +22,50 @@ function held(item: WorkItem): SQL | undefined {
   );
 }
 
+/** A deployment's start and end, as the database's clock set them. */
+const DEPLOYMENT_TIMES = { startedAt: deployments.startedAt, finishedAt: deployments.finishedAt };
+
 /**
- * The controller's writes to an environment's observed state. Each phase change is one log line. Every
- * write is fenced by the item's lease: once another claim holds the environment it throws `LeaseLost` and
- * changes nothing.
+ * The controller's writes to an environment's observed state. Every phase write names the event that causes
+ * it and goes through the phase machine (`domain/phase-machine.ts`), which throws on a change its table does
+ * not allow. Each phase change is one log line. Every write is fenced by the item's lease: once another claim
+ * holds the environment it throws `LeaseLost` and changes nothing. `events` are the timeline entries that
+ * explain a write, written in its transaction.
  */
 export class EnvironmentUpdates {
   readonly #db: Database;
   readonly #log: Logger;
+  readonly #now: () => Date;
+  readonly #metrics: { metrics: GlimpseMetrics; runtime: RuntimeName } | undefined;
 
-  constructor(db: Database, log: Logger) {
+  /** `metrics`: where deployments started and finished are counted, for the runtime they ran on. */
+  constructor(
+    db: Database,
+    log: Logger,
+    now: () => Date,
+    metrics?: { metrics: GlimpseMetrics; runtime: RuntimeName },
+  ) {
     this.#db = db;
     this.#log = log;
+    this.#now = now;
+    this.#metrics = metrics;
   }
 
   async setPhase(
     item: WorkItem,
-    phase: Phase,
+    event: PhaseEvent,
     fields: Partial<typeof environments.$inferInsert> = {},
+    events: readonly EnvironmentEvent[] = [],
   ): Promise<void> {
     const from = item.env.phase;
+    const phase = nextPhase(from, event);
     // When it was deleted: set on reaching `deleted`, cleared when a reopened PR brings it back.
-    const deletedAt = phase === 'deleted' ? (item.env.deletedAt ?? new Date()) : null;
-    await this.#write(item, { ...fields, phase, deletedAt, updatedAt: sql`now()` }, { announce: true });
+    const deletedAt = phase === 'deleted' ? (item.env.deletedAt ?? this.#now()) : null;
+    await this.#write(
+      item,
+      { ...fields, phase, deletedAt, updatedAt: sql`now()` },
+      { announce: true, events },
+    );
     Object.assign(item.env, fields, { phase, deletedAt });
     if (from !== phase) {
       this.#log.info(
@@ -60,21 +86,24 @@ export class EnvironmentUpdates {
    * The queue notice's record: what the environment waits for, in words. Neither its phase nor its place in
    * the queue (`updated_at`) changes, and only while it still waits at the generation the notice read.
    */
-  async noteQueued(item: WorkItem, statusDetail: string): Promise<void> {
-    const rows = await this.#db
-      .update(environments)
-      .set({ statusDetail })
-      .where(
-        and(
-          held(item),
-          eq(environments.generation, item.env.generation),
-          eq(environments.observedGeneration, item.env.observedGeneration),
-          eq(environments.phase, item.env.phase),
-          isNull(environments.statusDetail),
-        ),
-      )
-      .returning({ id: environments.id });
-    if (rows.length === 0) throw new LeaseLost(item.env.id);
+  async noteQueued(item: WorkItem, statusDetail: string, position: number): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      const rows = await tx
+        .update(environments)
+        .set({ statusDetail })
+        .where(
+          and(
+            held(item),
+            eq(environments.generation, item.env.generation),
+            eq(environments.observedGeneration, item.env.observedGeneration),
+            eq(environments.phase, item.env.phase),
+            isNull(environments.statusDetail),
+          ),
+        )
+        .returning({ id: environments.id });
+      if (rows.length === 0) throw new LeaseLost(item.env.id);
+      await recordEnvironmentEvents(tx, item.env.id, [normal('Queued', statusDetail, { position })]);
+    });
     item.env.statusDetail = statusDetail;
   }
 
@@ -94,15 +123,16 @@ export class EnvironmentUpdates {
   async observe(
     item: WorkItem,
     generation: number,
-    phase: Phase,
+    event: PhaseEvent,
     fields: Partial<typeof environments.$inferInsert> = {},
+    events: readonly EnvironmentEvent[] = [],
   ) {
-    await this.setPhase(item, phase, {
-      ...fields,
-      observedGeneration: generation,
-      attempts: 0,
-      nextAttemptAt: null,
-    });
+    await this.setPhase(
+      item,
+      event,
+      { ...fields, observedGeneration: generation, attempts: 0, nextAttemptAt: null },
+      events,
+    );
   }
 
   /**
@@ -113,26 +143,33 @@ export class EnvironmentUpdates {
     item: WorkItem,
     taken: NonNullable<WorkItem['env']['commentCommand']>,
     closed: boolean,
+    events: readonly EnvironmentEvent[] = [],
   ): Promise<void> {
     const fields = { commentCommand: null, ...(closed ? { desiredState: 'closed' as const } : {}) };
-    await this.#db
-      .update(environments)
-      .set({ ...fields, updatedAt: sql`now()` })
-      .where(
-        and(
-          eq(environments.id, item.env.id),
-          sql`${environments.commentCommand} = ${JSON.stringify(taken)}::jsonb`,
-        ),
-      );
+    await this.#db.transaction(async (tx) => {
+      const rows = await tx
+        .update(environments)
+        .set({ ...fields, updatedAt: sql`now()` })
+        .where(
+          and(
+            eq(environments.id, item.env.id),
+            sql`${environments.commentCommand} = ${JSON.stringify(taken)}::jsonb`,
+          ),
+        )
+        .returning({ id: environments.id });
+      if (rows.length > 0) await recordEnvironmentEvents(tx, item.env.id, events);
+    });
     Object.assign(item.env, fields);
   }
 
   async scheduleRetry(item: WorkItem, attempts: number, delayMs: number, reason: string): Promise<void> {
-    await this.setPhase(item, 'pending', {
-      attempts,
-      nextAttemptAt: new Date(Date.now() + delayMs),
-      statusDetail: `Retrying in ${Math.round(delayMs / 1000)} s after a temporary failure: ${reason}`,
-    });
+    const statusDetail = `Retrying in ${Math.round(delayMs / 1000)} s after a temporary failure: ${reason}`;
+    await this.setPhase(
+      item,
+      'retry-later',
+      { attempts, nextAttemptAt: new Date(this.#now().getTime() + delayMs), statusDetail },
+      [warning('Retrying', statusDetail, { attempt: attempts + 1, delaySeconds: delayMs / 1000, reason })],
+    );
   }
 
   /**
@@ -144,16 +181,17 @@ export class EnvironmentUpdates {
   async startDeployment(
     item: WorkItem,
     generation: number,
-  ): Promise<{ id: string; first: boolean; githubDeploymentId: number | undefined }> {
+  ): Promise<{ id: string; attempt: number; first: boolean; githubDeploymentId: number | undefined }> {
     const { env } = item;
-    return this.#db.transaction(async (tx) => {
+    const started = await this.#db.transaction(async (tx) => {
       await this.#hold(tx, item);
-      await tx
+      const canceled = await tx
         .update(deployments)
         .set({ status: 'canceled', finishedAt: sql`now()`, error: 'superseded by a newer deployment' })
         .where(
           and(eq(deployments.environmentId, env.id), inArray(deployments.status, ['queued', 'in_progress'])),
-        );
+        )
+        .returning(DEPLOYMENT_TIMES);
       const [previous] = await tx
         .select({
           attempt: sql<number>`cast(coalesce(max(${deployments.attempt}) filter (where ${deployments.commitSha} = ${env.headSha}), 0) as int)`,
@@ -174,12 +212,13 @@ export class EnvironmentUpdates {
         )
         .orderBy(desc(deployments.attempt))
         .limit(1);
+      const attempt = (previous?.attempt ?? 0) + 1;
       const [row] = await tx
         .insert(deployments)
         .values({
           environmentId: env.id,
           commitSha: env.headSha,
-          attempt: (previous?.attempt ?? 0) + 1,
+          attempt,
           generation,
           status: 'in_progress',
           trigger: env.requestedTrigger,
@@ -190,10 +229,16 @@ export class EnvironmentUpdates {
       if (row === undefined) throw new Error('inserting a deployment returned no row');
       return {
         id: row.id,
+        attempt,
         first: (previous?.rows ?? 0) === 0,
         githubDeploymentId: earlier?.githubDeploymentId ?? undefined,
+        canceled,
       };
     });
+    for (const times of started.canceled) this.#countFinished('canceled', times);
+    this.#metrics?.metrics.deployStarted(this.#metrics.runtime);
+    const { canceled: _, ...result } = started;
+    return result;
   }
 
   /**
@@ -221,14 +266,31 @@ export class EnvironmentUpdates {
     id: string,
     status: 'succeeded' | 'failed' | 'canceled',
     fields: { error?: string } = {},
+    events: readonly EnvironmentEvent[] = [],
   ): Promise<void> {
-    await this.#db.transaction(async (tx) => {
+    const finished = await this.#db.transaction(async (tx) => {
       await this.#hold(tx, item);
-      await tx
+      const rows = await tx
         .update(deployments)
         .set({ status, finishedAt: sql`now()`, error: fields.error ?? null })
-        .where(eq(deployments.id, id));
+        .where(eq(deployments.id, id))
+        .returning(DEPLOYMENT_TIMES);
+      await recordEnvironmentEvents(tx, item.env.id, events);
+      return rows;
     });
+    for (const times of finished) this.#countFinished(status, times);
+  }
+
+  #countFinished(
+    outcome: 'succeeded' | 'failed' | 'canceled',
+    times: { startedAt: Date | null; finishedAt: Date | null },
+  ): void {
+    if (this.#metrics === undefined) return;
+    const seconds =
+      times.startedAt === null || times.finishedAt === null
+        ? 0
+        : (times.finishedAt.getTime() - times.startedAt.getTime()) / 1000;
+    this.#metrics.metrics.deployFinished(this.#metrics.runtime, outcome, Math.max(0, seconds));
   }
 
   async recordGithubDeployment(
@@ -264,6 +326,14 @@ export class EnvironmentUpdates {
     return { commentId: row.commentId, commentHash: row.commentHash, requested: row.requestedAt !== null };
   }
 
+  /** Timeline entries for what happened outside the database (the runtime applied objects), under the lease. */
+  async recordEvents(item: WorkItem, events: readonly EnvironmentEvent[]): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await this.#hold(tx, item);
+      await recordEnvironmentEvents(tx, item.env.id, events);
+    });
+  }
+
   /** Throws `LeaseLost` unless the item's lease is still the one on the row: right before a GitHub write is sent. */
   async ensureHeld(item: WorkItem): Promise<void> {
     const rows = await this.#db.select({ id: environments.id }).from(environments).where(held(item));
@@ -275,24 +345,65 @@ export class EnvironmentUpdates {
     await this.#write(item, { commentRequestedAt: sql`coalesce(${environments.commentRequestedAt}, now())` });
   }
 
-  async recordComment(item: WorkItem, commentId: number, commentHash: string): Promise<void> {
-    await this.#write(item, { commentId, commentHash });
+  /** `created`: the comment is new on the PR; `status`: what it says now. */
+  async recordComment(
+    item: WorkItem,
+    commentId: number,
+    commentHash: string,
+    said: { created: boolean; status: string },
+  ): Promise<void> {
+    const message = `${said.created ? 'Commented on' : 'Updated the comment on'} the pull request: ${said.status}.`;
+    await this.#write(
+      item,
+      { commentId, commentHash },
+      { events: [normal('CommentUpdated', message, { commentId, status: said.status })] },
+    );
     item.env.commentId = commentId;
     item.env.commentHash = commentHash;
   }
 
-  /** `announce`: tell the dashboard's event streams in the same statement (a change they show). */
+  /** What the read of the repo's `.glimpse.yml` for this attempt found, for the Repositories page. */
+  async recordConfigCheck(
+    item: WorkItem,
+    check: { ref: string; outcome: ConfigCheckOutcome; error: string | null },
+  ): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await this.#hold(tx, item);
+      await tx
+        .update(repos)
+        .set({
+          configCheckedAt: sql`now()`,
+          configCheckedRef: check.ref,
+          configCheckedPr: item.env.prNumber,
+          configCheckOutcome: check.outcome,
+          configCheckError: check.error,
+        })
+        .where(eq(repos.id, item.repo.id));
+    });
+  }
+
+  /**
+   * `announce`: tell the dashboard's event streams in the same statement (a change they show). `events`: the
+   * timeline entries explaining the write, in its transaction.
+   */
   async #write(
     item: WorkItem,
     fields: PgUpdateSetSource<typeof environments>,
-    { announce = false } = {},
+    { announce = false, events = [] }: { announce?: boolean; events?: readonly EnvironmentEvent[] } = {},
   ): Promise<void> {
-    const rows = await this.#db
-      .update(environments)
-      .set(fields)
-      .where(held(item))
-      .returning({ id: environments.id, ...(announce ? { announced: announceEnvironmentChange } : {}) });
-    if (rows.length === 0) throw new LeaseLost(item.env.id);
+    const update = async (db: Pick<Database, 'update'>) => {
+      const rows = await db
+        .update(environments)
+        .set(fields)
+        .where(held(item))
+        .returning({ id: environments.id, ...(announce ? { announced: announceEnvironmentChange } : {}) });
+      if (rows.length === 0) throw new LeaseLost(item.env.id);
+    };
+    if (events.length === 0) return update(this.#db);
+    await this.#db.transaction(async (tx) => {
+      await update(tx);
+      await recordEnvironmentEvents(tx, item.env.id, events);
+    });
   }
 
   /** In a transaction: the lease is still the item's, and stays so (row lock) until the transaction ends. */

@@ -27,6 +27,7 @@ export class GithubFeedback {
   readonly #publicUrl: string;
   readonly #redactor: Redactor;
   readonly #log: Logger;
+  readonly #now: () => Date;
 
   constructor(deps: {
     github: GithubClient | undefined;
@@ -34,12 +35,14 @@ export class GithubFeedback {
     publicUrl: string;
     redactor: Redactor;
     logger: Logger;
+    now: () => Date;
   }) {
     this.#github = deps.github;
     this.#updates = deps.updates;
     this.#publicUrl = deps.publicUrl;
     this.#redactor = deps.redactor;
     this.#log = deps.logger;
+    this.#now = deps.now;
   }
 
   environmentPage(item: WorkItem): string {
@@ -60,7 +63,7 @@ export class GithubFeedback {
       commitSha: item.env.headSha,
       previewUrl: update.previewUrl,
       environmentUrl: this.environmentPage(item),
-      now: new Date(),
+      now: this.#now(),
       queuePosition: update.queuePosition,
       failure: update.failure,
       waitingFor: update.waitingFor,
@@ -79,7 +82,10 @@ export class GithubFeedback {
         guard: this.#held(item),
       });
       if (result.action !== 'unchanged')
-        await this.#updates.recordComment(item, result.commentId, result.bodyHash);
+        await this.#updates.recordComment(item, result.commentId, result.bodyHash, {
+          created: result.action === 'created' || result.action === 'recreated',
+          status: update.status,
+        });
     });
   }
 

@@ -45,6 +45,7 @@ export async function announceQueuePositions(deps: {
       await deps.updates.noteQueued(
         item,
         `Queued: waiting for a free deploy slot (position ${position} when queued).`,
+        position,
       );
       // A PR whose environment was just created (never deployed, first generation) has no comment to look for.
       const fresh = item.env.generation === 1 && item.env.lastDeployedAt === null;

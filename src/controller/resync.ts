@@ -1,7 +1,16 @@
 import type { Database } from '../db/database.ts';
 import { and, eq, inArray, ne, sql } from '../db/drizzle-orm.ts';
 import { notifyWork } from '../db/notify-work.ts';
-import { environments, repos } from '../db/schema.ts';
+import { queryRows } from '../db/query-rows.ts';
+import { eventRow } from '../db/record-environment-events.ts';
+import { environmentEvents, environments, repos } from '../db/schema.ts';
+import {
+  type EnvironmentEvent,
+  EVENTS_KEPT_DAYS,
+  EVENTS_KEPT_PER_ENVIRONMENT,
+  normal,
+  warning,
+} from '../domain/environment-event.ts';
 import type { GithubClient } from '../github/github-client.ts';
 import type { Logger } from '../logger.ts';
 import type { Runtime } from '../runtimes/runtime.ts';
@@ -11,6 +20,8 @@ export interface ResyncReport {
   orphansRemoved: string[];
   redeployed: string[];
   closed: string[];
+  /** Timeline entries removed: beyond the last EVENTS_KEPT_PER_ENVIRONMENT or older than EVENTS_KEPT_DAYS. */
+  eventsPruned: number;
 }
 
 /**
@@ -26,7 +37,7 @@ export async function resync(deps: {
   logger: Logger;
 }): Promise<ResyncReport> {
   const { db, runtime } = deps;
-  const report: ResyncReport = { orphansRemoved: [], redeployed: [], closed: [] };
+  const report: ResyncReport = { orphansRemoved: [], redeployed: [], closed: [], eventsPruned: 0 };
   const managed = await runtime.listManaged();
   const rows = await db
     .select({
@@ -64,10 +75,17 @@ export async function resync(deps: {
     const present = observed?.exists === true && (observed.missing ?? []).length === 0;
     if (!present) report.redeployed.push(row.id);
   }
-  if (report.redeployed.length > 0) await requestAgain(db, report.redeployed, 'active');
+  if (report.redeployed.length > 0)
+    await requestAgain(
+      db,
+      report.redeployed,
+      'active',
+      warning('ResourcesMissing', 'Its resources vanished from the runtime: deploying it again.'),
+    );
 
   if (deps.github !== undefined)
     report.closed = await closeFinishedPullRequests(db, deps.github, deps.logger);
+  report.eventsPruned = await pruneEnvironmentEvents(db);
   if (report.orphansRemoved.length + report.redeployed.length + report.closed.length > 0) {
     deps.logger.info(report, 'resync found drift');
   }
@@ -105,12 +123,24 @@ async function closeFinishedPullRequests(
       logger.warn({ err: error, repo: repo.fullName }, 'could not list open pull requests');
     }
   }
-  if (closed.length > 0) await requestAgain(db, closed, 'closed');
+  if (closed.length > 0)
+    await requestAgain(
+      db,
+      closed,
+      'closed',
+      normal('PullRequestClosed', 'GitHub says the pull request is closed (found by the resync pass).'),
+    );
   return closed;
 }
 
-async function requestAgain(db: Database, ids: string[], desiredState: 'active' | 'closed'): Promise<void> {
+async function requestAgain(
+  db: Database,
+  ids: string[],
+  desiredState: 'active' | 'closed',
+  event: EnvironmentEvent,
+): Promise<void> {
   await db.transaction(async (tx) => {
+    await tx.insert(environmentEvents).values(ids.map((id) => eventRow(id, event)));
     await tx
       .update(environments)
       .set({
@@ -125,4 +155,22 @@ async function requestAgain(db: Database, ids: string[], desiredState: 'active' 
       .where(inArray(environments.id, ids));
     await notifyWork(tx);
   });
+}
+
+/** Keeps each environment's timeline bounded: its last EVENTS_KEPT_PER_ENVIRONMENT entries of EVENTS_KEPT_DAYS. */
+export async function pruneEnvironmentEvents(db: Database): Promise<number> {
+  const removed = await queryRows<{ id: number }>(
+    db,
+    sql`
+    delete from ${environmentEvents} where id in (
+      select id from (
+        select id, time, row_number() over (partition by environment_id order by id desc) as newer
+        from ${environmentEvents}
+      ) ranked
+      where ranked.newer > ${EVENTS_KEPT_PER_ENVIRONMENT}
+        or ranked.time < now() - make_interval(days => ${EVENTS_KEPT_DAYS})
+    )
+    returning id`,
+  );
+  return removed.length;
 }

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import type { Config } from '../config/config.ts';
 import { createPgdata } from './create-pgdata.ts';
 import { embeddedDatabaseDir, prepareDataDir } from './data-dir.ts';
 import { DataDirInUse, liveDataDirOwner, lockDataDir } from './data-dir-lock.ts';
@@ -12,6 +11,12 @@ import { openPostgres } from './open-postgres.ts';
 /** Unix sockets have a short path limit; libpq-style clients look for this file name in a directory. */
 const SOCKET_FILE = '.s.PGSQL.5432';
 const MAX_SOCKET_PATH = 100;
+
+/** Where the database is: PostgreSQL at `databaseUrl`, else PGlite in `dataDir` (`Config` has both). */
+export interface DatabaseLocation {
+  databaseUrl: string | undefined;
+  dataDir: string;
+}
 
 export interface ServedDatabase extends DatabaseHandle {
   /** Where CLI commands reach the embedded database while the server runs (undefined on PostgreSQL). */
@@ -23,7 +28,7 @@ export interface ServedDatabase extends DatabaseHandle {
  * dir, owned exclusively and also served on a unix socket so CLI commands can use it meanwhile. PGlite is
  * imported only on that path, so a server on PostgreSQL does not hold it in memory.
  */
-export async function openServerDatabase(config: Config): Promise<ServedDatabase> {
+export async function openServerDatabase(config: DatabaseLocation): Promise<ServedDatabase> {
   if (config.databaseUrl !== undefined) {
     return { ...openPostgres(config.databaseUrl), socketPath: undefined };
   }
@@ -62,7 +67,7 @@ export async function openServerDatabase(config: Config): Promise<ServedDatabase
  * A CLI command's database: PostgreSQL when DATABASE_URL is set; the running server's embedded database
  * through its socket; or, when no server runs, the embedded database opened directly.
  */
-export async function openClientDatabase(config: Config): Promise<DatabaseHandle> {
+export async function openClientDatabase(config: DatabaseLocation): Promise<DatabaseHandle> {
   if (config.databaseUrl !== undefined) return openPostgres(config.databaseUrl, { max: 2 });
   await prepareDataDir(config.dataDir);
   const owner = await liveDataDirOwner(config.dataDir);

@@ -8,5 +8,5 @@ import { createRequire } from 'node:module';
 export const requireDrizzle: (id: string) => unknown = createRequire(import.meta.url);
 
 export type { SQL } from 'drizzle-orm';
-export const { and, asc, desc, eq, ilike, inArray, isNotNull, isNull, ne, notInArray, or, sql } =
+export const { and, asc, desc, eq, gt, ilike, inArray, isNotNull, isNull, ne, notInArray, or, sql } =
   requireDrizzle('drizzle-orm') as typeof import('drizzle-orm');

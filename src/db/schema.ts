@@ -1,3 +1,11 @@
+import { EVENT_REASONS, EVENT_TYPES } from '../domain/environment-event.ts';
+import {
+  CONFIG_CHECK_OUTCOMES,
+  DEPLOYMENT_STATUSES,
+  DEPLOYMENT_TRIGGERS,
+  PHASES,
+  TEAM_ROLES,
+} from '../domain/vocabulary.ts';
 import { requireDrizzle, sql } from './drizzle-orm.ts';
 
 const {
@@ -17,27 +25,6 @@ const {
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
-
-export const TEAM_ROLES = ['owner', 'admin', 'member'] as const;
-export type TeamRole = (typeof TEAM_ROLES)[number];
-
-export const PHASES = [
-  'pending',
-  'building',
-  'deploying',
-  'running',
-  'failed',
-  'deleting',
-  'deleted',
-  'sleeping',
-] as const;
-export type Phase = (typeof PHASES)[number];
-
-export const DEPLOYMENT_STATUSES = ['queued', 'in_progress', 'succeeded', 'failed', 'canceled'] as const;
-export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
-
-export const DEPLOYMENT_TRIGGERS = ['webhook', 'retry', 'manual', 'resync'] as const;
-export type DeploymentTrigger = (typeof DEPLOYMENT_TRIGGERS)[number];
 
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -107,6 +94,13 @@ export const repos = pgTable(
     defaultBranch: text('default_branch'),
     enabled: boolean('enabled').notNull().default(true),
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+    /** The last time the controller read the repo's `.glimpse.yml` for a deploy: when, at which ref, for which PR. */
+    configCheckedAt: timestamp('config_checked_at', { withTimezone: true }),
+    configCheckedRef: text('config_checked_ref'),
+    configCheckedPr: integer('config_checked_pr'),
+    configCheckOutcome: text('config_check_outcome', { enum: CONFIG_CHECK_OUTCOMES }),
+    /** What is wrong with the file, when the outcome is `invalid`. */
+    configCheckError: text('config_check_error'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -230,10 +224,39 @@ export const webhookDeliveries = pgTable(
     action: text('action'),
     outcome: text('outcome').notNull(),
     detail: text('detail'),
+    /** The pull request the delivery is about (owner/name as GitHub sent it), also when it made no environment. */
+    repoFullName: text('repo_full_name'),
+    prNumber: integer('pr_number'),
     receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
     processedAt: timestamp('processed_at', { withTimezone: true }),
   },
-  (t) => [index('webhook_deliveries_received_idx').on(t.receivedAt)],
+  (t) => [
+    index('webhook_deliveries_received_idx').on(t.receivedAt),
+    index('webhook_deliveries_pull_idx').on(sql`lower(${t.repoFullName})`, t.prNumber, t.receivedAt),
+  ],
+);
+
+/**
+ * The timeline of an environment: why each state change happened, written in the same transaction as the
+ * change. Pruned by the resync pass to the last EVENTS_KEPT_PER_ENVIRONMENT per environment and EVENTS_KEPT_DAYS.
+ */
+export const environmentEvents = pgTable(
+  'environment_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    environmentId: uuid('environment_id')
+      .notNull()
+      .references(() => environments.id, { onDelete: 'cascade' }),
+    time: timestamp('time', { withTimezone: true }).notNull().defaultNow(),
+    type: text('type', { enum: EVENT_TYPES }).notNull(),
+    reason: text('reason', { enum: EVENT_REASONS }).notNull(),
+    message: text('message').notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    index('environment_events_environment_idx').on(t.environmentId, t.id),
+    index('environment_events_time_idx').on(t.time),
+  ],
 );
 
 export const auditEvents = pgTable(

@@ -1,4 +1,4 @@
-import type { TeamRole } from '../db/schema.ts';
+import type { TeamRole } from './vocabulary.ts';
 
 /** What a person can ask of an environment. */
 export type EnvironmentAction = 'view' | 'logs' | 'retry' | 'redeploy' | 'delete' | 'deploy';

@@ -21,7 +21,11 @@ const facts = (fields: Partial<GateFacts> = {}): GateFacts => ({
 describe('decideDeployGate', () => {
   it('refuses forks where the runtime cannot confine them, even approved and labelled by a maintainer', () => {
     const refused = { isFork: true, forksRefused: 'no sandbox', labels: ['preview'], approvedBy: 'ada' };
-    expect(decideDeployGate(config(), facts(refused))).toEqual({ kind: 'wait', reason: 'no sandbox' });
+    expect(decideDeployGate(config(), facts(refused))).toEqual({
+      kind: 'wait',
+      gate: 'sandbox',
+      reason: 'no sandbox',
+    });
     expect(decideDeployGate(config(), facts({ forksRefused: 'no sandbox' }))).toEqual({ kind: 'deploy' });
   });
 
@@ -32,6 +36,7 @@ describe('decideDeployGate', () => {
   it('keeps a fork waiting until the label is added, then asks who added it', () => {
     expect(decideDeployGate(config(), facts({ isFork: true }))).toMatchObject({
       kind: 'wait',
+      gate: 'fork-approval',
       reason: expect.stringContaining('`preview` label'),
     });
     expect(
@@ -52,6 +57,7 @@ describe('decideDeployGate', () => {
     const pushed = decideDeployGate(config(), facts({ ...labelled, labelShas: { preview: SHA1 } }));
     expect(pushed).toEqual({
       kind: 'wait',
+      gate: 'fork-approval',
       reason:
         'Pull request from a fork: maintainer approved `1111111`, and new commits were pushed since. A maintainer must approve `2222222`: comment `/glimpse approve`.',
     });

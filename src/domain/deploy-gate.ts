@@ -18,9 +18,12 @@ export interface GateFacts {
   forksRefused: string | undefined;
 }
 
+/** Which gate holds a PR back: the timeline and `explain` name it. */
+export type GateName = 'sandbox' | 'draft' | 'label' | 'fork-approval' | 'approver-access';
+
 export type GateDecision =
   | { kind: 'deploy' }
-  | { kind: 'wait'; reason: string }
+  | { kind: 'wait'; gate: GateName; reason: string }
   /**
    * A fork's head commit was approved, by the opt-in label or a `/glimpse approve` comment; it only counts
    * if `login` has write access to the base repo.
@@ -35,7 +38,8 @@ export type GateDecision =
  * drafts until they are ready for review; `/glimpse deploy` from someone with write access deploys those.
  */
 export function decideDeployGate(config: GlimpseConfig, facts: GateFacts): GateDecision {
-  if (facts.isFork && facts.forksRefused !== undefined) return { kind: 'wait', reason: facts.forksRefused };
+  if (facts.isFork && facts.forksRefused !== undefined)
+    return { kind: 'wait', gate: 'sandbox', reason: facts.forksRefused };
   if (facts.approvedBy !== null) return { kind: 'deploy' };
   const decision = decideWithoutComment(config, facts);
   // `/glimpse approve` (or deploy) at the head lets what waits deploy: a fork's new commit, a draft, a PR
@@ -48,17 +52,26 @@ export function decideDeployGate(config: GlimpseConfig, facts: GateFacts): GateD
 
 function decideWithoutComment(config: GlimpseConfig, facts: GateFacts): GateDecision {
   if (config.skipDrafts && facts.isDraft) {
-    return { kind: 'wait', reason: 'Draft pull request: it deploys once it is marked ready for review.' };
+    return {
+      kind: 'wait',
+      gate: 'draft',
+      reason: 'Draft pull request: it deploys once it is marked ready for review.',
+    };
   }
   if (!facts.isFork) {
     if (!config.requireLabel || facts.labels.includes(config.label)) return { kind: 'deploy' };
-    return { kind: 'wait', reason: `waiting for someone to add the \`${config.label}\` label.` };
+    return {
+      kind: 'wait',
+      gate: 'label',
+      reason: `waiting for someone to add the \`${config.label}\` label.`,
+    };
   }
   if (!facts.labels.includes(config.label)) {
     if (facts.commentApproval !== null)
-      return { kind: 'wait', reason: newCommits(facts, facts.commentApproval) };
+      return { kind: 'wait', gate: 'fork-approval', reason: newCommits(facts, facts.commentApproval) };
     return {
       kind: 'wait',
+      gate: 'fork-approval',
       reason: `Pull request from a fork: waiting for a maintainer (someone with write access) to add the \`${config.label}\` label or comment \`/glimpse approve\`.`,
     };
   }
@@ -66,12 +79,17 @@ function decideWithoutComment(config: GlimpseConfig, facts: GateFacts): GateDeci
   if (labeler === undefined) {
     return {
       kind: 'wait',
+      gate: 'fork-approval',
       reason: `Pull request from a fork: the \`${config.label}\` label must be added by a maintainer after the PR was opened.`,
     };
   }
   const labelSha = facts.labelShas[config.label];
   if (labelSha !== facts.headSha)
-    return { kind: 'wait', reason: newCommits(facts, { login: labeler, sha: labelSha }) };
+    return {
+      kind: 'wait',
+      gate: 'fork-approval',
+      reason: newCommits(facts, { login: labeler, sha: labelSha }),
+    };
   return { kind: 'check-approver', login: labeler, via: 'label' };
 }
 

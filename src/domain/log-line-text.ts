@@ -1,4 +1,4 @@
-import type { LogLine } from '../runtimes/runtime.ts';
+import type { LogLine } from './log-line.ts';
 
 /** One log line as text: `<time> [<source>] <text>`, the time only when asked for and known. */
 export function logLineText(line: LogLine, options: { timestamps: boolean; showSource: boolean }): string {

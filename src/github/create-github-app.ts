@@ -3,7 +3,9 @@ import { Octokit } from '@octokit/core';
 import { paginateRest } from '@octokit/plugin-paginate-rest';
 import { retry } from '@octokit/plugin-retry';
 import type { Logger } from 'pino';
+import type { GlimpseMetrics } from '../metrics/glimpse-metrics.ts';
 import { createAppJwt, parsePrivateKey } from './create-app-jwt.ts';
+import { githubRouteFamily } from './github-route-family.ts';
 import { createInstallationTokenCache } from './installation-token-cache.ts';
 import { installRateLimitWaits, type RateLimitClock } from './rate-limit-waits.ts';
 import { sendGuards } from './send-guard.ts';
@@ -30,6 +32,8 @@ export interface GithubAppOptions {
   requestTimeoutMs?: number;
   /** Give up (Unavailable) instead of waiting for a rate limit that resets later than this (default 300 s). */
   maxRateLimitWaitSeconds?: number;
+  /** Counts requests by route family and status, the quota left and the time waited on limits. */
+  metrics?: GlimpseMetrics | undefined;
 }
 
 export interface GithubApp {
@@ -47,10 +51,12 @@ export function createGithubApp(options: GithubAppOptions): GithubApp {
   const log = options.logger.child({ component: 'github' });
   const clock: RateLimitClock = { now, sleep: options.sleep ?? ((ms) => sleep(ms)) };
 
+  const metrics = options.metrics;
   const build = () => {
     const octokit = new GlimpseOctokit({
       baseUrl: options.apiUrl.replace(/\/+$/, ''),
       userAgent: 'glimpse',
+      ...(metrics === undefined ? {} : { request: { fetch: countingFetch(metrics) } }),
       log: {
         debug: () => {},
         info: () => {},
@@ -71,6 +77,8 @@ export function createGithubApp(options: GithubAppOptions): GithubApp {
       const remaining = Number(response.headers['x-ratelimit-remaining']);
       const limit = Number(response.headers['x-ratelimit-limit']);
       if (!Number.isFinite(remaining) || !Number.isFinite(limit)) return;
+      const resource = String(response.headers['x-ratelimit-resource'] ?? 'core');
+      metrics?.githubRateLimit(/^[a-z_]{1,40}$/.test(resource) ? resource : 'other', remaining);
       const fields = { method: request.method, url: request.url, remaining, limit };
       if (remaining < limit * LOW_QUOTA_FRACTION) log.warn(fields, 'github rate limit quota low');
       else log.debug(fields, 'github quota');
@@ -82,6 +90,7 @@ export function createGithubApp(options: GithubAppOptions): GithubApp {
       maxRetries: MAX_RATE_LIMIT_RETRIES,
       minWriteIntervalMs: options.minWriteIntervalMs ?? 1000,
       log,
+      ...(metrics === undefined ? {} : { onWait: (kind, ms) => metrics.githubWaited(kind, ms) }),
     });
     return octokit;
   };
@@ -125,5 +134,20 @@ export function createGithubApp(options: GithubAppOptions): GithubApp {
       installations.set(installationId, octokit);
       return octokit;
     },
+  };
+}
+
+/** `fetch` that counts every answer (retries included) by route family and status; no answer is `error`. */
+function countingFetch(metrics: GlimpseMetrics): typeof fetch {
+  return async (input, init) => {
+    const route = githubRouteFamily(input instanceof Request ? input.url : String(input));
+    try {
+      const response = await fetch(input, init);
+      metrics.githubRequest(route, response.status);
+      return response;
+    } catch (error) {
+      metrics.githubRequest(route, undefined);
+      throw error;
+    }
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { TeamRole } from '../db/schema.ts';
 import { Unauthorized, Unavailable } from '../domain/errors.ts';
+import type { TeamRole } from '../domain/vocabulary.ts';
 
 export interface GithubIdentity {
   user: { login: string; id: number; name: string | null };

@@ -16,6 +16,8 @@ export interface RateLimitPolicy {
   /** GitHub asks integrations to space writes (POST, PATCH, PUT, DELETE) by 1 s. */
   minWriteIntervalMs: number;
   log: Logger;
+  /** Told of every wait: a rate limit waited out, or a write spaced from the one before. */
+  onWait?: (kind: RateLimitWait['kind'] | 'write_spacing', ms: number) => void;
 }
 
 export interface RateLimitWait {
@@ -67,7 +69,9 @@ function isWriteRequest(options: { method?: unknown; url?: unknown; query?: unkn
 /** Spaces writes and waits out GitHub's primary and secondary rate limits, as GitHub's guidance asks. */
 export function installRateLimitWaits(octokit: Octokit, policy: RateLimitPolicy): void {
   const { clock, log } = policy;
-  const writeTurn = spacedTurns(clock, policy.minWriteIntervalMs);
+  const writeTurn = spacedTurns(clock, policy.minWriteIntervalMs, (ms) =>
+    policy.onWait?.('write_spacing', ms),
+  );
   octokit.hook.wrap('request', async (request, options) => {
     const isWrite = isWriteRequest(options);
     for (let retries = 0; ; retries++) {
@@ -83,6 +87,7 @@ export function installRateLimitWaits(octokit: Octokit, policy: RateLimitPolicy)
           wait.kind === 'primary' ? 'github rate limit reached' : 'github secondary rate limit reached',
         );
         if (!retrying) throw error;
+        policy.onWait?.(wait.kind, wait.waitMs);
         await clock.sleep(wait.waitMs);
       }
     }
@@ -90,13 +95,20 @@ export function installRateLimitWaits(octokit: Octokit, policy: RateLimitPolicy)
 }
 
 /** Each call resolves in turn, at least `intervalMs` after the previous one did. */
-function spacedTurns(clock: RateLimitClock, intervalMs: number): () => Promise<void> {
+function spacedTurns(
+  clock: RateLimitClock,
+  intervalMs: number,
+  onWait: (ms: number) => void,
+): () => Promise<void> {
   let last = Number.NEGATIVE_INFINITY;
   let tail: Promise<void> = Promise.resolve();
   return () => {
     tail = tail.then(async () => {
       const wait = last + intervalMs - clock.now();
-      if (wait > 0) await clock.sleep(wait);
+      if (wait > 0) {
+        onWait(wait);
+        await clock.sleep(wait);
+      }
       last = clock.now();
     });
     return tail;

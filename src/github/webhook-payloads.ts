@@ -92,3 +92,14 @@ export const IssueCommentEvent = z.object({
   repository: Repository,
 });
 export type IssueCommentEvent = z.infer<typeof IssueCommentEvent>;
+
+/**
+ * The pull request a delivery is about, when it is about one: `number` on pull_request events, `issue` on
+ * comments on a pull request. Recorded with the delivery, so a PR that got no preview still has its answer.
+ */
+export const DeliverySubject = z.object({
+  repository: z.object({ full_name: Text.max(200) }),
+  number: PrNumber.optional(),
+  issue: z.object({ number: PrNumber, pull_request: z.object({}).optional() }).optional(),
+});
+export type DeliverySubject = z.infer<typeof DeliverySubject>;

@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Config } from '../config/config.ts';
+
+/** Where the secret may come from: `Config` has these fields. */
+export interface WebhookSecretSources {
+  dataDir: string;
+  github: { webhookSecret: string | undefined };
+}
 
 export interface WebhookSecret {
   value: string;
@@ -10,7 +15,7 @@ export interface WebhookSecret {
 }
 
 /** GITHUB_WEBHOOK_SECRET, or one generated on first start and kept in the data dir: never no secret at all. */
-export async function resolveWebhookSecret(config: Config): Promise<WebhookSecret> {
+export async function resolveWebhookSecret(config: WebhookSecretSources): Promise<WebhookSecret> {
   const existing = await readWebhookSecret(config);
   if (existing !== undefined) return existing;
   const file = webhookSecretFile(config);
@@ -20,7 +25,7 @@ export async function resolveWebhookSecret(config: Config): Promise<WebhookSecre
 }
 
 /** GITHUB_WEBHOOK_SECRET, or the one generated into the data dir before; undefined when there is neither. */
-export async function readWebhookSecret(config: Config): Promise<WebhookSecret | undefined> {
+export async function readWebhookSecret(config: WebhookSecretSources): Promise<WebhookSecret | undefined> {
   if (config.github.webhookSecret !== undefined) {
     return { value: config.github.webhookSecret, source: 'GITHUB_WEBHOOK_SECRET' };
   }
@@ -34,4 +39,4 @@ export async function readWebhookSecret(config: Config): Promise<WebhookSecret |
   return undefined;
 }
 
-const webhookSecretFile = (config: Config) => path.join(config.dataDir, 'webhook-secret');
+const webhookSecretFile = (config: WebhookSecretSources) => path.join(config.dataDir, 'webhook-secret');

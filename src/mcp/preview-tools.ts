@@ -1,14 +1,15 @@
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { PHASES } from '../db/schema.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { PR_NUMBER_MAX } from '../domain/pr-number-max.ts';
+import { PHASES } from '../domain/vocabulary.ts';
 import {
   AcceptedView,
   EnvironmentDetail,
   EnvironmentPage,
   MeView,
 } from '../services/environments/environment-schemas.ts';
+import { EventPage, ExplainInput, PullRequestExplanation } from '../services/environments/event-schemas.ts';
 import type { PreviewOperations } from '../services/preview-operations.ts';
 
 /** One MCP tool: a thin adapter from validated input to one operation. */
@@ -111,6 +112,32 @@ export const previewTools: PreviewTool[] = [
       });
       return { logs, lineCount: logs === '' ? 0 : logs.split('\n').length - (logs.endsWith('\n') ? 1 : 0) };
     },
+  }),
+  tool({
+    name: 'get_preview_events',
+    description:
+      "Read the timeline of a preview environment, oldest first: every webhook, gate decision, deploy step, failure, retry and person's action, each with a reason from a fixed vocabulary and a plain sentence. Use it to see where a preview is stuck and why.",
+    input: z.object({
+      ...EnvironmentRef,
+      limit: z.number().int().min(1).max(200).optional().describe('page size, default 100'),
+      cursor: z.string().optional().describe('nextCursor of the previous page'),
+    }),
+    output: EventPage,
+    annotations: { ...readOnly, title: "Read a preview's timeline" },
+    run: (ops, input) =>
+      ops.listEvents(refOf(input), {
+        ...(input.limit === undefined ? {} : { limit: input.limit }),
+        ...(input.cursor === undefined ? {} : { cursor: input.cursor }),
+      }),
+  }),
+  tool({
+    name: 'explain_pull_request',
+    description:
+      'Explain why a pull request has no preview, an old one, or a failed one: its latest webhook deliveries and why they were ignored, the deploy gate\'s decision, its environment\'s phase and latest events, as plain sentences plus structured fields. Use it first when someone asks "where is my preview?".',
+    input: ExplainInput,
+    output: PullRequestExplanation,
+    annotations: { ...readOnly, title: "Explain a PR's preview" },
+    run: (ops, input) => ops.explain(input),
   }),
   tool({
     name: 'retry_preview_deployment',

@@ -1,4 +1,5 @@
 import type { GlimpseConfig } from '../domain/glimpse-config.ts';
+import type { LogLine } from '../domain/log-line.ts';
 
 /**
  * Where previews run. The controller talks only to this interface; it never knows whether a
@@ -8,6 +9,8 @@ export interface Runtime {
   readonly name: 'local' | 'kubernetes';
   /** Set when this runtime must not run code from forks (local previews without a sandbox): why not. */
   readonly refusesForks?: string | undefined;
+  /** The checks a commit must pass on GitHub before this runtime deploys it (none: deploy at once). */
+  requiredChecks(config: GlimpseConfig): readonly string[];
   /** Idempotent: apply, then wait until ready or failed. Rejects with a RuntimeFailure. */
   deploy(spec: EnvironmentSpec, signal: AbortSignal): Promise<Deployed>;
   /** Idempotent: returns once everything of the environment is gone. */
@@ -46,6 +49,8 @@ export interface EnvironmentSpec extends EnvironmentRef {
   config: GlimpseConfig;
   /** Receives progress such as entering the build phase. */
   onPhase?: (phase: 'building' | 'deploying') => void;
+  /** Receives how many objects of each kind were applied (runtimes that apply objects: Kubernetes). */
+  onApplied?: (counts: Record<string, number>) => void;
 }
 
 export interface Deployed {
@@ -57,13 +62,6 @@ export interface LogOptions {
   timestamps: boolean;
   follow: boolean;
   signal?: AbortSignal;
-}
-
-export interface LogLine {
-  time: Date | undefined;
-  /** Pod and container for Kubernetes, process for local; shown as a prefix when there are several. */
-  source: string;
-  text: string;
 }
 
 export interface Observed {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONFIG_CHECK_OUTCOMES } from '../domain/vocabulary.ts';
 
 /** The JSON shapes of the dashboard's other pages (repositories, deliveries, audit, own tokens). */
 export const RepoView = z.object({
@@ -9,6 +10,18 @@ export const RepoView = z.object({
   forkPolicy: z.string().describe('how pull requests from forks are treated'),
   previews: z.number().int().describe('environments that are not deleted'),
   updatedAt: z.string(),
+  lastConfigCheck: z
+    .object({
+      checkedAt: z.string(),
+      ref: z.string().describe('the commit (or, for a fork, the base branch) the file was read at'),
+      pr: z.number().int().describe('the pull request whose deploy read it'),
+      outcome: z
+        .enum(CONFIG_CHECK_OUTCOMES)
+        .describe('valid; invalid (see error); missing: no .glimpse.yml, so the defaults apply'),
+      error: z.string().nullable().describe('what is wrong with the file, when invalid'),
+    })
+    .nullable()
+    .describe("the last read of the repository's .glimpse.yml for a deploy; null before the first"),
 });
 export const RepoList = z.object({ items: z.array(RepoView) });
 
@@ -16,6 +29,8 @@ export const DeliveryView = z.object({
   deliveryId: z.string(),
   event: z.string(),
   action: z.string().nullable(),
+  repo: z.string().nullable().describe('owner/name of the repository it is about, when it names one'),
+  prNumber: z.number().int().nullable().describe('the pull request it is about, when it is about one'),
   outcome: z.string().describe('applied, duplicate, ignored, …'),
   detail: z.string().nullable().describe('why, for ignored and failed deliveries'),
   receivedAt: z.string(),

@@ -147,7 +147,7 @@ async function checkHelm(config: Config): Promise<DoctorCheck> {
   try {
     const { stdout } = await promisify(execFile)(helm, ['version', '--short'], {
       timeout: 15_000,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+      env: { PATH: config.local.searchPath, HOME: process.env.HOME ?? '' },
     });
     return { name: 'helm', status: 'ok', detail: `${helm} ${stdout.trim()}` };
   } catch (error) {

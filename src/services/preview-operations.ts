@@ -6,6 +6,7 @@ import {
   redeployEnvironment,
   retryEnvironment,
 } from './environments/environment-actions.ts';
+import { listEnvironmentEvents } from './environments/environment-events.ts';
 import { environmentLogs, getEnvironment } from './environments/environment-reads.ts';
 import type {
   AcceptedView,
@@ -14,9 +15,16 @@ import type {
   ListQuery,
   MeView,
 } from './environments/environment-schemas.ts';
+import type {
+  EventPage,
+  EventsQuery,
+  ExplainInput,
+  PullRequestExplanation,
+} from './environments/event-schemas.ts';
 import { listEnvironments } from './environments/list-environments.ts';
 import type { ServiceDeps } from './environments/service-deps.ts';
 import { describeMe } from './me.ts';
+import { explainPullRequest } from './pull-requests/explain-pull-request.ts';
 
 export interface LogsRequest {
   tailLines: number;
@@ -33,6 +41,10 @@ export interface PreviewOperations {
   me(): Promise<MeView>;
   listEnvironments(query: ListQuery): Promise<EnvironmentPage>;
   getEnvironment(ref: string): Promise<EnvironmentDetail>;
+  /** The environment's timeline, oldest first. */
+  listEvents(ref: string, query: EventsQuery): Promise<EventPage>;
+  /** Why a pull request has the preview it has, or none. */
+  explain(input: ExplainInput): Promise<PullRequestExplanation>;
   /** The last `tailLines` lines as text, one per line. */
   readLogs(ref: string, request: LogsRequest): Promise<string>;
   /**
@@ -52,6 +64,8 @@ export function createServiceOperations(deps: ServiceDeps, principal: Principal)
     me: () => describeMe(deps.db, principal),
     listEnvironments: (query) => listEnvironments(deps, principal, query),
     getEnvironment: (ref) => getEnvironment(deps, principal, ref),
+    listEvents: (ref, query) => listEnvironmentEvents(deps, principal, ref, query),
+    explain: (input) => explainPullRequest(deps, principal, input),
     async readLogs(ref, request) {
       const lines = await environmentLogs(deps, principal, ref, {
         ...request,

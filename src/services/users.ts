@@ -1,7 +1,8 @@
 import type { Database } from '../db/database.ts';
 import { asc, eq } from '../db/drizzle-orm.ts';
-import { type TeamRole, teamMemberships, teams, users } from '../db/schema.ts';
+import { teamMemberships, teams, users } from '../db/schema.ts';
 import { NotFound } from '../domain/errors.ts';
+import type { TeamRole } from '../domain/vocabulary.ts';
 import { findTeamBySlug, parseSlug } from './teams.ts';
 
 export interface Membership {

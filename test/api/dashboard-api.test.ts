@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSecretBox } from '../../src/services/github-app/secret-box.ts';
 import { type PreviewWorld, seedPreviewWorld } from '../support/seed-previews.ts';
 import { type ApiServer, startApiServer } from '../support/start-api-server.ts';
 import { databaseTargets } from '../support/test-database.ts';
@@ -8,7 +9,10 @@ describe.each(databaseTargets())('the dashboard API routes on %s', (target) => {
   let world: PreviewWorld;
 
   beforeAll(async () => {
-    server = await startApiServer(target);
+    server = await startApiServer(target, {
+      sessionSecret: 's'.repeat(32),
+      secretBox: createSecretBox('k'.repeat(32)),
+    });
     world = await seedPreviewWorld(server.db);
   });
   afterAll(async () => {
@@ -34,6 +38,16 @@ describe.each(databaseTargets())('the dashboard API routes on %s', (target) => {
       'acme/web',
       'globex/shop',
     ]);
+  });
+
+  it('says which GitHub App runs and where to connect one: the start path to administrators only', async () => {
+    const admin = await call(world.tokens.glimpseAdmin, '/github-app');
+    expect(admin).toEqual({
+      status: 200,
+      body: { appId: null, stored: null, restartNeeded: false, connectPath: '/api/github/app/new' },
+    });
+    const member = await call(world.tokens.member, '/github-app');
+    expect(member.body).toMatchObject({ appId: null, connectPath: null });
   });
 
   it('shows deliveries and the audit log to administrators only, saying why to others', async () => {

@@ -24,8 +24,8 @@ describe.each(databaseTargets())('the environment change stream on %s', (target)
     return stream;
   };
   /** A phase change as the controller makes it. */
-  const setPhase = (id: string, phase: 'failed' | 'running' | 'deploying') =>
-    setPhaseAsController(server.db, id, phase);
+  const setPhase = (id: string, event: 'start-deploy' | 'succeed' | 'fail') =>
+    setPhaseAsController(server.db, id, event);
 
   beforeAll(async () => {
     server = await startApiServer(target);
@@ -42,13 +42,13 @@ describe.each(databaseTargets())('the environment change stream on %s', (target)
     expect(member.status).toBe(200);
     await member.next((e) => e.event === 'ready');
     await admin.next((e) => e.event === 'ready');
-    await setPhase(world.foreign.id, 'deploying');
-    await setPhase(world.running.id, 'deploying');
-    const seen = await member.next(about(world.running.namespace, 'deploying'));
+    await setPhase(world.foreign.id, 'start-deploy');
+    await setPhase(world.running.id, 'start-deploy');
+    const seen = await member.next(about(world.running.namespace, 'building'));
     expect(seen.id).toMatch(/^\d+\.[0-9a-f-]{36}$/);
-    expect(JSON.parse(seen.data)).toMatchObject({ repo: 'acme/web', prNumber: 1, phase: 'deploying' });
-    await admin.next(about(world.foreign.namespace, 'deploying'));
-    await admin.next(about(world.running.namespace, 'deploying'));
+    expect(JSON.parse(seen.data)).toMatchObject({ repo: 'acme/web', prNumber: 1, phase: 'building' });
+    await admin.next(about(world.foreign.namespace, 'building'));
+    await admin.next(about(world.running.namespace, 'building'));
     // The member's stream got the acme change after the globex one was read: it was never sent to them.
     expect(member.events.some(about(world.foreign.namespace))).toBe(false);
   });
@@ -67,11 +67,11 @@ describe.each(databaseTargets())('the environment change stream on %s', (target)
   it('resumes after Last-Event-ID with what changed meanwhile, and answers an unknown one with reset', async () => {
     const first = await open(world.tokens.member);
     await first.next((e) => e.event === 'ready');
-    await setPhase(world.running.id, 'running');
+    await setPhase(world.running.id, 'succeed');
     const last = await first.next(about(world.running.namespace, 'running'));
     first.close();
-    await setPhase(world.running.id, 'failed');
-    await setPhase(world.foreign.id, 'failed');
+    await setPhase(world.running.id, 'fail');
+    await setPhase(world.foreign.id, 'fail');
     const resumed = await open(world.tokens.member, { 'last-event-id': last.id ?? '' });
     await resumed.next(about(world.running.namespace, 'failed'));
     await resumed.next((e) => e.event === 'ready');

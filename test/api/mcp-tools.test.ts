@@ -16,6 +16,8 @@ const TOOLS = {
   list_preview_environments: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   get_preview_environment: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   get_preview_logs: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  get_preview_events: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
+  explain_pull_request: { readOnlyHint: true, destructiveHint: false, idempotentHint: true },
   retry_preview_deployment: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   redeploy_preview_environment: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
   delete_preview_environment: { readOnlyHint: false, destructiveHint: true, idempotentHint: true },

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asc, eq } from '../../src/db/drizzle-orm.ts';
+import { environmentEvents, webhookDeliveries } from '../../src/db/schema.ts';
 import { PR_COMMENT_MARKER } from '../../src/domain/pr-comment.ts';
 import { type AppRepo, createAppRepo } from '../local-runtime/support/app-repo.ts';
 import {
@@ -36,6 +38,16 @@ describe.each(databaseTargets())('a fork’s approval holds for one commit (%s)'
       installation: { id: 4242 },
       sender: { login },
     });
+
+  /** The PR's timeline: reason and message of each entry, oldest first. */
+  const timeline = async () => {
+    const env = await harness.environment(PR);
+    return harness.database.handle.db
+      .select({ reason: environmentEvents.reason, message: environmentEvents.message })
+      .from(environmentEvents)
+      .where(eq(environmentEvents.environmentId, env.id))
+      .orderBy(asc(environmentEvents.id));
+  };
 
   beforeAll(async () => {
     repoDir = mkdtempSync(path.join(tmpdir(), 'glimpse-fork-approval-repo-'));
@@ -135,6 +147,16 @@ describe.each(databaseTargets())('a fork’s approval holds for one commit (%s)'
     expect((await comment('maintainer', '/glimpse redeploy')).status).toBe(202);
     await waitFor(async () => (await harness.deploymentsOf(PR)).length === before + 1, 30_000);
     expect((await harness.waitForPhase(PR, 'running')).deployedSha).toBe(pushedSha);
+    expect(await timeline()).toContainEqual({
+      reason: 'ActionBy',
+      message: 'maintainer asked for a redeploy with `/glimpse redeploy`.',
+    });
+    // The comment's delivery names the PR it is about.
+    const deliveries = await harness.database.handle.db
+      .select()
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.event, 'issue_comment'));
+    expect(deliveries.map((d) => [d.repoFullName, d.prNumber])).toContainEqual([FULL_NAME, PR]);
   });
 
   it('answers `/glimpse destroy` from someone without write access with why, once, and keeps serving', async () => {
@@ -151,6 +173,9 @@ describe.each(databaseTargets())('a fork’s approval holds for one commit (%s)'
       commentCommand: null,
     });
     expect(answers()).toHaveLength(1);
+    expect(
+      (await timeline()).filter((e) => e.reason === 'ActionBy' && e.message.includes('drive-by')),
+    ).toEqual([]);
   });
 
   it('removes the preview on `/glimpse destroy` from a maintainer', async () => {
@@ -159,6 +184,8 @@ describe.each(databaseTargets())('a fork’s approval holds for one commit (%s)'
       desiredState: 'closed',
       url: null,
     });
+    const reasons = (await timeline()).map((e) => e.reason).filter((r) => r !== 'CommentUpdated');
+    expect(reasons.slice(-3)).toEqual(['ActionBy', 'Deleting', 'Deleted']);
   });
 
   it('made no request GitHub does not know, and every response matched GitHub’s description', () => {

@@ -62,7 +62,7 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
       .values({ githubId: githubRepoId, fullName: FULL_NAME, installationId: INSTALLATION.id, teamId })
       .returning({ id: repos.id });
     repoId = repo?.id ?? '';
-    updates = new EnvironmentUpdates(db, logger);
+    updates = new EnvironmentUpdates(db, logger, () => new Date());
     feedback = feedbackSpacedBy(0);
   });
   /** What one replica tells GitHub, its writes at least `minWriteIntervalMs` apart (1 s in production). */
@@ -82,6 +82,7 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
       publicUrl: 'http://glimpse.test',
       redactor: createRedactor([]),
       logger,
+      now: () => new Date(),
     });
   afterEach(async () => {
     await database.close();
@@ -150,8 +151,8 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
     const worker = claimed.find((c) => c.id === deployed);
     if (worker === undefined) throw new Error('the worker could not claim the second PR');
     const work = await item(deployed, { owner: OWNER, token: worker.token });
-    await updates.setPhase(work, 'deploying');
-    await updates.observe(work, 1, 'running', { statusDetail: null, url: 'http://pr-fenced.test/12' });
+    await updates.setPhase(work, 'start-deploy');
+    await updates.observe(work, 1, 'succeed', { statusDetail: null, url: 'http://pr-fenced.test/12' });
     const told = await notices;
     return { slow, deployed, worker, told };
   }
@@ -187,10 +188,10 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
     expect(fresh.token).not.toBe(stale.token);
     const staleItem = await item(id, { owner: OWNER, token: stale.token });
     const freshItem = await item(id, { owner: OWNER, token: fresh.token });
-    await updates.setPhase(freshItem, 'deploying');
+    await updates.setPhase(freshItem, 'start-deploy');
     const started = await updates.startDeployment(freshItem, 1);
 
-    await expect(updates.setPhase(staleItem, 'pending')).rejects.toBeInstanceOf(LeaseLost);
+    await expect(updates.setPhase(staleItem, 'retry-later')).rejects.toBeInstanceOf(LeaseLost);
     await expect(updates.startDeployment(staleItem, 1)).rejects.toBeInstanceOf(LeaseLost);
     await expect(updates.finishDeployment(staleItem, started.id, 'canceled')).rejects.toBeInstanceOf(
       LeaseLost,
@@ -198,7 +199,7 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
     expect(await renewLease(db, id, staleItem.lease, 60_000)).toBeUndefined();
     await releaseLease(db, id, staleItem.lease);
 
-    expect(await row(id)).toMatchObject({ phase: 'deploying', leaseOwner: OWNER, leaseToken: fresh.token });
+    expect(await row(id)).toMatchObject({ phase: 'building', leaseOwner: OWNER, leaseToken: fresh.token });
     expect(await renewLease(db, id, freshItem.lease, 60_000)).toBe(1);
   });
 
@@ -258,7 +259,7 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
     if (first === undefined) throw new Error('nothing claimed');
     const stalled = await item(id, { owner: 'replica-a', token: first.token });
     const spaced = feedbackSpacedBy(2_000);
-    await updates.setPhase(stalled, 'deploying');
+    await updates.setPhase(stalled, 'start-deploy');
     const started = await updates.startDeployment(stalled, 1);
     await spaced.deploymentStarted(stalled, started.id);
     const deployment = github.deployments(FULL_NAME).find((d) => d.id === stalled.env.githubDeploymentId);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeLocalRepo } from '../../src/cli/simulate/local-repo.ts';
 import { pullRequestPayload } from '../../src/cli/simulate/simulated-deliveries.ts';
 import { buildDashboard } from '../../web/build-dashboard.ts';
+import { git } from '../local-runtime/support/app-repo.ts';
 import { type Browser, browserTestsEnabled, launchBrowser } from '../support/browser.ts';
 import { cli } from '../support/cli.ts';
 import { freePort, type GlimpseProcess, startGlimpse } from '../support/glimpse-process.ts';
@@ -208,6 +209,63 @@ describe.skipIf(!browserTestsEnabled)(
       await history.getByRole('cell', { name: 'retry', exact: true }).first().waitFor({ timeout: 60_000 });
     });
 
+    it('shows the timeline of a preview, and deliveries with their repository, filtered by it', async () => {
+      const timeline = page.getByRole('region', { name: 'Timeline' });
+      await timeline.getByText('admin asked for a retry.').waitFor({ timeout: 60_000 });
+      await timeline.getByText('(warning)').first().waitFor();
+      await expect(timeline.getByRole('listitem').first().textContent()).resolves.toContain(
+        'PullRequestOpened',
+      );
+      await page.goto(`${baseUrl}/deliveries`);
+      await page.getByRole('cell', { name: 'local/shop' }).first().waitFor();
+      await page.getByRole('textbox', { name: 'Repository' }).fill('local/broken');
+      await page.getByRole('button', { name: 'Show' }).click();
+      await page.waitForURL(/\/deliveries\?repo=local%2Fbroken$/);
+      await page.getByRole('cell', { name: '#2' }).first().waitFor();
+      await expect(page.getByRole('cell', { name: 'local/shop' }).count()).resolves.toBe(0);
+      await page.goto(`${baseUrl}/environments/pr-broken-2`);
+      await page.getByRole('heading', { name: /local\/broken #2/ }).waitFor();
+    });
+
+    it("shows each repository's last .glimpse.yml check on the Repositories page: valid, or the error", async () => {
+      writeFileSync(
+        path.join(broken, '.glimpse.yml'),
+        'local:\n  start: node server.cjs\n  health: "/a b"\n',
+      );
+      git(broken, 'commit', '--quiet', '-am', 'a health path with a space');
+      const pushed = await cli(
+        env,
+        'simulate',
+        'pull-request',
+        'synchronize',
+        '--repo',
+        broken,
+        '--number',
+        '2',
+        '--no-wait',
+      );
+      expect(pushed.exitCode).toBe(0);
+      await page.goto(`${baseUrl}/repositories`);
+      const row = (name: string) =>
+        page.getByRole('row').filter({ has: page.getByRole('link', { name, exact: true }) });
+      await row('local/shop').getByText('valid', { exact: true }).waitFor();
+      await row('local/shop')
+        .getByText(/for PR #1 at/)
+        .waitFor();
+      // The page is not live: reload until the controller has read the new file.
+      await expect
+        .poll(
+          async () => {
+            await page.reload();
+            await row('local/broken').waitFor();
+            return row('local/broken').textContent();
+          },
+          { timeout: 60_000, interval: 500 },
+        )
+        .toContain('field local.health: expected a URL path');
+      await row('local/broken').getByText('invalid', { exact: true }).waitFor();
+    });
+
     it('has no serious or critical accessibility violation on any page, light or dark (axe-core)', async () => {
       const pages = [
         ['previews', '/', 'Previews'],
@@ -233,6 +291,7 @@ describe.skipIf(!browserTestsEnabled)(
         await page.setViewportSize({ width: 390, height: 844 });
         await page.goto(baseUrl);
         await page.getByRole('heading', { name: 'Previews' }).waitFor();
+        await page.getByRole('link', { name: 'local/shop #1' }).waitFor();
         await page.screenshot({ path: path.join(shots, 'previews-phone-dark.png'), fullPage: true });
         await page.setViewportSize({ width: 1280, height: 860 });
       }

@@ -10,6 +10,7 @@ const TABLES = [
   'api_tokens',
   'audit_events',
   'deployments',
+  'environment_events',
   'environments',
   'github_apps',
   'repos',

@@ -1,7 +1,9 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NotFound, Unavailable } from '../../src/domain/errors.ts';
+import { GlimpseMetrics } from '../../src/metrics/glimpse-metrics.ts';
 import { type GithubFixture, startGithubFixture } from '../support/github-fixture.ts';
+import { parseExposition, sampleValue } from '../support/prometheus.ts';
 import { virtualClock } from '../support/virtual-clock.ts';
 
 const CONTENTS = 'GET /repos/{owner}/{repo}/contents/{path}';
@@ -102,6 +104,39 @@ describe('GitHub client resilience', () => {
         .map((r) => r.status),
     ).toEqual([403, 403, 403]);
     expect(clock.sleeps).toEqual([30_000, 30_000]);
+  });
+
+  it('counts requests by route family and status, and the time waited on limits by kind', async () => {
+    const clock = virtualClock();
+    const metrics = new GlimpseMetrics();
+    fixture = await startGithubFixture({
+      now: clock.now,
+      app: { sleep: clock.sleep, minWriteIntervalMs: 1_000, metrics },
+    });
+    const { github, repo, sim } = fixture;
+    await github.readFile(repo, 'README.md', 'main');
+    sim.secondaryRateLimit({ route: CONTENTS, retryAfterSeconds: 90 });
+    sim.failNext(CONTENTS, 1, 502);
+    await github.readFile(repo, '.glimpse.yml', 'main');
+    const pr = await sim.openPullRequest({ repo: fixture.fullName, headRef: 'main' });
+    await github.createComment(repo, pr, 'first');
+    await github.createComment(repo, pr, 'second');
+    const samples = parseExposition((await metrics.scrape()).body);
+    const waited = (kind: string) =>
+      sampleValue(samples, 'glimpse_github_rate_limit_wait_seconds_total', { kind });
+    expect([waited('secondary'), waited('write_spacing'), waited('primary')]).toEqual([90, 1, undefined]);
+    // Each answer GitHub gave, retries of a 5xx and of a rate limit included.
+    const requests = (route: string, status: string) =>
+      sampleValue(samples, 'glimpse_github_requests_total', { route, status });
+    expect(sim.requestsTo(CONTENTS).map((r) => r.status)).toEqual([200, 403, 502, 200]);
+    expect([requests('contents', '200'), requests('contents', '403'), requests('contents', '502')]).toEqual([
+      2, 1, 1,
+    ]);
+    expect(requests('issue_comments', '201')).toBe(2);
+    expect(requests('installation_token', '201')).toBe(1);
+    expect(sampleValue(samples, 'glimpse_github_rate_limit_remaining', { resource: 'core' })).toBeGreaterThan(
+      0,
+    );
   });
 
   it('spaces writes by the minimum interval, and reads (GraphQL queries too) not at all', async () => {

@@ -1,26 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { z } from 'zod';
 import { REQUIRED_ACCESS } from '../../src/runtimes/kubernetes/check-kubernetes-access.ts';
 import {
   CHART,
+  clusterRoleRules,
   deploymentOf,
   helm,
   objectOf,
   ROOT,
+  RULES_FILE,
   renderChart,
   secretData,
   VALUES_FILES,
 } from './glimpse-chart.ts';
-
-const RULES_FILE = path.join(CHART, 'files/cluster-role-rules.yaml');
-const Rules = z.object({
-  rules: z.array(
-    z.object({ apiGroups: z.array(z.string()), resources: z.array(z.string()), verbs: z.array(z.string()) }),
-  ),
-});
 
 /** The YAML block under README's "Cluster access", from `rules:` to the end of the block. */
 async function readmeRules(): Promise<string> {
@@ -178,6 +171,35 @@ describe('the Helm chart', () => {
     });
   });
 
+  it('serves metrics on a port of their own, announced to Prometheus by the Service, or on the main port', async () => {
+    const rendered = await renderChart(VALUES_FILES.postgres);
+    expect(deploymentOf(rendered).env.get('GLIMPSE_METRICS_PORT')).toBe('9464');
+    expect(JSON.stringify(objectOf(rendered, 'Deployment'))).toContain(
+      '{"name":"metrics","containerPort":9464,"protocol":"TCP"}',
+    );
+    const service = objectOf(rendered, 'Service');
+    expect(service.metadata.annotations).toEqual({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '9464',
+      'prometheus.io/path': '/metrics',
+    });
+    expect(JSON.stringify(service.spec)).toContain(
+      '{"name":"metrics","port":9464,"targetPort":"metrics","protocol":"TCP"}',
+    );
+    expect(JSON.stringify(objectOf(rendered, 'NetworkPolicy').spec)).toContain(
+      '{"port":"metrics","protocol":"TCP"}',
+    );
+    expect(secretData(objectOf(rendered, 'Secret')).GLIMPSE_METRICS_TOKEN).toBe(
+      'a-metrics-token-for-prometheus',
+    );
+
+    const onMain = await renderChart(VALUES_FILES.minimal, ['metrics.port=0']);
+    expect(onMain.code, onMain.stderr).toBe(0);
+    expect(deploymentOf(onMain).env.has('GLIMPSE_METRICS_PORT')).toBe(false);
+    expect(objectOf(onMain, 'Service').metadata.annotations).toBeUndefined();
+    expect(JSON.stringify(objectOf(onMain, 'Service').spec)).not.toContain('metrics');
+  });
+
   it('refuses more than one replica without PostgreSQL, saying what to set', async () => {
     const rendered = await renderChart(VALUES_FILES.minimal, ['replicaCount=2']);
     expect(rendered.code).not.toBe(0);
@@ -196,6 +218,8 @@ describe('the Helm chart', () => {
     ['database.url=mysql://db/glimpse', 'database.url: Does not match pattern'],
     ['secrets.sessionSecret=short', 'secrets.sessionSecret: Does not match pattern'],
     ['secrets.secretKey=short', 'secrets.secretKey: Does not match pattern'],
+    ['secrets.metricsToken=short', 'secrets.metricsToken: Does not match pattern'],
+    ['metrics.port=3000', 'metrics.port: Must not validate the schema (not)'],
     ['image.pullPolicy=Sometimes', 'image.pullPolicy must be one of the following'],
     ['replicas=3', 'Additional property replicas is not allowed'],
   ])('the schema refuses %s', async (pair, message) => {
@@ -220,7 +244,7 @@ describe('the Helm chart', () => {
     expect(await readmeRules()).toBe(file);
     const rendered = await renderChart(VALUES_FILES.minimal);
     const role = objectOf(rendered, 'ClusterRole');
-    const { rules } = Rules.parse(parse(file));
+    const rules = clusterRoleRules(file);
     expect(role.rules).toEqual(rules);
     for (const need of REQUIRED_ACCESS) {
       const resource =

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { ensureKubeTools } from '../support/kube-tools.ts';
 import { runTool, type ToolResult } from '../support/run-tool.ts';
@@ -14,6 +15,21 @@ export const VALUES_FILES = {
   existingSecret: path.join(CHART, 'ci/existing-secret-values.yaml'),
   ingressTls: path.join(CHART, 'ci/ingress-tls-values.yaml'),
 } as const;
+
+/** The ClusterRole's rules: the chart's and README's "Cluster access" (a test checks both are this file). */
+export const RULES_FILE = path.join(CHART, 'files/cluster-role-rules.yaml');
+
+const Rules = z.object({
+  rules: z.array(
+    z.object({ apiGroups: z.array(z.string()), resources: z.array(z.string()), verbs: z.array(z.string()) }),
+  ),
+});
+export type ClusterRoleRule = z.infer<typeof Rules>['rules'][number];
+
+/** The rules of RULES_FILE (or of its text, when given). */
+export function clusterRoleRules(text = readFileSync(RULES_FILE, 'utf8')): ClusterRoleRule[] {
+  return Rules.parse(parse(text)).rules;
+}
 
 /** A rendered object: what every test reads of it; the rest is kept as it is. */
 export const Manifest = z.looseObject({
@@ -71,14 +87,27 @@ export async function helm(args: string[]): Promise<ToolResult> {
   return runTool(binary, args, { timeoutMs: 60_000 });
 }
 
-/** `helm template` of the chart as release `glimpse` in namespace `glimpse`, with values files and --set pairs. */
-export async function renderChart(valuesFile: string, set: string[] = []): Promise<Rendered> {
+/** A release's name and namespace. */
+export interface Release {
+  name: string;
+  namespace: string;
+}
+
+/**
+ * `helm template` of the chart with a values file and --set pairs, as release `glimpse` in namespace `glimpse`
+ * unless `release` says otherwise.
+ */
+export async function renderChart(
+  valuesFile: string,
+  set: string[] = [],
+  release: Release = { name: 'glimpse', namespace: 'glimpse' },
+): Promise<Rendered> {
   const result = await helm([
     'template',
-    'glimpse',
+    release.name,
     CHART,
     '--namespace',
-    'glimpse',
+    release.namespace,
     '-f',
     valuesFile,
     ...set.flatMap((pair) => ['--set', pair]),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LogLine } from '../../src/domain/log-line.ts';
 import { checkKubernetesAccess } from '../../src/runtimes/kubernetes/check-kubernetes-access.ts';
 import type { KubernetesRuntime } from '../../src/runtimes/kubernetes/kubernetes-runtime.ts';
-import type { LogLine } from '../../src/runtimes/runtime.ts';
 import { type KubeTarget, onRealKube, simOf, startKubeTarget } from '../support/kube-target.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { FAST_KUBELET, failureOf, fastRuntime, specFor } from './runtime-fixture.ts';

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LogLine } from '../../src/runtimes/runtime.ts';
+import type { LogLine } from '../../src/domain/log-line.ts';
 import { hostOf, localConfig, portOpen, processAlive, request, specFor } from './support/runtime-harness.ts';
 import { setupRuntimeSuite } from './support/setup-runtime-suite.ts';
 

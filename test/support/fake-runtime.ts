@@ -1,8 +1,8 @@
+import type { LogLine } from '../../src/domain/log-line.ts';
 import type {
   Deployed,
   EnvironmentRef,
   EnvironmentSpec,
-  LogLine,
   LogOptions,
   Observed,
   Runtime,
@@ -36,6 +36,7 @@ export function createFakeRuntime(): FakeRuntime {
       for (const listener of listeners.get(namespace) ?? []) listener();
     },
     openStreams: () => open,
+    requiredChecks: () => [],
     async deploy(spec: EnvironmentSpec): Promise<Deployed> {
       deployed.set(spec.namespace, spec);
       return { url: `http://${spec.namespace}.preview.test` };

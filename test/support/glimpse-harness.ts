@@ -12,6 +12,7 @@ import { deployments, environments } from '../../src/db/schema.ts';
 import { createGithubApp } from '../../src/github/create-github-app.ts';
 import { createGithubClient, type GithubClient } from '../../src/github/github-client.ts';
 import { WEBHOOK_PATH } from '../../src/http/routes/webhook-route.ts';
+import { GlimpseMetrics } from '../../src/metrics/glimpse-metrics.ts';
 import { detectSandbox } from '../../src/runtimes/local/choose-sandbox.ts';
 import { detectLimits } from '../../src/runtimes/local/limit-enforcement.ts';
 import { createLocalRuntime, type LocalRuntime } from '../../src/runtimes/local/local-runtime.ts';
@@ -42,6 +43,8 @@ export interface GlimpseHarness {
   /** The GitHub client Glimpse uses, talking to the simulator. */
   githubClient: GithubClient;
   runtime: Runtime;
+  /** What Glimpse counts (served at /metrics, or on GLIMPSE_METRICS_PORT). */
+  metrics: GlimpseMetrics;
   logLines: string[];
   /** Connects `fullName`, served by the simulator from `gitDir`; returns its GitHub id. */
   connectRepo(fullName: string, gitDir: string): Promise<number>;
@@ -108,6 +111,7 @@ export async function startGlimpseHarness(
   });
   // As `glimpse serve` does: a preview that fails by itself reaches the controller, which tells the PR.
   let app: App | undefined;
+  const metrics = new GlimpseMetrics();
   const runtime: Runtime =
     options.runtime ??
     (await createLocalRuntime({
@@ -118,11 +122,13 @@ export async function startGlimpseHarness(
       dataDir,
       proxyPort: 0,
       publicUrl: config.publicUrl,
+      childPath: config.local.searchPath,
       allowFileRepos: true,
       buildTimeoutMs: 30_000,
       healthTimeoutMs: 15_000,
       logger,
       timing: FAST_LOCAL_TIMING,
+      metrics,
     }));
   const githubApp = createGithubApp({
     appId: github.appId,
@@ -131,6 +137,7 @@ export async function startGlimpseHarness(
     logger,
     retryBaseMs: 20,
     minWriteIntervalMs: 0,
+    metrics,
   });
   const githubClient = createGithubClient(githubApp);
   app = createApp({
@@ -140,6 +147,7 @@ export async function startGlimpseHarness(
     database: database.handle,
     webhookSecret: HARNESS_SECRET,
     runtime,
+    metrics,
     github: { app: githubApp, client: githubClient },
     controller: {
       pollMs: 200,
@@ -168,6 +176,7 @@ export async function startGlimpseHarness(
     database,
     github,
     runtime,
+    metrics,
     githubClient,
     logLines,
     async connectRepo(fullName, gitDir) {

@@ -47,6 +47,7 @@ export class RuntimeRecorder {
     };
     return {
       name: runtime.name,
+      requiredChecks: (config) => runtime.requiredChecks(config),
       deploy: (spec, signal) => record('deploy', spec.namespace, () => runtime.deploy(spec, signal)),
       destroy: (ref, signal) => record('destroy', ref.namespace, () => runtime.destroy(ref, signal)),
       logs: (ref, options) => runtime.logs(ref, options),

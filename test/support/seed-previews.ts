@@ -1,15 +1,8 @@
 import type { Database } from '../../src/db/database.ts';
 import { sql } from '../../src/db/drizzle-orm.ts';
-import {
-  environments,
-  type Phase,
-  repos,
-  type TeamRole,
-  teamMemberships,
-  teams,
-  users,
-} from '../../src/db/schema.ts';
+import { environments, repos, teamMemberships, teams, users } from '../../src/db/schema.ts';
 import { environmentName } from '../../src/domain/environment-name.ts';
+import type { Phase, TeamRole } from '../../src/domain/vocabulary.ts';
 import { createApiToken, revokeApiToken } from '../../src/services/api-tokens.ts';
 
 /** A small world for authorization tests: two teams, their repos and environments, and people with tokens. */

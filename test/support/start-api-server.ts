@@ -4,6 +4,7 @@ import type { Database } from '../../src/db/database.ts';
 import type { GithubApp } from '../../src/github/create-github-app.ts';
 import type { GithubClient } from '../../src/github/github-client.ts';
 import { createLogger } from '../../src/logger.ts';
+import type { SecretBox } from '../../src/services/github-app/secret-box.ts';
 import { type ApiFetch, createApiFetch } from './api-fetch.ts';
 import { createFakeRuntime, type FakeRuntime } from './fake-runtime.ts';
 import { createTestDatabase, type DatabaseTarget, type TestDatabase } from './test-database.ts';
@@ -26,6 +27,8 @@ export async function startApiServer(
     env?: Environment;
     github?: { app: GithubApp; client: GithubClient };
     sessionSecret?: string;
+    /** Turns on the GitHub App manifest flow (with `sessionSecret`, for a signed-in administrator). */
+    secretBox?: SecretBox;
     port?: number;
   } = {},
 ): Promise<ApiServer> {
@@ -39,6 +42,7 @@ export async function startApiServer(
     runtime,
     ...(options.github === undefined ? {} : { github: options.github }),
     ...(options.sessionSecret === undefined ? {} : { sessionSecret: options.sessionSecret }),
+    ...(options.secretBox === undefined ? {} : { secretBox: options.secretBox }),
   });
   const url = await app.http.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   return {

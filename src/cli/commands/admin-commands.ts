@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { TEAM_ROLES, type TeamRole } from '../../db/schema.ts';
+import { TEAM_ROLES, type TeamRole } from '../../domain/vocabulary.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../services/api-tokens.ts';
 import { createTeam, listTeams } from '../../services/teams.ts';
 import { addUserToTeam, listUsers } from '../../services/users.ts';

@@ -1,10 +1,11 @@
 import { type Command, Option } from 'commander';
-import { PHASES } from '../../db/schema.ts';
+import { PHASES } from '../../domain/vocabulary.ts';
 import type {
   AcceptedView,
   EnvironmentDetail,
   EnvironmentView,
 } from '../../services/environments/environment-schemas.ts';
+import type { EventView } from '../../services/environments/event-schemas.ts';
 import type { PreviewOperations } from '../../services/preview-operations.ts';
 import { type CliIo, printJson, printTable } from '../cli-io.ts';
 import { withOperatorOperations } from '../operator-operations.ts';
@@ -15,7 +16,7 @@ interface Flags extends ServerFlags {
 }
 
 /** Runs `work` on the server's REST API when one is named, else straight on the database as the operator. */
-async function withOperations<T>(
+export async function withOperations<T>(
   io: CliIo,
   flags: ServerFlags,
   work: (ops: PreviewOperations) => Promise<T>,
@@ -25,7 +26,7 @@ async function withOperations<T>(
   return withOperatorOperations(io, work);
 }
 
-const serverOptions = (command: Command) =>
+export const serverOptions = (command: Command) =>
   command
     .option('--server <url>', 'a Glimpse server to ask (default: GLIMPSE_URL; unset: the database)')
     .option('--token <token>', 'API token for --server (default: GLIMPSE_TOKEN)')
@@ -89,6 +90,22 @@ export function registerEnvCommands(program: Command, io: CliIo): void {
     else printDetail(io, detail);
   });
 
+  serverOptions(
+    env
+      .command('events <ref>')
+      .description(
+        'the timeline of an environment (id or namespace): why each change happened, oldest first',
+      ),
+  )
+    .option('--limit <n>', 'how many (1-200)', '200')
+    .action(async (ref: string, flags: Flags & { limit: string }) => {
+      const page = await withOperations(io, flags, (ops) =>
+        ops.listEvents(ref, { limit: Number(flags.limit) }),
+      );
+      if (flags.json) return printJson(io, page);
+      printEvents(io, page.items);
+    });
+
   requiredServerOptions(
     env
       .command('logs <ref>')
@@ -140,6 +157,16 @@ export function registerEnvCommands(program: Command, io: CliIo): void {
     if (flags.json) printJson(io, accepted);
     else io.stdout(acceptedText(accepted));
   });
+}
+
+/** A timeline as a table: time, type, reason and the sentence. */
+export function printEvents(io: CliIo, events: readonly EventView[]): void {
+  printTable(
+    io,
+    ['TIME', 'TYPE', 'REASON', 'MESSAGE'],
+    events.map((e) => [e.time, e.type, e.reason, e.message.replaceAll('\n', ' ')]),
+    'No events.',
+  );
 }
 
 function acceptedText(accepted: AcceptedView): string {

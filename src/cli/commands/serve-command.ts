@@ -1,18 +1,14 @@
 import type { Command } from 'commander';
-import { type App, createApp } from '../../app.ts';
+import type { App } from '../../app.ts';
 import { type Config, loadConfig } from '../../config/config.ts';
-import { sourceDownloader } from '../../controller/source-download.ts';
 import { openServerDatabase } from '../../db/connect-database.ts';
 import { ensureDataDir } from '../../db/data-dir.ts';
 import { migrateDatabase } from '../../db/migrate.ts';
 import { InvalidInput } from '../../domain/errors.ts';
-import { createGithubApp } from '../../github/create-github-app.ts';
-import { createGithubClient } from '../../github/github-client.ts';
 import { resolveWebhookSecret, type WebhookSecret } from '../../github/webhook-secret.ts';
 import { resolveSessionSecret } from '../../http/session-secret.ts';
-import type { Logger } from '../../logger.ts';
 import { createLogger } from '../../logger.ts';
-import { createRuntime } from '../../runtimes/create-runtime.ts';
+import { composeGlimpse } from '../../main/compose-glimpse.ts';
 import { ensureBootstrapAdmin } from '../../services/bootstrap-admin.ts';
 import { loadGithubApp } from '../../services/github-app/github-app-store.ts';
 import { createSecretBox } from '../../services/github-app/secret-box.ts';
@@ -57,22 +53,16 @@ async function serve(io: CliIo): Promise<void> {
     const { config, sources } = withStoredGithubApp(environmentConfig, stored);
     const webhookSecret = await resolveWebhookSecret(config);
     const sessionSecret = await resolveSessionSecret(config);
-    const github = connectGithub(config, logger);
-    const runtime = await createRuntime(config, logger, {
-      downloadSource: github === undefined ? undefined : sourceDownloader(database.db, github.client),
-      onPreviewFailed: (failure) => void app?.controller?.recordPreviewFailure(failure),
-    });
-    app = createApp({
+    const glimpse = await composeGlimpse({
       config,
       logger,
       database,
       webhookSecret: webhookSecret.value,
-      sessionSecret,
       secretBox,
-      runtime: runtime.runtime,
-      ...(github === undefined ? {} : { github }),
-      ...(runtime.configSource === undefined ? {} : { fallbackConfigSource: runtime.configSource }),
+      ...(sessionSecret === undefined ? {} : { sessionSecret }),
     });
+    app = glimpse.app;
+    const { runtime } = glimpse;
     app.redactor.remember(secretKey.value);
     const listenUrl = await listen(app, config);
     await app.start();
@@ -138,11 +128,4 @@ function startupNotes(config: Config, secret: WebhookSecret, sources: GithubAppS
     );
   }
   return notes;
-}
-
-function connectGithub(config: Config, logger: Logger) {
-  const credentials = config.github.app;
-  if (credentials === undefined) return undefined;
-  const app = createGithubApp({ ...credentials, apiUrl: config.github.apiUrl, logger });
-  return { app, client: createGithubClient(app) };
 }

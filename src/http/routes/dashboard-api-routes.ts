@@ -12,19 +12,25 @@ import {
   TokenList,
 } from '../../services/dashboard-schemas.ts';
 import { QueryText } from '../../services/environments/environment-schemas.ts';
+import { describeGithubApp, GithubAppView } from '../../services/github-app/describe-github-app.ts';
 import { createOwnToken, listOwnTokens, revokeOwnToken } from '../../services/own-api-tokens.ts';
 import { type ApiRouteSpec, defineApiRoute } from '../api-route.ts';
 
 const NoParams = z.object({});
+const DeliveriesQuery = z.object({
+  repo: QueryText(3).optional().describe('only deliveries about this repository, owner/name'),
+});
 
 export interface DashboardApiDeps {
   db: Database;
   principal: (request: FastifyRequest) => Principal;
+  /** The GitHub App this server runs as, and where the manifest flow starts (undefined: it is off). */
+  githubApp: { appId: number | undefined; connectPath: string | undefined };
 }
 
 /** `/api/v1` routes behind the dashboard's repositories, deliveries, audit and account pages. */
 export function dashboardApiRoutes(deps: DashboardApiDeps): ApiRouteSpec[] {
-  const { db, principal } = deps;
+  const { db, principal, githubApp } = deps;
   const read = (
     path: string,
     operationId: string,
@@ -52,12 +58,25 @@ export function dashboardApiRoutes(deps: DashboardApiDeps): ApiRouteSpec[] {
       RepoList,
       (p) => listRepos(db, p),
     ),
+    defineApiRoute({
+      method: 'GET',
+      path: '/deliveries',
+      operationId: 'listDeliveries',
+      summary:
+        'The latest webhook deliveries and what became of them, of one repository or all (administrators)',
+      params: NoParams,
+      query: DeliveriesQuery,
+      status: 200,
+      response: DeliveryList,
+      authenticated: true,
+      handle: ({ request, query }) => listDeliveries(db, principal(request), query),
+    }),
     read(
-      '/deliveries',
-      'listDeliveries',
-      'The latest webhook deliveries and what became of them (administrators)',
-      DeliveryList,
-      (p) => listDeliveries(db, p),
+      '/github-app',
+      'getGithubApp',
+      'The GitHub App Glimpse runs as, the one connected with the manifest flow, and where to connect one',
+      GithubAppView,
+      (p) => describeGithubApp(db, p, githubApp),
     ),
     read('/audit', 'listAuditEvents', 'Who did what, newest first (administrators)', AuditList, (p) =>
       listAuditEvents(db, p),

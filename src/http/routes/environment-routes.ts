@@ -9,6 +9,7 @@ import {
   LogsQuery,
   MeView,
 } from '../../services/environments/environment-schemas.ts';
+import { EventPage, EventsQuery, PullRequestExplanation } from '../../services/environments/event-schemas.ts';
 import type { PreviewOperations } from '../../services/preview-operations.ts';
 import { type ApiRouteSpec, defineApiRoute } from '../api-route.ts';
 import { startEventStream } from '../start-event-stream.ts';
@@ -76,6 +77,18 @@ export function environmentRoutes(deps: EnvironmentRouteDeps): ApiRouteSpec[] {
     }),
     defineApiRoute({
       method: 'GET',
+      path: '/environments/:ref/events',
+      operationId: 'listEnvironmentEvents',
+      summary: 'The timeline of an environment: why each change happened, oldest first (cursor pagination)',
+      params: RefParams,
+      query: EventsQuery,
+      status: 200,
+      response: EventPage,
+      authenticated: true,
+      handle: ({ request, params, query }) => ops(request).listEvents(params.ref, query),
+    }),
+    defineApiRoute({
+      method: 'GET',
       path: '/environments/:ref/logs',
       operationId: 'getEnvironmentLogs',
       summary:
@@ -126,6 +139,20 @@ export function environmentRoutes(deps: EnvironmentRouteDeps): ApiRouteSpec[] {
       response: AcceptedView,
       authenticated: true,
       handle: ({ request, params }) => ops(request).delete(params.ref),
+    }),
+    defineApiRoute({
+      method: 'GET',
+      path: '/repos/:owner/:repo/pulls/:number/explain',
+      operationId: 'explainPullRequest',
+      summary:
+        'Why a pull request has its preview, or none: its latest deliveries, the gate, its phase and events',
+      params: PullParams,
+      query: NoParams,
+      status: 200,
+      response: PullRequestExplanation,
+      authenticated: true,
+      handle: ({ request, params }) =>
+        ops(request).explain({ repoFullName: `${params.owner}/${params.repo}`, prNumber: params.number }),
     }),
     defineApiRoute({
       method: 'POST',

@@ -61,19 +61,26 @@ export function registerGithubAppRoutes(http: FastifyInstance, deps: GithubAppRo
     const action = `${newAppUrl(webUrl, start.organization)}?state=${encodeURIComponent(state)}`;
     const account =
       start.organization === undefined ? 'your GitHub account' : `the organisation ${start.organization}`;
-    return reply
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('content-security-policy', `default-src 'none'; form-action ${webUrl}`)
-      .send(
-        page(
-          'Connect Glimpse to GitHub',
-          `<p>GitHub will create the private GitHub App <b>${escapeHtml(name)}</b> for ${escapeHtml(account)}, ` +
-            `sending its webhooks to ${escapeHtml(manifest.hook_attributes.url)}.</p>` +
-            `<form method="post" action="${escapeHtml(action)}">` +
-            `<input type="hidden" name="manifest" value="${escapeHtml(JSON.stringify(manifest))}">` +
-            '<button type="submit">Create the GitHub App on GitHub</button></form>',
-        ),
-      );
+    return (
+      reply
+        .header('content-type', 'text/html; charset=utf-8')
+        // GitHub answers the form with a redirect back to Glimpse's callback, and browsers hold redirects after a
+        // form post to form-action too: without Glimpse's own origin, Chromium blocks the way back.
+        .header(
+          'content-security-policy',
+          `default-src 'none'; form-action ${webUrl} ${new URL(deps.publicUrl).origin}`,
+        )
+        .send(
+          page(
+            'Connect Glimpse to GitHub',
+            `<p>GitHub will create the private GitHub App <b>${escapeHtml(name)}</b> for ${escapeHtml(account)}, ` +
+              `sending its webhooks to ${escapeHtml(manifest.hook_attributes.url)}.</p>` +
+              `<form method="post" action="${escapeHtml(action)}">` +
+              `<input type="hidden" name="manifest" value="${escapeHtml(JSON.stringify(manifest))}">` +
+              '<button type="submit">Create the GitHub App on GitHub</button></form>',
+          ),
+        )
+    );
   });
 
   /** Without a ticket: the session's user, who must be a Glimpse administrator. */

@@ -3,7 +3,7 @@ import type { Config } from '../../config/config.ts';
 import type { DatabaseHandle } from '../../db/database.ts';
 import type { Redactor } from '../../domain/redactor.ts';
 import type { GithubClient } from '../../github/github-client.ts';
-import { createGithubOAuth, type GithubOAuth } from '../../github/github-oauth.ts';
+import type { GithubOAuth } from '../../github/github-oauth.ts';
 import type { Logger } from '../../logger.ts';
 import type { Runtime } from '../../runtimes/runtime.ts';
 import { EnvironmentChangeFeed } from '../../services/environments/environment-change-feed.ts';
@@ -28,7 +28,9 @@ export interface PreviewApiDeps {
   runtime?: Runtime;
   github?: GithubClient;
   sessionSecret?: string;
-  /** GitHub sign-in; default: from GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET. */
+  /** Where an administrator starts the GitHub App manifest flow; undefined when it is off. */
+  githubAppConnectPath?: string;
+  /** GitHub sign-in (GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET); without it, signing in with GitHub is off. */
   oauth?: GithubOAuth;
   now?: () => Date;
 }
@@ -64,17 +66,17 @@ export function registerPreviewApi(
       shutdown: shutdown.signal,
     }),
     ...environmentChangeRoutes({ feed, principal: principalOf, shutdown: shutdown.signal }),
-    ...dashboardApiRoutes({ db: deps.database.db, principal: principalOf }),
+    ...dashboardApiRoutes({
+      db: deps.database.db,
+      principal: principalOf,
+      githubApp: { appId: deps.config.github.app?.appId, connectPath: deps.githubAppConnectPath },
+    }),
   ];
   registerApi(http, routes, auth, deps.config.publicUrl);
   registerAuthRoutes(http, {
     db: deps.database.db,
     sessions: auth.sessions,
-    oauth:
-      deps.oauth ??
-      (deps.config.github.oauth === undefined
-        ? undefined
-        : createGithubOAuth({ apiUrl: deps.config.github.apiUrl, ...deps.config.github.oauth })),
+    oauth: deps.oauth,
     publicUrl: deps.config.publicUrl,
     now,
   });

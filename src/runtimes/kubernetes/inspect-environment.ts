@@ -5,9 +5,9 @@ import {
   Metrics,
   type V1Pod,
 } from '@kubernetes/client-node';
+import { parseQuantity } from '../../domain/quantity.ts';
 import type { Observed, ObservedWorkload } from '../runtime.ts';
 import { APPLIED_RECORD, type ObjectRef, readAppliedRecord } from './apply-objects.ts';
-import { parseQuantity } from './quantity.ts';
 import { apiStatusCode, translateKubeError } from './translate-kube-error.ts';
 
 /**

@@ -1,3 +1,4 @@
+import { formatCpu, formatMemory, parseQuantity } from '../../domain/quantity.ts';
 import type { EnvironmentRef } from '../runtime.ts';
 import { RuntimeFailure } from '../runtime.ts';
 import {
@@ -10,7 +11,6 @@ import {
   REPO_LABEL,
 } from './kube-labels.ts';
 import type { KubeManifest } from './kube-manifest.ts';
-import { formatCpu, formatMemory, parseQuantity } from './quantity.ts';
 import type { PreviewResources } from './resolve-resources.ts';
 
 export interface IsolationInput {

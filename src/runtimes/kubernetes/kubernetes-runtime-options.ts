@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import { DEFAULT_LIMITS, DEFAULT_MAX_RESOURCES } from '../../domain/resource-defaults.ts';
+import type { GlimpseMetrics } from '../../metrics/glimpse-metrics.ts';
 import type { EnvironmentSpec } from '../runtime.ts';
 
 export interface ResourceAmounts {
@@ -36,11 +38,15 @@ export interface KubernetesRuntimeOptions {
   /** The namespace quota is the per-container limit times this (default 3: a rolling update plus a helper). */
   quotaMultiplier?: number;
   maxPods?: number;
-  /** The helm binary (default `helm` on PATH). */
+  /** The helm binary (default `helm` on `searchPath`). */
   helmPath?: string;
+  /** Where helm looks for programs: Glimpse's PATH (`Config.local.searchPath`; default /usr/bin:/bin). */
+  searchPath?: string;
   /** Returns the repository tarball (.tar.gz) at `spec.commitSha`; needed for `kubernetes.chart`. */
   fetchSource?: (spec: EnvironmentSpec) => Promise<Buffer>;
   logger?: Logger;
+  /** Counts requests to the API server and watch restarts. */
+  metrics?: GlimpseMetrics | undefined;
   /** Log lines of a failing container put in the failure's excerpt (default 20). */
   logExcerptLines?: number;
   timing?: Partial<KubernetesTiming>;
@@ -59,14 +65,11 @@ export interface ResolvedKubernetesOptions {
   quotaMultiplier: number;
   maxPods: number;
   helmPath: string;
+  searchPath: string;
   fetchSource: ((spec: EnvironmentSpec) => Promise<Buffer>) | undefined;
   logExcerptLines: number;
   timing: KubernetesTiming;
 }
-
-/** Per-preview defaults (container limits) and the most a repo may ask for, unless configured. */
-export const DEFAULT_LIMITS = { cpu: '500m', memory: '512Mi' } as const;
-export const DEFAULT_MAX_RESOURCES = { cpu: '2', memory: '2Gi' } as const;
 
 export function resolveKubernetesOptions(options: KubernetesRuntimeOptions): ResolvedKubernetesOptions {
   return {
@@ -82,6 +85,7 @@ export function resolveKubernetesOptions(options: KubernetesRuntimeOptions): Res
     quotaMultiplier: options.quotaMultiplier ?? 3,
     maxPods: options.maxPods ?? 10,
     helmPath: options.helmPath ?? 'helm',
+    searchPath: options.searchPath ?? '/usr/bin:/bin',
     fetchSource: options.fetchSource,
     logExcerptLines: options.logExcerptLines ?? 20,
     timing: {

@@ -1,14 +1,8 @@
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type {
-  Deployed,
-  EnvironmentRef,
-  EnvironmentSpec,
-  LogLine,
-  LogOptions,
-  Observed,
-  Runtime,
-} from '../runtime.ts';
+import type { GlimpseConfig } from '../../domain/glimpse-config.ts';
+import type { LogLine } from '../../domain/log-line.ts';
+import type { Deployed, EnvironmentRef, EnvironmentSpec, LogOptions, Observed, Runtime } from '../runtime.ts';
 import { RuntimeFailure } from '../runtime.ts';
 import { applyAndPrune, applyObjects } from './apply-objects.ts';
 import { admitChartObjects, chartValues } from './chart-objects.ts';
@@ -44,16 +38,23 @@ export class KubernetesRuntime implements Runtime {
   private readonly apps: AppsV1Api;
   private readonly objects: ServerSideApplyApi;
   private readonly log: Logger | undefined;
+  private readonly metrics: KubernetesRuntimeOptions['metrics'];
   private readonly closing = new AbortController();
 
   /** Throws a permanent RuntimeFailure when the kubeconfig cannot be loaded. */
   constructor(options: KubernetesRuntimeOptions & { kubeConfig?: KubeConfig }) {
     this.options = resolveKubernetesOptions(options);
-    this.kc = options.kubeConfig ?? loadKubeConfig(options.kubeconfig);
+    this.metrics = options.metrics;
+    this.kc = options.kubeConfig ?? loadKubeConfig(options.kubeconfig, options.metrics);
     this.core = this.kc.makeApiClient(CoreV1Api);
     this.apps = this.kc.makeApiClient(AppsV1Api);
     this.objects = ServerSideApplyApi.forConfig(this.kc);
     this.log = options.logger?.child({ runtime: 'kubernetes' });
+  }
+
+  /** `kubernetes.waitForChecks` in `.glimpse.yml`. */
+  requiredChecks(config: GlimpseConfig): readonly string[] {
+    return config.kubernetes?.waitForChecks ?? [];
   }
 
   async deploy(spec: EnvironmentSpec, signal: AbortSignal): Promise<Deployed> {
@@ -110,6 +111,7 @@ export class KubernetesRuntime implements Runtime {
           releaseName: CHART_RELEASE_NAME,
           values: chartValues({ spec, host, url, ingressClass: o.ingressClass, resources }),
           helmPath: o.helmPath,
+          searchPath: o.searchPath,
           signal,
         }),
         spec,
@@ -137,6 +139,7 @@ export class KubernetesRuntime implements Runtime {
       signal,
       log,
     });
+    spec.onApplied?.(countKinds([...isolation, ...workload]));
     const deadline = started + o.deployTimeoutMs;
     await waitForRollout({
       kc: this.kc,
@@ -150,6 +153,7 @@ export class KubernetesRuntime implements Runtime {
       watchStatefulSets: workload.some((object) => object.kind === 'StatefulSet'),
       signal,
       log,
+      metrics: this.metrics,
     });
     if (k.health !== undefined) {
       await checkHealth({
@@ -248,4 +252,11 @@ function healthService(objects: KubeManifest[]): string {
 interface BackendService {
   name?: string;
   port?: { name?: string; number?: number };
+}
+
+/** How many objects of each kind a deploy applied (the namespace aside), for the environment's timeline. */
+function countKinds(objects: readonly KubeManifest[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const object of objects) counts[object.kind] = (counts[object.kind] ?? 0) + 1;
+  return counts;
 }

@@ -1,3 +1,4 @@
+import type { GlimpseMetrics } from '../../metrics/glimpse-metrics.ts';
 import { RuntimeFailure } from '../runtime.ts';
 import { PooledKubeConfig } from './pooled-kube-config.ts';
 
@@ -5,8 +6,8 @@ import { PooledKubeConfig } from './pooled-kube-config.ts';
  * A KubeConfig from the given file, or the default chain (KUBECONFIG, ~/.kube/config, then the in-cluster service
  * account). The message of a failure names the file, never its contents or tokens.
  */
-export function loadKubeConfig(path: string | undefined): PooledKubeConfig {
-  const kc = new PooledKubeConfig();
+export function loadKubeConfig(path: string | undefined, metrics?: GlimpseMetrics): PooledKubeConfig {
+  const kc = new PooledKubeConfig(metrics);
   try {
     if (path === undefined) kc.loadFromDefault();
     else kc.loadFromFile(path);

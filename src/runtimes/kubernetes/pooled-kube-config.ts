@@ -1,4 +1,18 @@
-import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
+import {
+  type ApiConstructor,
+  type ApiType,
+  createConfiguration,
+  HttpMethod,
+  IsomorphicFetchHttpLibrary,
+  KubeConfig,
+  RequestContext,
+  ServerConfiguration,
+  setHeaderMiddleware,
+  wrapHttpLibrary,
+} from '@kubernetes/client-node';
+import type { GlimpseMetrics } from '../../metrics/glimpse-metrics.ts';
+import { GLIMPSE_VERSION } from '../../version.ts';
+import { kubeRequestLabels } from './kube-request-labels.ts';
 
 type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
 
@@ -17,6 +31,42 @@ interface Authentication {
  */
 export class PooledKubeConfig extends KubeConfig {
   readonly #authentications = new Map<string, Promise<Authentication>>();
+  readonly #metrics: GlimpseMetrics | undefined;
+
+  /** `metrics`: every request of the API clients it makes is counted by verb, resource and status code. */
+  constructor(metrics?: GlimpseMetrics) {
+    super();
+    this.#metrics = metrics;
+  }
+
+  override makeApiClient<T extends ApiType>(apiClientType: ApiConstructor<T>): T {
+    const metrics = this.#metrics;
+    const cluster = this.getCurrentCluster();
+    if (metrics === undefined || cluster === null) return super.makeApiClient(apiClientType);
+    // As client-node builds it, with an HTTP library that counts each request once it is answered.
+    const fetcher = new IsomorphicFetchHttpLibrary();
+    const httpApi = wrapHttpLibrary({
+      async send(request) {
+        const { verb, resource } = kubeRequestLabels(request.getHttpMethod(), request.getUrl());
+        try {
+          const response = await fetcher.send(request).toPromise();
+          metrics.kubernetesRequest(verb, resource, response.httpStatusCode);
+          return response;
+        } catch (error) {
+          metrics.kubernetesRequest(verb, resource, undefined);
+          throw error;
+        }
+      },
+    });
+    return new apiClientType(
+      createConfiguration({
+        baseServer: new ServerConfiguration(cluster.server, {}),
+        authMethods: { default: this },
+        middleware: [setHeaderMiddleware('User-Agent', `glimpse/${GLIMPSE_VERSION}`)],
+        httpApi,
+      }),
+    );
+  }
 
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     const user = this.getCurrentUser();

@@ -16,6 +16,8 @@ export interface RenderChartInput {
   releaseName: string;
   values: Record<string, unknown>;
   helmPath: string;
+  /** PATH helm runs with. */
+  searchPath: string;
   signal: AbortSignal;
 }
 
@@ -70,7 +72,7 @@ export async function renderChart(input: RenderChartInput): Promise<KubeManifest
       output = await run(input.helmPath, args, {
         signal: input.signal,
         env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          PATH: input.searchPath,
           HOME: helmHome,
           HELM_CACHE_HOME: join(helmHome, 'cache'),
           HELM_CONFIG_HOME: join(helmHome, 'config'),

@@ -1,7 +1,7 @@
 import type { GlimpseConfig } from '../../domain/glimpse-config.ts';
+import { parseQuantity } from '../../domain/quantity.ts';
 import { RuntimeFailure } from '../runtime.ts';
 import type { ResolvedKubernetesOptions, ResourceAmounts } from './kubernetes-runtime-options.ts';
-import { parseQuantity } from './quantity.ts';
 
 export interface PreviewResources {
   limits: ResourceAmounts;

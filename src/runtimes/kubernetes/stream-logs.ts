@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { CoreV1Api, KubeConfig, V1Pod } from '@kubernetes/client-node';
-import type { LogLine, LogOptions } from '../runtime.ts';
+import type { LogLine } from '../../domain/log-line.ts';
+import type { LogOptions } from '../runtime.ts';
 import { rawStream } from './raw-stream.ts';
 import { translateKubeError } from './translate-kube-error.ts';
 

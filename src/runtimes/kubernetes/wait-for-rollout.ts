@@ -8,6 +8,7 @@ import type {
   V1StatefulSet,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { GlimpseMetrics } from '../../metrics/glimpse-metrics.ts';
 import { RuntimeFailure } from '../runtime.ts';
 import { evaluateRollout, type RolloutVerdict } from './evaluate-rollout.ts';
 import type { KubernetesTiming } from './kubernetes-runtime-options.ts';
@@ -28,6 +29,7 @@ export interface WaitForRolloutInput {
   watchStatefulSets: boolean;
   signal: AbortSignal;
   log: Logger | undefined;
+  metrics?: GlimpseMetrics | undefined;
 }
 
 /**
@@ -96,6 +98,7 @@ export async function waitForRollout(input: WaitForRolloutInput): Promise<void> 
         pollIntervalMs: input.timing.pollIntervalMs,
         watchTimeoutSeconds: input.timing.watchTimeoutSeconds,
         log: input.log,
+        metrics: input.metrics,
       });
     lists = {
       deployments: watched('/apis/apps/v1', 'deployments', () =>

@@ -1,6 +1,8 @@
 import { type KubeConfig, Watch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { GlimpseMetrics } from '../../metrics/glimpse-metrics.ts';
 import { abortableSleep } from './abortable-sleep.ts';
+import { kubeRequestLabels } from './kube-request-labels.ts';
 
 export interface ListedObject {
   metadata?: { name?: string; resourceVersion?: string };
@@ -16,6 +18,8 @@ export interface WatchedListOptions<T extends ListedObject> {
   pollIntervalMs: number;
   watchTimeoutSeconds: number;
   log?: Logger | undefined;
+  /** Counts the watch requests and the restarts of the watch. */
+  metrics?: GlimpseMetrics | undefined;
 }
 
 type WatchOutcome = 'dropped' | 'expired' | 'failed';
@@ -72,6 +76,7 @@ export class WatchedList<T extends ListedObject> {
       const started = Date.now();
       const outcome = await this.watchOnce();
       if (signal.aborted) return;
+      this.options.metrics?.kubernetesWatchRestarted(outcome);
       if (outcome === 'expired') needList = true;
       else if (outcome === 'failed' || Date.now() - started < 200) {
         // Watches are not working (or end at once): poll by listing.
@@ -83,7 +88,8 @@ export class WatchedList<T extends ListedObject> {
   }
 
   private watchOnce(): Promise<WatchOutcome> {
-    const { kc, path, signal, watchTimeoutSeconds } = this.options;
+    const { kc, path, signal, watchTimeoutSeconds, metrics } = this.options;
+    const { resource } = kubeRequestLabels('GET', path);
     return new Promise((resolve) => {
       let expired = false;
       let controller: AbortController | undefined;
@@ -121,10 +127,15 @@ export class WatchedList<T extends ListedObject> {
         )
         .then(
           (c) => {
+            metrics?.kubernetesRequest('watch', resource, 200);
             controller = c;
             if (signal.aborted) c.abort();
           },
-          () => resolve('failed'),
+          (error: unknown) => {
+            const status = (error as { statusCode?: unknown } | null)?.statusCode;
+            metrics?.kubernetesRequest('watch', resource, typeof status === 'number' ? status : undefined);
+            resolve('failed');
+          },
         );
     });
   }

@@ -152,6 +152,7 @@ export async function deployPreview(
       timing,
       logger,
       onSpawn: (pid, startTime) => {
+        if (supervisor.restarts > 0) ctx.options.metrics?.localPreviewRestarted();
         deployment.group = { pid, startTime };
         void ctx.persist(preview);
       },

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { GlimpseMetrics } from '../../metrics/glimpse-metrics.ts';
 import type { EnvironmentRef } from '../runtime.ts';
 import type { Sandbox } from './choose-sandbox.ts';
 import type { ResourceCaps } from './preview-limits.ts';
@@ -61,8 +62,8 @@ export interface LocalRuntimeOptions {
   logger: Logger;
   /** How previews' commands are confined (GLIMPSE_LOCAL_SANDBOX, see `chooseSandbox`). */
   sandbox: Sandbox;
-  /** PATH given to git and to previews; defaults to Glimpse's PATH. */
-  childPath?: string;
+  /** PATH given to git and to previews: Glimpse's own (`Config.local.searchPath`). */
+  childPath: string;
   /**
    * Limits per preview: the most `local.resources` may ask for (also what a preview gets by default), and
    * the `prlimit` that sets them (undefined: they cannot be enforced). Unset: previews run without limits.
@@ -73,6 +74,8 @@ export interface LocalRuntimeOptions {
   /** Called when a running preview crashed `crashLimit` times and was given up. */
   onPreviewFailed?: (failure: PreviewFailure) => void;
   timing?: Partial<LocalRuntimeTiming>;
+  /** Counts preview processes, their restarts and the proxy's responses. */
+  metrics?: GlimpseMetrics | undefined;
 }
 
 export interface ResolvedOptions {
@@ -94,6 +97,7 @@ export interface ResolvedOptions {
   maxLogBytes: number;
   onPreviewFailed: (failure: PreviewFailure) => void;
   timing: LocalRuntimeTiming;
+  metrics: GlimpseMetrics | undefined;
 }
 
 export const DEFAULT_TIMING: LocalRuntimeTiming = {
@@ -122,10 +126,11 @@ export function resolveOptions(options: LocalRuntimeOptions, root: string): Reso
     allowFileRepos: options.allowFileRepos ?? false,
     logger: options.logger,
     sandbox: options.sandbox,
-    childPath: options.childPath ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    childPath: options.childPath,
     limits: options.limits,
     maxLogBytes: options.maxLogBytes ?? 20 * 1024 * 1024,
     onPreviewFailed: options.onPreviewFailed ?? (() => {}),
     timing: { ...DEFAULT_TIMING, ...options.timing },
+    metrics: options.metrics,
   };
 }

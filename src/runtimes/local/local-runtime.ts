@@ -1,16 +1,9 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInput } from '../../domain/errors.ts';
+import type { LogLine } from '../../domain/log-line.ts';
 import { pathExists } from '../../path-exists.ts';
-import type {
-  Deployed,
-  EnvironmentRef,
-  EnvironmentSpec,
-  LogLine,
-  LogOptions,
-  Observed,
-  Runtime,
-} from '../runtime.ts';
+import type { Deployed, EnvironmentRef, EnvironmentSpec, LogOptions, Observed, Runtime } from '../runtime.ts';
 import { RuntimeFailure } from '../runtime.ts';
 import { checkSpec } from './check-spec.ts';
 import {
@@ -81,7 +74,9 @@ export class LocalRuntime implements Runtime {
       publicUrl: o.publicUrl,
       scheme: o.previewUrlScheme,
       logger: o.logger,
+      onAnswer: o.metrics === undefined ? undefined : (status) => o.metrics?.localProxyAnswered(status),
     });
+    o.metrics?.observeLocalPreviews(() => this.#processCount());
     const git = new GitRunner({ root, path: o.childPath });
     this.#source = new SourceCache({ root, git, allowFileRepos: o.allowFileRepos });
     this.#context = {
@@ -95,6 +90,16 @@ export class LocalRuntime implements Runtime {
       releasePort: (port) => this.#ports.delete(port),
       onGiveUp: (preview, deployment, report) => this.#onGiveUp(preview, deployment, report),
     };
+  }
+
+  /** Preview process groups running now (serving, or started and not yet switched to). */
+  #processCount(): number {
+    let count = 0;
+    for (const preview of this.#previews.values()) {
+      if (preview.serving?.group !== undefined) count += 1;
+      if (preview.starting?.group !== undefined) count += 1;
+    }
+    return count;
   }
 
   get refusesForks(): string | undefined {
@@ -151,6 +156,11 @@ export class LocalRuntime implements Runtime {
       { port: this.#proxyPort, baseDomain: this.#options.baseDomain },
       'preview proxy listening',
     );
+  }
+
+  /** Local previews do not wait for checks. */
+  requiredChecks(): readonly string[] {
+    return [];
   }
 
   deploy(spec: EnvironmentSpec, signal: AbortSignal): Promise<Deployed> {

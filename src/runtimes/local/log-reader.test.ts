@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { LogLine } from '../runtime.ts';
+import type { LogLine } from '../../domain/log-line.ts';
 import { followLogFile, parseLogLine, readLogTail } from './log-reader.ts';
 import { LogWriter } from './log-writer.ts';
 

@@ -1,6 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { LogLine } from '../runtime.ts';
+import type { LogLine } from '../../domain/log-line.ts';
 
 const TAIL_WINDOW_BYTES = 4 * 1024 * 1024;
 

@@ -1,5 +1,5 @@
 import type { GlimpseConfig } from '../../domain/glimpse-config.ts';
-import { parseQuantity } from '../kubernetes/quantity.ts';
+import { parseQuantity } from '../../domain/quantity.ts';
 import { RuntimeFailure } from '../runtime.ts';
 
 /** The most a preview may ask for in `local.resources` (GLIMPSE_LOCAL_MAX_MEMORY, GLIMPSE_LOCAL_MAX_PROCESSES). */

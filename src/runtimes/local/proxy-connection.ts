@@ -21,6 +21,8 @@ export interface ProxyContext {
   finished(port: number): void;
   closed(connection: ProxyConnection): void;
   upstreamFailed(namespace: string, code: string | undefined): void;
+  /** A response went to the client with this status (the app's, or a page of the proxy's own). */
+  answered(status: number): void;
 }
 
 /** One request on the client's connection, from its head until its response and its body are done. */
@@ -177,10 +179,14 @@ export class ProxyConnection {
       upgrade: head.upgrade,
       close: !head.keepAlive,
     };
-    return new ResponseReader(request, (data) => {
-      if (this.#exchange !== undefined) this.#exchange.sent = true;
-      this.#toClient.push(data);
-    });
+    return new ResponseReader(
+      request,
+      (data) => {
+        if (this.#exchange !== undefined) this.#exchange.sent = true;
+        this.#toClient.push(data);
+      },
+      (status) => this.#ctx.answered(status),
+    );
   }
 
   /** What one read from the app gave the client, in one write: a head and its body are one send, not two. */
@@ -309,6 +315,7 @@ export class ProxyConnection {
   #answer(status: number, html: string): void {
     const exchange = this.#exchange as Exchange;
     const close = !exchange.head.keepAlive || !exchange.body.done;
+    this.#ctx.answered(status);
     this.#client.write(pageResponse(status, html, { close, head: exchange.head.method === 'HEAD' }));
     if (close) this.#end();
     else if (exchange.body.done) this.#finish();
@@ -348,6 +355,7 @@ export class ProxyConnection {
     }
     this.#exchange = undefined;
     this.#buffered = undefined;
+    this.#ctx.answered(status);
     this.#client.write(pageResponse(status, refusedPage(status), { close: true, head: false }));
     this.#end();
   }

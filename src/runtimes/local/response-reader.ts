@@ -39,9 +39,17 @@ export class ResponseReader {
   /** Bytes after the end of the response (a tunnel's first bytes after a 101). */
   rest: Buffer | undefined;
 
-  constructor(request: AnsweredRequest, send: (data: Buffer | string) => void) {
+  readonly #onStatus: (status: number) => void;
+
+  /** `onStatus` learns the status of the response (a 101, or the final one), once its head is read. */
+  constructor(
+    request: AnsweredRequest,
+    send: (data: Buffer | string) => void,
+    onStatus: (status: number) => void = () => {},
+  ) {
     this.#request = request;
     this.#send = send;
+    this.#onStatus = onStatus;
     this.#closeClient = request.close || request.http10;
   }
 
@@ -131,6 +139,7 @@ export class ResponseReader {
     const status = Number(match[2]);
     if (status === 101) {
       if (!this.#request.upgrade) return 'invalid';
+      this.#onStatus(status);
       this.#send(data.subarray(start, bodyStart));
       return 'tunnel';
     }
@@ -173,6 +182,7 @@ export class ResponseReader {
       if (field.name === 'content-length' && chunked !== undefined) continue;
       head += `${field.line}\r\n`;
     }
+    this.#onStatus(status);
     this.#send(this.#closeClient ? `${head}Connection: close\r\n\r\n` : `${head}\r\n`);
     return 'body';
   }

@@ -35,6 +35,8 @@ export class ReverseProxy {
     logger: Logger;
     /** How long a client may take to send a request head (default 10 s). */
     requestHeadTimeoutMs?: number;
+    /** Told the status of every response sent to a client. */
+    onAnswer?: ((status: number) => void) | undefined;
   }) {
     this.#baseDomain = options.baseDomain;
     this.#publicUrl = options.publicUrl;
@@ -53,6 +55,7 @@ export class ReverseProxy {
       finished: (port) => this.#active.set(port, (this.#active.get(port) ?? 1) - 1),
       closed: (connection) => this.#connections.delete(connection),
       upstreamFailed: (namespace, code) => this.#logger.debug({ namespace, code }, 'preview did not answer'),
+      answered: options.onAnswer ?? (() => {}),
     };
     // Half-open: a client may send its request and shut its side before the answer arrives.
     this.#server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {

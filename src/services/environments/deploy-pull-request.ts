@@ -1,11 +1,13 @@
+import { recordAudit } from '../../db/audit.ts';
 import { and, eq, sql } from '../../db/drizzle-orm.ts';
 import { notifyWork } from '../../db/notify-work.ts';
+import { recordEnvironmentEvents } from '../../db/record-environment-events.ts';
 import { environments, repos, teamMemberships } from '../../db/schema.ts';
 import { authorize } from '../../domain/authorize.ts';
 import { Conflict, InvalidInput, NotFound } from '../../domain/errors.ts';
 import { PR_NUMBER_MAX } from '../../domain/pr-number-max.ts';
-import { recordAudit } from '../audit.ts';
 import type { Principal } from '../auth/principal.ts';
+import { actionEvent } from './environment-actions.ts';
 import type { AcceptedView } from './environment-schemas.ts';
 import { environmentView } from './environment-view.ts';
 import { type PullRequestSnapshot, recordPullRequest } from './record-pull-request.ts';
@@ -63,6 +65,7 @@ export async function deployPullRequest(
         target,
         outcome: 'ok',
       });
+      await recordEnvironmentEvents(tx, row.id, [actionEvent(principal.login, 'deploy')]);
       await notifyWork(tx);
       return row;
     });

@@ -1,9 +1,11 @@
+import { recordAudit } from '../../db/audit.ts';
 import type { Database } from '../../db/database.ts';
 import { and, eq } from '../../db/drizzle-orm.ts';
 import { notifyWork } from '../../db/notify-work.ts';
+import { recordEnvironmentEvents } from '../../db/record-environment-events.ts';
 import { environments } from '../../db/schema.ts';
+import { normal } from '../../domain/environment-event.ts';
 import { Conflict } from '../../domain/errors.ts';
-import { recordAudit } from '../audit.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { AcceptedView } from './environment-schemas.ts';
 import { environmentView } from './environment-view.ts';
@@ -79,6 +81,7 @@ async function changeEnvironment(
     const changed = await deps.db.transaction(async (tx) => {
       const row = await change(tx, located.env);
       await recordAudit(tx, { actor: principal, action, environmentId: row.id, target: ref, outcome: 'ok' });
+      await recordEnvironmentEvents(tx, row.id, [actionEvent(principal.login, action)]);
       await notifyWork(tx);
       return row;
     });
@@ -91,4 +94,12 @@ async function changeEnvironment(
     await auditRefusal(deps.db, principal, action, environmentId, ref, error);
     throw error;
   }
+}
+
+/** The timeline entry of a person's request. */
+export function actionEvent(login: string, action: 'retry' | 'redeploy' | 'delete' | 'deploy') {
+  const what = { retry: 'a retry', redeploy: 'a redeploy', delete: 'its deletion', deploy: 'a deploy' }[
+    action
+  ];
+  return normal('ActionBy', `${login} asked for ${what}.`, { actor: login, action });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEPLOYMENT_STATUSES, DEPLOYMENT_TRIGGERS, PHASES } from '../../db/schema.ts';
+import { DEPLOYMENT_STATUSES, DEPLOYMENT_TRIGGERS, PHASES } from '../../domain/vocabulary.ts';
 
 /**
  * The JSON shapes every edge returns (REST, MCP, the CLI's REST client): one definition, so the OpenAPI

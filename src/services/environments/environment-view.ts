@@ -1,9 +1,9 @@
+import { DEFAULT_LIMITS } from '../../domain/resource-defaults.ts';
 import type { Observed } from '../../runtimes/runtime.ts';
 import type { DeploymentView, EnvironmentView, Resources } from './environment-schemas.ts';
 import type { EnvironmentRow } from './locate-environment.ts';
 
 /** The per-preview quota every runtime applies unless the repo says otherwise (see DESIGN: LimitRange). */
-export const DEFAULT_LIMITS = { cpu: '500m', memory: '512Mi' } as const;
 const LIMIT_MILLICORES = 500;
 const LIMIT_BYTES = 512 * 1024 * 1024;
 const NEAR_QUOTA = 0.8;

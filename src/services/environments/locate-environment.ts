@@ -1,8 +1,9 @@
 import type { Database } from '../../db/database.ts';
 import { and, eq } from '../../db/drizzle-orm.ts';
-import { environments, repos, type TeamRole, teamMemberships } from '../../db/schema.ts';
+import { environments, repos, teamMemberships } from '../../db/schema.ts';
 import { authorize, type EnvironmentAction } from '../../domain/authorize.ts';
 import { Forbidden, InvalidInput, NotFound } from '../../domain/errors.ts';
+import type { TeamRole } from '../../domain/vocabulary.ts';
 import type { Principal } from '../auth/principal.ts';
 
 export type EnvironmentRow = typeof environments.$inferSelect;

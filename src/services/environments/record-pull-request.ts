@@ -1,7 +1,8 @@
 import type { Database } from '../../db/database.ts';
 import { and, eq, sql } from '../../db/drizzle-orm.ts';
-import { type DeploymentTrigger, environments } from '../../db/schema.ts';
+import { environments } from '../../db/schema.ts';
 import { environmentNameCandidates } from '../../domain/environment-name.ts';
+import type { DeploymentTrigger } from '../../domain/vocabulary.ts';
 
 /** What a pull request says about itself at one moment, from a webhook or the API. */
 export interface PullRequestFacts {

@@ -1,8 +1,8 @@
+import { auditOutcomeOf, recordAudit } from '../../db/audit.ts';
 import type { Database } from '../../db/database.ts';
 import { sql } from '../../db/drizzle-orm.ts';
 import { environments } from '../../db/schema.ts';
 import { DomainError } from '../../domain/errors.ts';
-import { auditOutcomeOf, recordAudit } from '../audit.ts';
 import type { Principal } from '../auth/principal.ts';
 
 /** Asks the controller for a new generation: the contract every manual request follows. */

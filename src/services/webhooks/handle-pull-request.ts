@@ -1,6 +1,8 @@
 import type { Database } from '../../db/database.ts';
 import { eq, sql } from '../../db/drizzle-orm.ts';
+import { recordEnvironmentEvents } from '../../db/record-environment-events.ts';
 import { repos } from '../../db/schema.ts';
+import { type PullRequestAction, pullRequestEvent } from '../../domain/pull-request-event.ts';
 import { PullRequestEvent } from '../../github/webhook-payloads.ts';
 import {
   type ChangeRequest,
@@ -67,8 +69,23 @@ export async function handlePullRequest(tx: Database, payload: unknown): Promise
     case 'closed':
       return { outcome: 'ignored', reason: 'pull request is closed' };
     case 'recorded':
+      await recordEnvironmentEvents(tx, outcome.environmentId, [pullRequestEvent(actionOf(event))]);
       return { outcome: 'applied', environmentIds: [outcome.environmentId] };
   }
+}
+
+/** What the delivery says happened to the pull request, for its environment's timeline. */
+export function actionOf(event: PullRequestEvent): PullRequestAction {
+  return {
+    action: event.action,
+    number: event.number,
+    headSha: event.pull_request.head.sha,
+    sender: event.sender.login,
+    merged: event.pull_request.merged === true,
+    label: event.label?.name,
+    baseFrom: event.changes?.base?.ref.from,
+    baseTo: event.pull_request.base.ref,
+  };
 }
 
 export function factsOf(event: PullRequestEvent): PullRequestFacts {

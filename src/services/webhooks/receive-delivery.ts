@@ -2,6 +2,7 @@ import type { Database } from '../../db/database.ts';
 import { sql } from '../../db/drizzle-orm.ts';
 import { wakeWorkers } from '../../db/notify-work.ts';
 import { webhookDeliveries } from '../../db/schema.ts';
+import { deliverySubjectOf } from './delivery-subject.ts';
 import { handleCommitChecks } from './handle-commit-checks.ts';
 import { handleInstallation, handleInstallationRepositories } from './handle-installation.ts';
 import { handleIssueComment } from './handle-issue-comment.ts';
@@ -32,6 +33,9 @@ const HANDLERS = new Map<string, Handler>([
   ['issue_comment', handleIssueComment],
   ['ping', async () => ({ outcome: 'applied', environmentIds: [], detail: 'pong' })],
 ]);
+
+/** The events Glimpse acts on (any other is recorded as ignored). */
+export const HANDLED_EVENTS: ReadonlySet<string> = new Set(HANDLERS.keys());
 
 /** Thrown inside the transaction to roll back the work of a delivery recorded before. */
 class AlreadyRecorded extends Error {}
@@ -84,6 +88,7 @@ async function handleInTransaction(db: Database, delivery: Delivery): Promise<De
           action,
           outcome: result.outcome,
           detail: result.outcome === 'ignored' ? result.reason : (result.detail ?? null),
+          ...deliverySubjectOf(delivery.event, delivery.payload),
           processedAt: sql`now()`,
         })
         .onConflictDoNothing()

@@ -3,9 +3,10 @@ import type { Database } from '../../db/database.ts';
 import { type SQL, sql } from '../../db/drizzle-orm.ts';
 import { wakeWorkers } from '../../db/notify-work.ts';
 import { environments } from '../../db/schema.ts';
+import { pullRequestEvent } from '../../domain/pull-request-event.ts';
 import type { PullRequestEvent } from '../../github/webhook-payloads.ts';
 import { desiredStateFields } from '../environments/record-pull-request.ts';
-import { factsOf, labelChangeOf, reopens, webhookRequestOf } from './handle-pull-request.ts';
+import { actionOf, factsOf, labelChangeOf, reopens, webhookRequestOf } from './handle-pull-request.ts';
 
 export type KnownEnvironmentUpdate =
   | { kind: 'applied'; environmentId: string }
@@ -40,7 +41,7 @@ const FIELD_KEYS = Object.keys(FIELD_TYPES) as SetByWebhook[];
 const columnOf = (key: SetByWebhook) => environments[key].name;
 
 /** One delivery of a batch, keyed by the column names the statement reads. */
-type BatchRow = Record<string, string | number | boolean | string[] | Date | null>;
+type BatchRow = Record<string, string | number | boolean | string[] | Date | Record<string, unknown> | null>;
 
 /** Deliveries in one statement at most, and statements running at once (each holds a pooled connection). */
 const MAX_BATCH_SIZE = 64;
@@ -86,6 +87,7 @@ export function prepareKnownEnvironmentUpdate(
     if (labelChangeOf(event) !== undefined) return { kind: 'unknown' };
     const facts = factsOf(event);
     const fields = desiredStateFields(facts, webhookRequestOf(event));
+    const timeline = pullRequestEvent(actionOf(event));
     const row: BatchRow = {
       delivery_id: deliveryId,
       action: event.action,
@@ -95,6 +97,10 @@ export function prepareKnownEnvironmentUpdate(
       default_branch: event.repository.default_branch ?? null,
       number: facts.number,
       may_reopen: facts.open && reopens(event),
+      event_type: timeline.type,
+      event_reason: timeline.reason,
+      event_message: timeline.message,
+      event_details: timeline.details ?? null,
     };
     for (const key of FIELD_KEYS) row[columnOf(key)] = fields[key];
     return record(row);
@@ -107,6 +113,7 @@ const join = (parts: SQL[]) => sql.join(parts, sql`, `);
 const INPUT_COLUMNS = join([
   sql`ord integer, delivery_id text, action text, repo_github_id bigint, full_name text, clone_url text`,
   sql`default_branch text, number integer, may_reopen boolean`,
+  sql`event_type text, event_reason text, event_message text, event_details jsonb`,
   ...FIELD_KEYS.map((key) => sql`${id(columnOf(key))} ${sql.raw(FIELD_TYPES[key])}`),
 ]);
 const SET_FIELDS = join(FIELD_KEYS.map((key) => sql`${id(columnOf(key))} = t.${id(columnOf(key))}`));
@@ -138,8 +145,9 @@ function prepareBatchStatement(db: Database) {
       order by e.id
       for update of e`);
   const recorded = db.$with('recorded', {}).as(sql`
-    insert into webhook_deliveries (delivery_id, event, action, outcome, detail, received_at, processed_at)
-    select delivery_id, 'pull_request', action, 'applied', null, now(), now() from target
+    insert into webhook_deliveries (delivery_id, event, action, outcome, detail, repo_full_name, pr_number,
+      received_at, processed_at)
+    select delivery_id, 'pull_request', action, 'applied', null, full_name, number, now(), now() from target
     on conflict do nothing
     returning delivery_id`);
   const changed = db.$with('changed', { id: sql<string>`id`.as('id') }).as(sql`
@@ -148,8 +156,14 @@ function prepareBatchStatement(db: Database) {
     from target t join recorded on recorded.delivery_id = t.delivery_id
     where e.id = t.environment_id
     returning e.id`);
+  // The timeline entry of each change, in the same statement (so the same transaction) as the change.
+  const events = db.$with('events', {}).as(sql`
+    insert into environment_events (environment_id, type, reason, message, details)
+    select t.environment_id, t.event_type, t.event_reason, t.event_message, t.event_details
+    from target t join changed on changed.id = t.environment_id
+    returning id`);
   return db
-    .with(input, target, recorded, changed)
+    .with(input, target, recorded, changed, events)
     .select({
       ord: target.ord,
       environmentId: target.environmentId,

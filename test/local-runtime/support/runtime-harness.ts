@@ -47,6 +47,7 @@ export async function startHarness(
     dataDir,
     proxyPort: 0,
     publicUrl: 'http://glimpse.test:3000',
+    childPath: process.env.PATH ?? '',
     allowFileRepos: true,
     buildTimeoutMs: 20_000,
     healthTimeoutMs: 10_000,

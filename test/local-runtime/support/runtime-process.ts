@@ -14,6 +14,7 @@ const runtime = await createLocalRuntime({
   dataDir,
   proxyPort: 0,
   publicUrl: 'http://glimpse.test:3000',
+  childPath: process.env.PATH ?? '',
   allowFileRepos: true,
   logger: pino({ level: 'silent' }),
   sandbox: { mode: 'none', reason: 'test' },

@@ -103,7 +103,8 @@ export class PullRequestDriver {
           action: action === 'closed' ? 'closed' : 'opened',
           overrides,
         });
-        if (response.status === 202) return;
+        // 200: taken, with nothing left to queue (a retry of a delivery whose answer a killed replica never sent).
+        if (response.status === 202 || response.status === 200) return;
         throw new Error(`${target.name} answered ${response.status}`);
       } catch (error) {
         if (tries >= 20) throw error;

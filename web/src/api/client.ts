@@ -9,7 +9,10 @@ export type EnvironmentPage = Json<'listEnvironments', 200>;
 export type EnvironmentView = EnvironmentPage['items'][number];
 export type EnvironmentDetail = Json<'getEnvironment', 200>;
 export type DeploymentView = EnvironmentDetail['deployments'][number];
+export type EventView = Json<'listEnvironmentEvents', 200>['items'][number];
 export type Phase = EnvironmentView['phase'];
+export type GithubAppView = Json<'getGithubApp', 200>;
+export type RepoView = Json<'listRepos', 200>['items'][number];
 export type ListQuery = NonNullable<operations['listEnvironments']['parameters']['query']>;
 
 /** An error answer of the API, with its code and the message it gave. */

@@ -20,6 +20,10 @@ export interface paths {
     /** Delete an environment (team admins and owners); it goes away in the background */
     delete: operations["deleteEnvironment"];
   };
+  "/api/v1/environments/{ref}/events": {
+    /** The timeline of an environment: why each change happened, oldest first (cursor pagination) */
+    get: operations["listEnvironmentEvents"];
+  };
   "/api/v1/environments/{ref}/logs": {
     /** Log lines as text; with follow=true a Server-Sent Events stream (event "end" when it is gone) */
     get: operations["getEnvironmentLogs"];
@@ -31,6 +35,10 @@ export interface paths {
   "/api/v1/environments/{ref}/redeploy": {
     /** Deploy the head commit again */
     post: operations["redeployEnvironment"];
+  };
+  "/api/v1/repos/{owner}/{repo}/pulls/{number}/explain": {
+    /** Why a pull request has its preview, or none: its latest deliveries, the gate, its phase and events */
+    get: operations["explainPullRequest"];
   };
   "/api/v1/repos/{owner}/{repo}/pulls/{number}/deploy": {
     /** Deploy a pull request of a connected repository, without the opt-in label */
@@ -45,8 +53,12 @@ export interface paths {
     get: operations["listRepos"];
   };
   "/api/v1/deliveries": {
-    /** The latest webhook deliveries and what became of them (administrators) */
+    /** The latest webhook deliveries and what became of them, of one repository or all (administrators) */
     get: operations["listDeliveries"];
+  };
+  "/api/v1/github-app": {
+    /** The GitHub App Glimpse runs as, the one connected with the manifest flow, and where to connect one */
+    get: operations["getGithubApp"];
   };
   "/api/v1/audit": {
     /** Who did what, newest first (administrators) */
@@ -517,6 +529,97 @@ export interface operations {
       };
     };
   };
+  /** The timeline of an environment: why each change happened, oldest first (cursor pagination) */
+  listEnvironmentEvents: {
+    parameters: {
+      query?: {
+        limit?: number;
+        cursor?: string;
+      };
+      path: {
+        /** @description environment id or namespace */
+        ref: string;
+      };
+    };
+    responses: {
+      /** @description The timeline of an environment: why each change happened, oldest first (cursor pagination) */
+      200: {
+        content: {
+          "application/json": {
+            /** @description oldest first */
+            items: ({
+                id: number;
+                time: string;
+                /**
+                 * @description Normal, or Warning when something may need a person
+                 * @enum {string}
+                 */
+                type: "Normal" | "Warning";
+                /**
+                 * @description what happened, from a fixed vocabulary (see README)
+                 * @enum {string}
+                 */
+                reason: "PullRequestOpened" | "PushReceived" | "PullRequestUpdated" | "PullRequestClosed" | "Superseded" | "GateBlocked" | "WaitingForChecks" | "ConfigInvalid" | "Queued" | "Building" | "Applied" | "RolloutProgress" | "HealthCheckPassed" | "Running" | "Failed" | "Retrying" | "Expired" | "Deleting" | "Deleted" | "ResourcesMissing" | "CommentUpdated" | "ActionBy";
+                /** @description one plain sentence */
+                message: string;
+                /** @description structured facts: gate, checks, attempt, … */
+                details: {
+                  [key: string]: unknown;
+                } | null;
+              })[];
+            /** @description pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description invalid parameters */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description missing, unknown or revoked token */
+      401: {
+        headers: {
+          /** @description the RFC 6750 challenge: `Bearer realm="glimpse"` */
+          "WWW-Authenticate"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not allowed (or missing CSRF token with a session) */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not found, or not visible to you */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not possible in the current state */
+      409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description rate limited; see retry-after */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description something Glimpse needs (GitHub, the runtime) is unavailable; try again */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
   /** Log lines as text; with follow=true a Server-Sent Events stream (event "end" when it is gone) */
   getEnvironmentLogs: {
     parameters: {
@@ -809,6 +912,128 @@ export interface operations {
       };
     };
   };
+  /** Why a pull request has its preview, or none: its latest deliveries, the gate, its phase and events */
+  explainPullRequest: {
+    parameters: {
+      path: {
+        owner: string;
+        repo: string;
+        /** @description pull request number */
+        number: number;
+      };
+    };
+    responses: {
+      /** @description Why a pull request has its preview, or none: its latest deliveries, the gate, its phase and events */
+      200: {
+        content: {
+          "application/json": {
+            repo: string;
+            prNumber: number;
+            /** @description plain sentences, most important first */
+            summary: string[];
+            /** @description null when no environment was ever created for the pull request */
+            environment: ({
+              id: string;
+              namespace: string;
+              /** @enum {string} */
+              phase: "pending" | "building" | "deploying" | "running" | "failed" | "deleting" | "deleted" | "sleeping";
+              url: string | null;
+              headSha: string;
+              deployedSha: string | null;
+              statusDetail: string | null;
+              error: string | null;
+              settled: boolean;
+            }) | null;
+            gate: {
+              /** @enum {string} */
+              decision: "passed" | "blocked" | "waiting-for-checks" | "config-invalid" | "not-decided";
+              /** @description which gate holds it back: sandbox, draft, label, fork-approval, … */
+              gate: string | null;
+              reason: string | null;
+            };
+            /** @description the latest webhook deliveries about it, newest first */
+            deliveries: ({
+                deliveryId: string;
+                event: string;
+                action: string | null;
+                /** @description applied, ignored, … */
+                outcome: string;
+                /** @description why, for ignored deliveries */
+                detail: string | null;
+                receivedAt: string;
+              })[];
+            /** @description the latest entries of its timeline, oldest first */
+            events: ({
+                id: number;
+                time: string;
+                /**
+                 * @description Normal, or Warning when something may need a person
+                 * @enum {string}
+                 */
+                type: "Normal" | "Warning";
+                /**
+                 * @description what happened, from a fixed vocabulary (see README)
+                 * @enum {string}
+                 */
+                reason: "PullRequestOpened" | "PushReceived" | "PullRequestUpdated" | "PullRequestClosed" | "Superseded" | "GateBlocked" | "WaitingForChecks" | "ConfigInvalid" | "Queued" | "Building" | "Applied" | "RolloutProgress" | "HealthCheckPassed" | "Running" | "Failed" | "Retrying" | "Expired" | "Deleting" | "Deleted" | "ResourcesMissing" | "CommentUpdated" | "ActionBy";
+                /** @description one plain sentence */
+                message: string;
+                /** @description structured facts: gate, checks, attempt, … */
+                details: {
+                  [key: string]: unknown;
+                } | null;
+              })[];
+          };
+        };
+      };
+      /** @description invalid parameters */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description missing, unknown or revoked token */
+      401: {
+        headers: {
+          /** @description the RFC 6750 challenge: `Bearer realm="glimpse"` */
+          "WWW-Authenticate"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not allowed (or missing CSRF token with a session) */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not found, or not visible to you */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not possible in the current state */
+      409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description rate limited; see retry-after */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description something Glimpse needs (GitHub, the runtime) is unavailable; try again */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
   /** Deploy a pull request of a connected repository, without the opt-in label */
   deployPullRequest: {
     parameters: {
@@ -995,7 +1220,7 @@ export interface operations {
       200: {
         content: {
           "application/json": {
-            items: {
+            items: ({
                 fullName: string;
                 /** @description slug of the owning team */
                 team: string;
@@ -1006,7 +1231,22 @@ export interface operations {
                 /** @description environments that are not deleted */
                 previews: number;
                 updatedAt: string;
-              }[];
+                /** @description the last read of the repository's .glimpse.yml for a deploy; null before the first */
+                lastConfigCheck: ({
+                  checkedAt: string;
+                  /** @description the commit (or, for a fork, the base branch) the file was read at */
+                  ref: string;
+                  /** @description the pull request whose deploy read it */
+                  pr: number;
+                  /**
+                   * @description valid; invalid (see error); missing: no .glimpse.yml, so the defaults apply
+                   * @enum {string}
+                   */
+                  outcome: "valid" | "invalid" | "missing";
+                  /** @description what is wrong with the file, when invalid */
+                  error: string | null;
+                }) | null;
+              })[];
           };
         };
       };
@@ -1058,10 +1298,16 @@ export interface operations {
       };
     };
   };
-  /** The latest webhook deliveries and what became of them (administrators) */
+  /** The latest webhook deliveries and what became of them, of one repository or all (administrators) */
   listDeliveries: {
+    parameters: {
+      query?: {
+        /** @description only deliveries about this repository, owner/name */
+        repo?: string;
+      };
+    };
     responses: {
-      /** @description The latest webhook deliveries and what became of them (administrators) */
+      /** @description The latest webhook deliveries and what became of them, of one repository or all (administrators) */
       200: {
         content: {
           "application/json": {
@@ -1069,12 +1315,90 @@ export interface operations {
                 deliveryId: string;
                 event: string;
                 action: string | null;
+                /** @description owner/name of the repository it is about, when it names one */
+                repo: string | null;
+                /** @description the pull request it is about, when it is about one */
+                prNumber: number | null;
                 /** @description applied, duplicate, ignored, … */
                 outcome: string;
                 /** @description why, for ignored and failed deliveries */
                 detail: string | null;
                 receivedAt: string;
               })[];
+          };
+        };
+      };
+      /** @description invalid parameters */
+      400: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description missing, unknown or revoked token */
+      401: {
+        headers: {
+          /** @description the RFC 6750 challenge: `Bearer realm="glimpse"` */
+          "WWW-Authenticate"?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not allowed (or missing CSRF token with a session) */
+      403: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not found, or not visible to you */
+      404: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description not possible in the current state */
+      409: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description rate limited; see retry-after */
+      429: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description something Glimpse needs (GitHub, the runtime) is unavailable; try again */
+      503: {
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  /** The GitHub App Glimpse runs as, the one connected with the manifest flow, and where to connect one */
+  getGithubApp: {
+    responses: {
+      /** @description The GitHub App Glimpse runs as, the one connected with the manifest flow, and where to connect one */
+      200: {
+        content: {
+          "application/json": {
+            /** @description the GitHub App this server runs as; null: none, so no pull request reaches Glimpse */
+            appId: number | null;
+            /** @description the App created with the manifest flow ("Connect GitHub", glimpse github connect), if any */
+            stored: ({
+              appId: number;
+              slug: string;
+              name: string;
+              /** @description the organisation or user it was created for */
+              owner: string | null;
+              htmlUrl: string;
+              connectedAt: string;
+            }) | null;
+            /** @description an App is stored but this server started without one: restart Glimpse to use it */
+            restartNeeded: boolean;
+            /** @description where an administrator starts the manifest flow in the browser (add ?organization=<org> for an organisation); null for others */
+            connectPath: string | null;
           };
         };
       };

@@ -2,13 +2,14 @@ import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client';
 import { DeploymentHistory } from '../components/deployment-history';
 import { EnvironmentActions } from '../components/environment-actions';
+import { EventTimeline } from '../components/event-timeline';
 import { LogViewer } from '../components/log-viewer';
 import { PhaseBadge } from '../components/phase-badge';
 import { QuotaUse } from '../components/quota-use';
 import { RelativeTime } from '../components/relative-time';
 import { Link } from '../router';
 
-/** `/environments/<namespace>`: one preview, its history, quota, logs and actions. */
+/** `/environments/<namespace>`: one preview, its timeline, history, quota, logs and actions. */
 export function PreviewPage({ namespace }: { namespace: string }) {
   const detail = useQuery({
     queryKey: ['environment', namespace],
@@ -94,6 +95,7 @@ export function PreviewPage({ namespace }: { namespace: string }) {
         </ul>
       ) : null}
       <QuotaUse environment={env} />
+      <EventTimeline namespace={env.namespace} />
       <DeploymentHistory deployments={env.deployments} />
       <LogViewer namespace={env.namespace} />
     </>

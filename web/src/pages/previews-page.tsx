@@ -1,21 +1,13 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import { PHASES } from '../../../src/domain/vocabulary.ts';
 import { api, type ListQuery, type Phase, unwrap } from '../api/client';
+import { GithubAppNotice } from '../components/github-app-notice';
 import { PhaseBadge } from '../components/phase-badge';
 import { RelativeTime } from '../components/relative-time';
 import { ResourceUse } from '../components/resource-use';
 import { Link, navigate, useLocation } from '../router';
 
-const PHASES: Phase[] = [
-  'pending',
-  'building',
-  'deploying',
-  'running',
-  'failed',
-  'deleting',
-  'deleted',
-  'sleeping',
-];
 const PAGE_SIZE = 50;
 const SORTS: Record<NonNullable<ListQuery['sort']>, string> = {
   updated: 'newest activity first',
@@ -71,6 +63,7 @@ export function PreviewsPage() {
   return (
     <>
       <h1 tabIndex={-1}>Previews</h1>
+      <GithubAppNotice />
       <form className="filters" onSubmit={applyFilters} aria-label="Filter previews" key={search.toString()}>
         <label>
           Phase

@@ -1,10 +1,15 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client';
+import { ConfigCheck } from '../components/config-check';
+import { GithubAppNotice } from '../components/github-app-notice';
 import { QueryState } from '../components/query-state';
 import { RelativeTime } from '../components/relative-time';
 import { Link } from '../router';
 
-/** `/repositories`: connected repositories, their installation and fork policy, and their previews. */
+/**
+ * `/repositories`: connected repositories, their installation and fork policy, the last check of their
+ * `.glimpse.yml`, and their previews.
+ */
 export function RepositoriesPage() {
   const repos = useQuery({
     queryKey: ['repos'],
@@ -13,6 +18,7 @@ export function RepositoriesPage() {
   return (
     <>
       <h1 tabIndex={-1}>Repositories</h1>
+      <GithubAppNotice />
       <QueryState query={repos}>
         {(data) =>
           data.items.length === 0 ? (
@@ -27,6 +33,7 @@ export function RepositoriesPage() {
                     <th scope="col">Installation</th>
                     <th scope="col">Enabled</th>
                     <th scope="col">Forks</th>
+                    <th scope="col">Last .glimpse.yml check</th>
                     <th scope="col">Previews</th>
                     <th scope="col">Updated</th>
                   </tr>
@@ -41,6 +48,9 @@ export function RepositoriesPage() {
                       <td className="mono">{repo.installationId}</td>
                       <td>{repo.enabled ? 'yes' : 'no (uninstalled or removed)'}</td>
                       <td>{repo.forkPolicy}</td>
+                      <td>
+                        <ConfigCheck check={repo.lastConfigCheck} />
+                      </td>
                       <td>{repo.previews}</td>
                       <td>
                         <RelativeTime iso={repo.updatedAt} />

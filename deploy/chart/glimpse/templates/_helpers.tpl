@@ -88,4 +88,5 @@ githubClientId: GITHUB_CLIENT_ID
 githubClientSecret: GITHUB_CLIENT_SECRET
 sessionSecret: GLIMPSE_SESSION_SECRET
 secretKey: GLIMPSE_SECRET_KEY
+metricsToken: GLIMPSE_METRICS_TOKEN
 {{- end }}

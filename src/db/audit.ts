@@ -1,13 +1,15 @@
-import type { Database } from '../db/database.ts';
-import { auditEvents } from '../db/schema.ts';
 import type { DomainErrorCode } from '../domain/errors.ts';
-import type { Principal } from './auth/principal.ts';
+import type { Database } from './database.ts';
+import { auditEvents } from './schema.ts';
 
 /** `ok`, or why the attempt was refused. */
 export type AuditOutcome = 'ok' | 'denied' | 'not_found' | 'conflict' | 'invalid' | 'failed';
 
 /** Who acted: a signed-in user or token's principal, or Glimpse itself (`CONTROLLER_ACTOR`). */
-export type AuditActor = Pick<Principal, 'login'> & { userId: string | undefined };
+export interface AuditActor {
+  login: string;
+  userId: string | undefined;
+}
 
 /** Glimpse's controller, acting on its own (a deletion that never finished). */
 export const CONTROLLER_ACTOR: AuditActor = { userId: undefined, login: 'controller' };

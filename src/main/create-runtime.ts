@@ -3,8 +3,9 @@ import type { ConfigSource } from '../controller/config-source.ts';
 import { InvalidInput } from '../domain/errors.ts';
 import { GLIMPSE_CONFIG_FILE } from '../domain/glimpse-config.ts';
 import type { Logger } from '../logger.ts';
-import type { PreviewFailure } from './local/local-runtime-options.ts';
-import { type EnvironmentSpec, type Runtime, RuntimeFailure } from './runtime.ts';
+import type { GlimpseMetrics } from '../metrics/glimpse-metrics.ts';
+import type { PreviewFailure } from '../runtimes/local/local-runtime-options.ts';
+import { type EnvironmentSpec, type Runtime, RuntimeFailure } from '../runtimes/runtime.ts';
 
 export interface CreatedRuntime {
   runtime: Runtime;
@@ -27,12 +28,13 @@ export async function createRuntime(
     onPreviewFailed: (failure: PreviewFailure) => void;
     /** The repo's tarball at a commit, for Helm charts kept in the repo; undefined without a GitHub App. */
     downloadSource: ((repoFullName: string, commitSha: string) => Promise<Buffer>) | undefined;
+    metrics?: GlimpseMetrics | undefined;
   },
 ): Promise<CreatedRuntime> {
   if (config.runtime === 'kubernetes') {
     const k = config.kubernetes;
     const downloadSource = hooks.downloadSource;
-    const { KubernetesRuntime } = await import('./kubernetes/kubernetes-runtime.ts');
+    const { KubernetesRuntime } = await import('../runtimes/kubernetes/kubernetes-runtime.ts');
     const runtime = kubernetesSetting(
       () =>
         new KubernetesRuntime({
@@ -44,11 +46,13 @@ export async function createRuntime(
           deployTimeoutMs: k.deployTimeoutMs,
           deleteTimeoutMs: k.deleteTimeoutMs,
           helmPath: k.helmPath,
+          searchPath: config.local.searchPath,
           maxResources: k.maxResources,
           ...(downloadSource === undefined
             ? {}
             : { fetchSource: (spec: EnvironmentSpec) => downloadSource(spec.repoFullName, spec.commitSha) }),
           logger: logger.child({ component: 'kubernetes-runtime' }),
+          metrics: hooks.metrics,
         }),
     );
     return {
@@ -58,9 +62,9 @@ export async function createRuntime(
       warnings: [],
     };
   }
-  const { createLocalRuntime } = await import('./local/local-runtime.ts');
-  const { detectSandbox, describeSandbox } = await import('./local/choose-sandbox.ts');
-  const { detectLimits } = await import('./local/limit-enforcement.ts');
+  const { createLocalRuntime } = await import('../runtimes/local/local-runtime.ts');
+  const { detectSandbox, describeSandbox } = await import('../runtimes/local/choose-sandbox.ts');
+  const { detectLimits } = await import('../runtimes/local/limit-enforcement.ts');
   const sandbox = detectSandbox(config.local);
   const limits = detectLimits(config.local);
   const local = await createLocalRuntime({
@@ -78,6 +82,7 @@ export async function createRuntime(
     allowFileRepos: config.local.allowFileRepos,
     logger: logger.child({ component: 'local-runtime' }),
     onPreviewFailed: hooks.onPreviewFailed,
+    metrics: hooks.metrics,
   });
   return {
     runtime: local,
