@@ -100,8 +100,14 @@ describe('README quick start', () => {
       'the banner',
     );
     expect(server.exitCode, serverOutput).toBeNull();
-    // The banner says where previews run: outside the checkout, whose package.json they must not see.
-    expect(serverOutput).toContain(`(worktrees in ${path.join(env.HOME ?? '', '.cache', 'glimpse')}/`);
+    // The banner says where previews run: outside the checkout, whose package.json they must not see; in
+    // HOME's cache, or, under root (each preview under a uid of its own, which cannot pass the private HOME),
+    // in the system's temporary folder.
+    const worktrees = /\(worktrees in ([^)]+)\)/.exec(serverOutput)?.[1] ?? '';
+    expect(path.relative(copy, worktrees).startsWith('..'), serverOutput).toBe(true);
+    const expectedParent =
+      process.getuid?.() === 0 ? tmpdir() : path.join(env.HOME ?? '', '.cache', 'glimpse');
+    expect(worktrees.startsWith(`${expectedParent}/`), serverOutput).toBe(true);
 
     await shell(makeApp, base);
 
