@@ -496,6 +496,7 @@ async function decideGate(
     labelShas: env.labelShas,
     commentApproval: env.commentApproval,
     approvedBy: env.approvedBy,
+    approvedSha: env.approvedSha,
     forksRefused: deps.runtime.refusesForks,
   });
   if (decision.kind === 'deploy') return undefined;

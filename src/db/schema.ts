@@ -147,8 +147,12 @@ export const environments = pgTable(
     /** Why the current generation was requested, and by whom; copied to the deployment the controller makes. */
     requestedTrigger: text('requested_trigger', { enum: DEPLOYMENT_TRIGGERS }).notNull().default('webhook'),
     requestedBy: text('requested_by'),
-    /** A team member asked for this preview (API, MCP, CLI): it deploys without the opt-in label. */
+    /**
+     * A team member asked for this preview (API, MCP, CLI, dashboard): it deploys without the opt-in label.
+     * For a fork, only `approvedSha`, the head commit when they asked, is approved.
+     */
     approvedBy: text('approved_by'),
+    approvedSha: text('approved_sha'),
     // observed state
     observedGeneration: integer('observed_generation').notNull().default(0),
     phase: text('phase', { enum: PHASES }).notNull().default('pending'),

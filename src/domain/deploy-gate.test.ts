@@ -14,6 +14,7 @@ const facts = (fields: Partial<GateFacts> = {}): GateFacts => ({
   labelShas: {},
   commentApproval: null,
   approvedBy: null,
+  approvedSha: null,
   forksRefused: undefined,
   ...fields,
 });
@@ -105,14 +106,25 @@ describe('decideDeployGate', () => {
     });
   });
 
-  it('deploys anything a team member asked for explicitly', () => {
+  it('deploys what a team member asked for explicitly: a draft, a PR without the label, a fork at that commit', () => {
     expect(
       decideDeployGate(
         config({ skipDrafts: true }),
-        facts({ isFork: true, isDraft: true, approvedBy: 'octocat' }),
+        facts({ isFork: true, isDraft: true, approvedBy: 'octocat', approvedSha: SHA2 }),
       ),
+    ).toEqual({ kind: 'deploy' });
+    expect(
+      decideDeployGate(config({ requireLabel: true }), facts({ approvedBy: 'octocat', approvedSha: SHA1 })),
+    ).toEqual({ kind: 'deploy' });
+  });
+
+  it("keeps a fork's later push waiting after a team member approved an earlier commit", () => {
+    expect(
+      decideDeployGate(config(), facts({ isFork: true, approvedBy: 'octocat', approvedSha: SHA1 })),
     ).toEqual({
-      kind: 'deploy',
+      kind: 'wait',
+      gate: 'fork-approval',
+      reason: `Pull request from a fork: octocat approved \`1111111\`, and new commits were pushed since. A maintainer must approve \`2222222\`: comment \`/glimpse approve\`.`,
     });
   });
 });

@@ -12,8 +12,9 @@ export interface GateFacts {
   labelShas: Readonly<Record<string, string>>;
   /** The last `/glimpse approve` or `/glimpse deploy` comment: who, for which head commit. */
   commentApproval: { login: string; sha: string } | null;
-  /** A team member asked for this preview through the API, MCP or CLI. */
+  /** A team member asked for this preview through the API, MCP, CLI or dashboard, at head `approvedSha`. */
   approvedBy: string | null;
+  approvedSha: string | null;
   /** Set when the runtime must not run code from forks at all (local previews without a sandbox): why. */
   forksRefused: string | undefined;
 }
@@ -40,7 +41,9 @@ export type GateDecision =
 export function decideDeployGate(config: GlimpseConfig, facts: GateFacts): GateDecision {
   if (facts.isFork && facts.forksRefused !== undefined)
     return { kind: 'wait', gate: 'sandbox', reason: facts.forksRefused };
-  if (facts.approvedBy !== null) return { kind: 'deploy' };
+  // A member's request lets the PR deploy without the label; for a fork it approves one commit, as a label does.
+  if (facts.approvedBy !== null && (!facts.isFork || facts.approvedSha === facts.headSha))
+    return { kind: 'deploy' };
   const decision = decideWithoutComment(config, facts);
   // `/glimpse approve` (or deploy) at the head lets what waits deploy: a fork's new commit, a draft, a PR
   // without the required label.
@@ -69,6 +72,12 @@ function decideWithoutComment(config: GlimpseConfig, facts: GateFacts): GateDeci
   if (!facts.labels.includes(config.label)) {
     if (facts.commentApproval !== null)
       return { kind: 'wait', gate: 'fork-approval', reason: newCommits(facts, facts.commentApproval) };
+    if (facts.approvedBy !== null)
+      return {
+        kind: 'wait',
+        gate: 'fork-approval',
+        reason: newCommits(facts, { login: facts.approvedBy, sha: facts.approvedSha ?? undefined }),
+      };
     return {
       kind: 'wait',
       gate: 'fork-approval',

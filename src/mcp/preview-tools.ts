@@ -175,7 +175,7 @@ export const previewTools: PreviewTool[] = [
   tool({
     name: 'deploy_preview_environment',
     description:
-      'Deploy a preview for a pull request of a connected repository, without waiting for the opt-in label. Use it when someone asks for a preview of a PR; it deploys in the background.',
+      'Deploy a preview for a pull request of a connected repository, without waiting for the opt-in label. Use it when someone asks for a preview of a PR; it deploys in the background. For a PR from a fork this approves its current head commit only: review that code first, and a later push waits for a new approval.',
     input: z.object({
       repoFullName: z.string().describe('the repository, owner/name'),
       prNumber: z.number().int().min(1).max(PR_NUMBER_MAX).describe('the pull request number'),

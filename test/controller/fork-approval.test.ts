@@ -5,7 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asc, eq } from '../../src/db/drizzle-orm.ts';
 import { environmentEvents, webhookDeliveries } from '../../src/db/schema.ts';
 import { PR_COMMENT_MARKER } from '../../src/domain/pr-comment.ts';
+import { createApiToken } from '../../src/services/api-tokens.ts';
+import { BOOTSTRAP_ADMIN_LOGIN, ensureBootstrapAdmin } from '../../src/services/bootstrap-admin.ts';
 import { type AppRepo, createAppRepo } from '../local-runtime/support/app-repo.ts';
+import { createApiFetch } from '../support/api-fetch.ts';
 import {
   type GlimpseHarness,
   type PullRequestFields,
@@ -157,6 +160,44 @@ describe.each(databaseTargets())('a fork’s approval holds for one commit (%s)'
       .from(webhookDeliveries)
       .where(eq(webhookDeliveries.event, 'issue_comment'));
     expect(deliveries.map((d) => [d.repoFullName, d.prNumber])).toContainEqual([FULL_NAME, PR]);
+  });
+
+  it("approves the fork's head commit, and only that one, when a team member deploys it through the API", async () => {
+    await ensureBootstrapAdmin(harness.database.handle.db);
+    const { token } = await createApiToken(harness.database.handle.db, { login: BOOTSTRAP_ADMIN_LOGIN });
+    const reviewed = app.commit('reviewed-by-a-member');
+    const push = (sha: string, updatedAt: string) =>
+      harness.pullRequest('synchronize', {
+        repo,
+        fork: FORK,
+        number: PR,
+        sha,
+        updatedAt,
+        labels: ['preview'],
+      });
+    await push(reviewed, '2024-01-05T00:00:00Z');
+    await waitFor(() => statusComment().includes(`must approve \`${reviewed.slice(0, 7)}\``));
+    expect((await harness.environment(PR)).deployedSha).toBe(pushedSha);
+
+    const api = createApiFetch(harness.url);
+    const answer = await api(`${harness.url}/api/v1/repos/${FULL_NAME}/pulls/${PR}/deploy`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(answer.status).toBe(202);
+    await waitFor(async () => (await harness.environment(PR)).deployedSha === reviewed, 30_000);
+    expect(await harness.environment(PR)).toMatchObject({ approvedBy: 'admin', approvedSha: reviewed });
+
+    const later = app.commit('pushed-after-the-member-approved');
+    await push(later, '2024-01-06T00:00:00Z');
+    await waitFor(() => statusComment().includes(`must approve \`${later.slice(0, 7)}\``));
+    const env = await harness.environment(PR);
+    await waitFor(async () => (await harness.environment(PR)).observedGeneration === env.generation);
+    expect(await harness.environment(PR)).toMatchObject({
+      phase: 'running',
+      deployedSha: reviewed,
+      headSha: later,
+    });
   });
 
   it('answers `/glimpse destroy` from someone without write access with why, once, and keeps serving', async () => {

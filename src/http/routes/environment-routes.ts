@@ -158,7 +158,8 @@ export function environmentRoutes(deps: EnvironmentRouteDeps): ApiRouteSpec[] {
       method: 'POST',
       path: '/repos/:owner/:repo/pulls/:number/deploy',
       operationId: 'deployPullRequest',
-      summary: 'Deploy a pull request of a connected repository, without the opt-in label',
+      summary:
+        'Deploy a pull request of a connected repository, without the opt-in label; for a fork, approve its head commit (a later push waits again)',
       params: PullParams,
       query: NoParams,
       status: 202,

@@ -54,6 +54,8 @@ export async function deployPullRequest(
           ...requestGeneration(principal, 'manual'),
           desiredState: 'active',
           approvedBy: principal.login,
+          // The head Glimpse knows now: a fork's later push waits for a new approval.
+          approvedSha: sql`${environments.headSha}`,
         })
         .where(and(eq(environments.repoId, repo.id), eq(environments.prNumber, input.prNumber)))
         .returning();

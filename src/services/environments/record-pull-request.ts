@@ -134,6 +134,8 @@ export function desiredStateFields(facts: PullRequestFacts, request: ChangeReque
     requestedBy: request.actor ?? null,
     attempts: 0,
     nextAttemptAt: null,
-    ...(request.approvedBy === undefined ? {} : { approvedBy: request.approvedBy }),
+    ...(request.approvedBy === undefined
+      ? {}
+      : { approvedBy: request.approvedBy, approvedSha: facts.headSha }),
   };
 }

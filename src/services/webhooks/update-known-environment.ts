@@ -15,7 +15,7 @@ export type KnownEnvironmentUpdate =
   | { kind: 'unknown' };
 
 type Fields = ReturnType<typeof desiredStateFields>;
-type SetByWebhook = Exclude<keyof Fields, 'approvedBy'>;
+type SetByWebhook = Exclude<keyof Fields, 'approvedBy' | 'approvedSha'>;
 
 /** The SQL type of each column the webhook sets, to read it back out of the batch's JSON. */
 const FIELD_TYPES = {
