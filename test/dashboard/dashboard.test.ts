@@ -45,6 +45,7 @@ describe.skipIf(!browserTestsEnabled)(
     const work = mkdtempSync(path.join(tmpdir(), 'glimpse-dashboard-'));
     const shop = path.join(work, 'shop');
     const broken = path.join(work, 'broken');
+    const gated = path.join(work, 'gated');
     let env: Record<string, string>;
     let server: GlimpseProcess;
     let baseUrl: string;
@@ -59,6 +60,10 @@ describe.skipIf(!browserTestsEnabled)(
       createPreviewApp(shop, {
         branch: XSS_BRANCH,
         glimpseYml: `local:\n  start: node server.cjs\n  env:\n    START_LINE: "${XSS}"\n`,
+      });
+      createPreviewApp(gated, {
+        branch: 'needs-a-label',
+        glimpseYml: 'requireLabel: true\nlocal:\n  start: node server.cjs\n',
       });
       createPreviewApp(broken, {
         branch: 'broken-build',
@@ -265,6 +270,34 @@ describe.skipIf(!browserTestsEnabled)(
         .toContain('field local.health: expected a URL path');
       await row('local/broken').getByText('invalid', { exact: true }).waitFor();
     });
+
+    it('approves and deploys the head commit of a PR that waits for its label, from the preview page', async () => {
+      const opened = await cli(
+        env,
+        'simulate',
+        'pull-request',
+        'opened',
+        '--repo',
+        gated,
+        '--number',
+        '3',
+        '--no-wait',
+      );
+      expect(opened.exitCode).toBe(0);
+      const head = git(gated, 'rev-parse', 'HEAD').trim().slice(0, 7);
+      await page.goto(`${baseUrl}/environments/pr-gated-3`);
+      const timeline = page.getByRole('region', { name: 'Timeline' });
+      await timeline.getByText(/GateBlocked/).waitFor({ timeout: 60_000 });
+      await page.getByRole('button', { name: `Approve and deploy ${head}` }).click();
+      await page.getByText('Approved; deploy requested.').waitFor();
+      await page
+        .getByRole('heading', { name: /local\/gated #3/ })
+        .getByText('running')
+        .waitFor({ timeout: 60_000 });
+      // Once the head commit is the one deployed, there is nothing left to approve.
+      await expect(page.getByRole('button', { name: /Approve and deploy/ }).count()).resolves.toBe(0);
+      await timeline.getByText('admin asked for a deploy.').waitFor();
+    }, 120_000);
 
     it('has no serious or critical accessibility violation on any page, light or dark (axe-core)', async () => {
       const pages = [

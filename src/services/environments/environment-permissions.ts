@@ -19,6 +19,7 @@ export function environmentPermissions(principal: Principal, located: LocatedEnv
     return { allowed: true, reason: null };
   };
   const retry = check('retry');
+  const deploy = check('deploy');
   return {
     redeploy: check('redeploy'),
     retry:
@@ -26,5 +27,12 @@ export function environmentPermissions(principal: Principal, located: LocatedEnv
         ? { allowed: false, reason: 'only a failed preview can be retried; redeploy deploys it again' }
         : retry,
     delete: check('delete'),
+    deploy: !deploy.allowed
+      ? deploy
+      : env.headSha === env.deployedSha
+        ? { allowed: false, reason: 'its head commit is the one deployed; redeploy deploys it again' }
+        : env.generation !== env.observedGeneration
+          ? { allowed: false, reason: 'a deploy of its head commit is under way' }
+          : deploy,
   };
 }

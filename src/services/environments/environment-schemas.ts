@@ -70,7 +70,14 @@ export const Permission = z.object({
 export const EnvironmentDetail = EnvironmentView.extend({
   deployments: z.array(DeploymentView),
   permissions: z
-    .object({ redeploy: Permission, retry: Permission, delete: Permission })
+    .object({
+      redeploy: Permission,
+      retry: Permission,
+      delete: Permission,
+      deploy: Permission.describe(
+        'approve and deploy the head commit, when it is not the deployed one (for a fork: approves that commit only)',
+      ),
+    })
     .describe('what you may do to it now'),
 });
 export type EnvironmentDetail = z.infer<typeof EnvironmentDetail>;

@@ -41,7 +41,7 @@ export interface paths {
     get: operations["explainPullRequest"];
   };
   "/api/v1/repos/{owner}/{repo}/pulls/{number}/deploy": {
-    /** Deploy a pull request of a connected repository, without the opt-in label */
+    /** Deploy a pull request of a connected repository, without the opt-in label; for a fork, approve its head commit (a later push waits again) */
     post: operations["deployPullRequest"];
   };
   "/api/v1/environment-changes": {
@@ -364,6 +364,12 @@ export interface operations {
                 reason: string | null;
               };
               delete: {
+                allowed: boolean;
+                /** @description why not, when not allowed */
+                reason: string | null;
+              };
+              /** @description approve and deploy the head commit, when it is not the deployed one (for a fork: approves that commit only) */
+              deploy: {
                 allowed: boolean;
                 /** @description why not, when not allowed */
                 reason: string | null;
@@ -1034,7 +1040,7 @@ export interface operations {
       };
     };
   };
-  /** Deploy a pull request of a connected repository, without the opt-in label */
+  /** Deploy a pull request of a connected repository, without the opt-in label; for a fork, approve its head commit (a later push waits again) */
   deployPullRequest: {
     parameters: {
       path: {
@@ -1045,7 +1051,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Deploy a pull request of a connected repository, without the opt-in label */
+      /** @description Deploy a pull request of a connected repository, without the opt-in label; for a fork, approve its head commit (a later push waits again) */
       202: {
         content: {
           "application/json": {

@@ -3,9 +3,20 @@ import { useRef, useState } from 'react';
 import { api, type EnvironmentDetail, unwrap } from '../api/client';
 import { navigate } from '../router';
 
-type Action = 'redeploy' | 'retry' | 'delete';
+type Action = 'redeploy' | 'retry' | 'delete' | 'deploy';
 
-/** Redeploy, Retry and Delete (confirmed by typing the namespace); a refused one is disabled with its reason. */
+const REQUESTED: Record<Action, string> = {
+  redeploy: 'Redeploy requested.',
+  retry: 'Retry requested.',
+  delete: 'Deletion requested.',
+  deploy: 'Approved; deploy requested.',
+};
+
+/**
+ * Redeploy, Retry and Delete (confirmed by typing the namespace), and Approve and deploy while the head commit
+ * is not the deployed one (a fork's new commit, a PR waiting for its label); a refused one is disabled with its
+ * reason.
+ */
 export function EnvironmentActions({ environment }: { environment: EnvironmentDetail }) {
   const queryClient = useQueryClient();
   const [message, setMessage] = useState('');
@@ -16,12 +27,17 @@ export function EnvironmentActions({ environment }: { environment: EnvironmentDe
     mutationFn: async (action: Action) => {
       if (action === 'delete') return unwrap(await api.DELETE('/api/v1/environments/{ref}', ref));
       if (action === 'retry') return unwrap(await api.POST('/api/v1/environments/{ref}/retry', ref));
+      if (action === 'deploy') {
+        const [owner = '', repo = ''] = environment.repo.split('/');
+        const path = { owner, repo, number: environment.prNumber };
+        return unwrap(
+          await api.POST('/api/v1/repos/{owner}/{repo}/pulls/{number}/deploy', { params: { path } }),
+        );
+      }
       return unwrap(await api.POST('/api/v1/environments/{ref}/redeploy', ref));
     },
     onSuccess: (answer, action) => {
-      setMessage(
-        `${action === 'delete' ? 'Deletion' : action === 'retry' ? 'Retry' : 'Redeploy'} requested.`,
-      );
+      setMessage(REQUESTED[action]);
       void queryClient.invalidateQueries({ queryKey: ['environments'] });
       void queryClient.invalidateQueries({ queryKey: ['environment', answer.environment.namespace] });
       if (action === 'delete') {
@@ -58,6 +74,11 @@ export function EnvironmentActions({ environment }: { environment: EnvironmentDe
       <h2 id="actions-heading" className="visually-hidden">
         Actions
       </h2>
+      {environment.headSha === environment.deployedSha
+        ? null
+        : button('deploy', `Approve and deploy ${environment.headSha.slice(0, 7)}`, () =>
+            act.mutate('deploy'),
+          )}
       {button('redeploy', 'Redeploy', () => act.mutate('redeploy'))}
       {button('retry', 'Retry', () => act.mutate('retry'))}
       {button('delete', 'Delete…', () => {

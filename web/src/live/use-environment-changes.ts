@@ -56,9 +56,14 @@ function applyChange(queryClient: QueryClient, change: EnvironmentView): void {
   const before = queryClient.getQueryData<EnvironmentDetail>(key);
   if (before === undefined) return;
   queryClient.setQueryData<EnvironmentDetail>(key, { ...before, ...keepUsage(before, change) });
-  // The history and what may be done follow the phase and commits: load those again.
+  // Every announced change wrote the timeline entries that explain it (a gate's reason changes no phase).
+  void queryClient.invalidateQueries({ queryKey: [...key, 'events'] });
+  // The history and what may be done follow the phase, the commits, what it waits for and whether work is under
+  // way: load those again.
   if (
     before.phase !== change.phase ||
+    before.statusDetail !== change.statusDetail ||
+    before.settled !== change.settled ||
     before.deployedSha !== change.deployedSha ||
     before.headSha !== change.headSha
   )
