@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubernetesRuntime } from '../../src/runtimes/kubernetes/kubernetes-runtime.ts';
+import type { EnvironmentRef, Runtime } from '../../src/runtimes/runtime.ts';
+import { FAST_KUBELET, fastRuntime } from '../kubernetes-runtime/runtime-fixture.ts';
+import { createGitRepo, type GitRepoFixture } from '../support/create-git-repo.ts';
+import {
+  type GlimpseHarness,
+  type PullRequestFields,
+  startGlimpseHarness,
+} from '../support/glimpse-harness.ts';
+import { type KubeSimulator, startKubeSimulator } from '../support/kube-sim/start-kube-simulator.ts';
+import { databaseTargets } from '../support/test-database.ts';
+
+const FULL_NAME = 'acme/resync';
+
+/**
+ * Issue 20, item 5, as the controller soak found it: a resync pass reads the environments, then looks at every
+ * running one in the cluster in turn. A PR closed meanwhile had its namespace deleted by the controller; the
+ * pass, finding it gone, asked for the preview again (undoing the close), then found the PR closed and closed
+ * it again, and the namespace was deleted a second time.
+ */
+describe.each(databaseTargets())('a resync pass while a PR closes (%s)', (target) => {
+  let sim: KubeSimulator;
+  let runtime: KubernetesRuntime;
+  let harness: GlimpseHarness;
+  let git: GitRepoFixture;
+  let repo: PullRequestFields['repo'];
+  let clock = Date.parse('2024-01-01T00:00:00Z');
+  /** Runs inside the pass's next look at an environment, before the cluster is asked. */
+  let duringInspect: ((ref: EnvironmentRef) => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    sim = await startKubeSimulator({ kubelet: FAST_KUBELET, controllerTickMs: 50 });
+    runtime = fastRuntime(sim);
+    // The real runtime, with a moment to act in while a resync pass looks at one environment.
+    const watched: Runtime = {
+      name: runtime.name,
+      deploy: (spec, signal) => runtime.deploy(spec, signal),
+      destroy: (ref, signal) => runtime.destroy(ref, signal),
+      logs: (ref, options) => runtime.logs(ref, options),
+      inspect: async (ref) => {
+        const hook = duringInspect;
+        duringInspect = undefined;
+        await hook?.(ref);
+        return runtime.inspect(ref);
+      },
+      listManaged: () => runtime.listManaged(),
+      close: () => runtime.close(),
+    };
+    git = createGitRepo({
+      '.glimpse.yml': 'kubernetes:\n  image: ghcr.io/acme/resync:{sha}\n  port: 8080\n',
+    });
+    // Resync runs only when the test says so.
+    harness = await startGlimpseHarness(target, {
+      runtime: watched,
+      env: { GLIMPSE_RESYNC_SECONDS: '3600' },
+    });
+    const id = await harness.connectRepo(FULL_NAME, git.dir);
+    repo = { id, fullName: FULL_NAME, cloneUrl: 'https://github.com/acme/resync.git' };
+  });
+  afterAll(async () => {
+    await harness.close();
+    await sim.close();
+    git.remove();
+  });
+
+  const nextUpdate = () => {
+    clock += 60_000;
+    return new Date(clock).toISOString();
+  };
+
+  it('leaves a PR closed during the pass closed, and its namespace is deleted once', async () => {
+    const sha = git.commit({ 'change.txt': 'one' }, { branch: 'feature-7' });
+    await harness.pullRequest('opened', { repo, number: 7, sha, updatedAt: nextUpdate() });
+    await harness.waitForPhase(7, 'running');
+    const namespace = (await harness.environment(7)).namespace;
+    let closedAt = 0;
+    duringInspect = async (ref) => {
+      expect(ref.namespace).toBe(namespace);
+      await harness.pullRequest('closed', { repo, number: 7, sha, updatedAt: nextUpdate() });
+      closedAt = (await harness.waitForPhase(7, 'deleted')).generation;
+    };
+
+    const report = await harness.resync();
+    expect(closedAt).toBeGreaterThan(0);
+    // The close was handled while the pass looked: the pass neither brings the preview back nor closes it again.
+    expect(report.redeployed).toEqual([]);
+    expect(report.closed).toEqual([]);
+    const env = await harness.waitForPhase(7, 'deleted');
+    expect(env).toMatchObject({ desiredState: 'closed', generation: closedAt });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await harness.environment(7)).generation).toBe(closedAt);
+    expect(sim.get('', 'namespaces', undefined, namespace)).toBeUndefined();
+    const deletes = sim.requests.count({
+      verb: 'delete',
+      resource: 'namespaces',
+      path: new RegExp(`^/api/v1/namespaces/${namespace}$`),
+    });
+    expect(deletes).toBe(1);
+    expect((await harness.deploymentsOf(7)).map((d) => d.status)).toEqual(['succeeded']);
+  });
+});
