@@ -118,9 +118,14 @@ async function closeFinishedPullRequests(
     if (repo === undefined) continue;
     try {
       const open = new Set(await github.listOpenPullRequestNumbers(repoRef(repo)));
-      closed.push(...rowsOfRepo.filter((r) => !open.has(r.prNumber)));
+      // The listing pages through a list that changes while it is read: a PR closing meanwhile moves the
+      // others up, and one can slip past the page boundary. A PR missing from it is asked about on its own.
+      for (const row of rowsOfRepo.filter((r) => !open.has(r.prNumber))) {
+        const pr = await github.getPullRequest(repoRef(repo), row.prNumber);
+        if (pr.state === 'closed') closed.push(row);
+      }
     } catch (error) {
-      logger.warn({ err: error, repo: repo.fullName }, 'could not list open pull requests');
+      logger.warn({ err: error, repo: repo.fullName }, 'could not check which pull requests closed');
     }
   }
   return requestAgain(db, closed, 'closed');

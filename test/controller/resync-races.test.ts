@@ -10,16 +10,18 @@ import {
 } from '../support/glimpse-harness.ts';
 import { type KubeSimulator, startKubeSimulator } from '../support/kube-sim/start-kube-simulator.ts';
 import { databaseTargets } from '../support/test-database.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const FULL_NAME = 'acme/resync';
 
+const LISTING = 'GET /repos/{owner}/{repo}/pulls';
+
 /**
- * Issue 20, item 5, as the controller soak found it: a resync pass reads the environments, then looks at every
- * running one in the cluster in turn. A PR closed meanwhile had its namespace deleted by the controller; the
- * pass, finding it gone, asked for the preview again (undoing the close), then found the PR closed and closed
- * it again, and the namespace was deleted a second time.
+ * A resync pass while PRs change, as the controller soak (issue 20) found it. The pass reads the environments,
+ * then looks at every running one in the cluster in turn, then at which PRs GitHub lists as open; webhooks and
+ * controllers go on meanwhile.
  */
-describe.each(databaseTargets())('a resync pass while a PR closes (%s)', (target) => {
+describe.each(databaseTargets())('a resync pass while PRs change (%s)', (target) => {
   let sim: KubeSimulator;
   let runtime: KubernetesRuntime;
   let harness: GlimpseHarness;
@@ -69,6 +71,9 @@ describe.each(databaseTargets())('a resync pass while a PR closes (%s)', (target
     return new Date(clock).toISOString();
   };
 
+  // A PR closed meanwhile had its namespace deleted by the controller; the pass, finding it gone, asked for the
+  // preview again (undoing the close), then found the PR closed and closed it again: the namespace was deleted
+  // twice (issue 20, item 5).
   it('leaves a PR closed during the pass closed, and its namespace is deleted once', async () => {
     const sha = git.commit({ 'change.txt': 'one' }, { branch: 'feature-7' });
     await harness.pullRequest('opened', { repo, number: 7, sha, updatedAt: nextUpdate() });
@@ -98,5 +103,36 @@ describe.each(databaseTargets())('a resync pass while a PR closes (%s)', (target
     });
     expect(deletes).toBe(1);
     expect((await harness.deploymentsOf(7)).map((d) => d.status)).toEqual(['succeeded']);
+  });
+
+  // GitHub pages through the open PRs newest first while they change: a PR closing between two pages moves the
+  // others up one, and the oldest slipped from the second page to the first, already read. Its preview was
+  // deleted though the PR was open, and its pushes were ignored from then on.
+  it('keeps the preview of an open PR that slipped between two pages of the open PRs', async () => {
+    const sha = git.commit({ 'change.txt': 'two' }, { branch: 'feature-1' });
+    await harness.pullRequest('opened', { repo, number: 1, sha, updatedAt: nextUpdate() });
+    await harness.waitForPhase(1, 'running');
+    // 101 open PRs: PR 1 alone on the second page.
+    for (let number = 200; number < 300; number++)
+      await harness.github.openPullRequest({ repo: FULL_NAME, number, headRef: 'feature-1', headSha: sha });
+    const before = await harness.environment(1);
+    harness.github.slowNext(LISTING, 0, 1);
+    harness.github.slowNext(LISTING, 3_000, 1);
+    const asked = harness.github.requestsTo(LISTING).length;
+    const pass = harness.resync();
+    await waitFor(
+      () => harness.github.requestsTo(LISTING).length >= asked + 2,
+      10_000,
+      'the second page to be asked for',
+    );
+    harness.github.closePullRequest(FULL_NAME, 299);
+    const report = await pass;
+    expect(harness.github.requestsTo(LISTING).length).toBe(asked + 2);
+    expect(report.closed).toEqual([]);
+    expect(await harness.environment(1)).toMatchObject({
+      desiredState: 'active',
+      generation: before.generation,
+      phase: 'running',
+    });
   });
 });
