@@ -1,5 +1,5 @@
 import type { Database } from '../db/database.ts';
-import { and, eq, inArray, ne, sql } from '../db/drizzle-orm.ts';
+import { and, eq, ne, or, sql } from '../db/drizzle-orm.ts';
 import { notifyWork } from '../db/notify-work.ts';
 import { queryRows } from '../db/query-rows.ts';
 import { eventRow } from '../db/record-environment-events.ts';
@@ -24,11 +24,22 @@ export interface ResyncReport {
   eventsPruned: number;
 }
 
+/** An environment as resync read it: what it asks for is written only while the generation is still this one. */
+interface Seen {
+  id: string;
+  generation: number;
+}
+
 /**
  * Catches what events missed: resources no open environment owns are removed, running environments whose
  * resources vanished are deployed again, and environments of PRs that closed while Glimpse was down close.
  * A failed environment whose previous version was still serving is deployed again when that version is gone
  * (a Glimpse restart stops local previews), so its PR and status say what serves now, not what did.
+ *
+ * A pass takes a while (it looks at every running environment in turn), and webhooks and controllers carry on
+ * meanwhile: an environment that changed since it was read is left to them. Otherwise a PR closed during the
+ * pass, whose namespace was being deleted, was asked to deploy again, then closed again, and its namespace
+ * deleted twice.
  */
 export async function resync(deps: {
   db: Database;
@@ -44,6 +55,7 @@ export async function resync(deps: {
       id: environments.id,
       namespace: environments.namespace,
       desiredState: environments.desiredState,
+      generation: environments.generation,
       phase: environments.phase,
       statusDetail: environments.statusDetail,
       pending: sql<boolean>`${environments.generation} > ${environments.observedGeneration}`,
@@ -67,21 +79,21 @@ export async function resync(deps: {
   }
 
   const managedByName = new Map(managed.map((r) => [r.namespace, r]));
+  const gone: Seen[] = [];
   for (const row of rows) {
     if (row.desiredState !== 'active' || row.pending || !(row.phase === 'running' || keptServing(row)))
       continue;
     const ref = managedByName.get(row.namespace);
     const observed = ref === undefined ? undefined : await runtime.inspect(ref);
     const present = observed?.exists === true && (observed.missing ?? []).length === 0;
-    if (!present) report.redeployed.push(row.id);
+    if (!present) gone.push(row);
   }
-  if (report.redeployed.length > 0)
-    await requestAgain(
-      db,
-      report.redeployed,
-      'active',
-      warning('ResourcesMissing', 'Its resources vanished from the runtime: deploying it again.'),
-    );
+  report.redeployed = await requestAgain(
+    db,
+    gone,
+    'active',
+    warning('ResourcesMissing', 'Its resources vanished from the runtime: deploying it again.'),
+  );
 
   if (deps.github !== undefined)
     report.closed = await closeFinishedPullRequests(db, deps.github, deps.logger);
@@ -106,42 +118,54 @@ async function closeFinishedPullRequests(
   logger: Logger,
 ): Promise<string[]> {
   const active = await db
-    .select({ id: environments.id, prNumber: environments.prNumber, repo: repos })
+    .select({
+      id: environments.id,
+      generation: environments.generation,
+      prNumber: environments.prNumber,
+      repo: repos,
+    })
     .from(environments)
     .innerJoin(repos, eq(repos.id, environments.repoId))
     .where(and(eq(environments.desiredState, 'active'), eq(repos.enabled, true)));
   const byRepo = new Map<string, typeof active>();
   for (const row of active) byRepo.set(row.repo.id, [...(byRepo.get(row.repo.id) ?? []), row]);
-  const closed: string[] = [];
+  const closed: Seen[] = [];
   for (const rowsOfRepo of byRepo.values()) {
     const repo = rowsOfRepo[0]?.repo;
     if (repo === undefined) continue;
     try {
       const open = new Set(await github.listOpenPullRequestNumbers(repoRef(repo)));
-      closed.push(...rowsOfRepo.filter((r) => !open.has(r.prNumber)).map((r) => r.id));
+      // The listing pages through a list that changes while it is read: a PR closing meanwhile moves the
+      // others up, and one can slip past the page boundary. A PR missing from it is asked about on its own.
+      for (const row of rowsOfRepo.filter((r) => !open.has(r.prNumber))) {
+        const pr = await github.getPullRequest(repoRef(repo), row.prNumber);
+        if (pr.state === 'closed') closed.push(row);
+      }
     } catch (error) {
-      logger.warn({ err: error, repo: repo.fullName }, 'could not list open pull requests');
+      logger.warn({ err: error, repo: repo.fullName }, 'could not check which pull requests closed');
     }
   }
-  if (closed.length > 0)
-    await requestAgain(
-      db,
-      closed,
-      'closed',
-      normal('PullRequestClosed', 'GitHub says the pull request is closed (found by the resync pass).'),
-    );
-  return closed;
+  return requestAgain(
+    db,
+    closed,
+    'closed',
+    normal('PullRequestClosed', 'GitHub says the pull request is closed (found by the resync pass).'),
+  );
 }
 
+/**
+ * Asks again for `desiredState` of environments that still want to be active at the generation resync read
+ * (both of its checks start from those), with the timeline entry saying why; returns the ids it asked for.
+ */
 async function requestAgain(
   db: Database,
-  ids: string[],
+  seen: Seen[],
   desiredState: 'active' | 'closed',
   event: EnvironmentEvent,
-): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.insert(environmentEvents).values(ids.map((id) => eventRow(id, event)));
-    await tx
+): Promise<string[]> {
+  if (seen.length === 0) return [];
+  return db.transaction(async (tx) => {
+    const asked = await tx
       .update(environments)
       .set({
         desiredState,
@@ -152,8 +176,18 @@ async function requestAgain(
         nextAttemptAt: null,
         updatedAt: sql`now()`,
       })
-      .where(inArray(environments.id, ids));
-    await notifyWork(tx);
+      .where(
+        and(
+          eq(environments.desiredState, 'active'),
+          or(...seen.map((s) => and(eq(environments.id, s.id), eq(environments.generation, s.generation)))),
+        ),
+      )
+      .returning({ id: environments.id });
+    if (asked.length > 0) {
+      await tx.insert(environmentEvents).values(asked.map((r) => eventRow(r.id, event)));
+      await notifyWork(tx);
+    }
+    return asked.map((r) => r.id);
   });
 }
 
