@@ -135,8 +135,11 @@ export class Controller {
       return;
     }
     for (const claim of claimed) this.#work(claim);
-    if (claimed.length < room) await this.#wakeAtNextExpiry();
-    if (claimed.length === room && !this.#announcing) {
+    // A dead replica's work comes back when its lease runs out, and is taken over at once even when every
+    // slot here is busy, up to as many again: those deploys were counted in the slots of the replica that died.
+    if (claimed.length >= room) await this.#takeOver();
+    await this.#wakeAtNextExpiry();
+    if (claimed.length >= room && !this.#announcing) {
       this.#announcing = true;
       void announceQueuePositions({
         db: this.#database.db,
@@ -151,6 +154,18 @@ export class Controller {
           this.#announcing = false;
         });
     }
+  }
+
+  async #takeOver(): Promise<void> {
+    const limit = 2 * this.#options.maxConcurrent - this.#active.size;
+    const db = this.#database.db;
+    const claimed = await claimWork(db, this.owner, this.#options.leaseMs, limit, {
+      takeoversOnly: true,
+    }).catch((error: unknown) => {
+      this.#log.warn({ err: error }, 'could not look for work to take over');
+      return [];
+    });
+    for (const claim of claimed) this.#work(claim);
   }
 
   async #wakeAtNextExpiry(): Promise<void> {

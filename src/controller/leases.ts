@@ -20,14 +20,15 @@ export interface Claimed {
 /**
  * Environments that need work, claimed with a lease so replicas never work on the same one and a crashed
  * replica's work is picked up as soon as its lease expires: an environment whose lease ran out was being
- * worked on, so it comes before the ones still waiting for their first claim. Times come from the database,
- * so replicas' clocks need not agree.
+ * worked on, so it comes before the ones still waiting for their first claim. `takeoversOnly`: only those.
+ * Times come from the database, so replicas' clocks need not agree.
  */
 export async function claimWork(
   db: Database,
   owner: string,
   leaseMs: number,
   limit: number,
+  { takeoversOnly = false }: { takeoversOnly?: boolean } = {},
 ): Promise<Claimed[]> {
   if (limit <= 0) return [];
   return queryRows<Claimed>(
@@ -37,7 +38,7 @@ export async function claimWork(
             lease_until = now() + ${leaseMs} * interval '1 millisecond'
         where id in (
           select id from environments
-          where (lease_until is null or lease_until < now())
+          where ${takeoversOnly ? sql`lease_until < now()` : sql`(lease_until is null or lease_until < now())`}
             and (
               (generation > observed_generation and (next_attempt_at is null or next_attempt_at <= now()))
               or (desired_state = 'active' and phase <> 'deleted' and expires_at <= now())

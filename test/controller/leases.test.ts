@@ -7,6 +7,7 @@ import { openPostgres } from '../../src/db/open-postgres.ts';
 import { environments } from '../../src/db/schema.ts';
 import { WEBHOOK_PATH } from '../../src/http/routes/webhook-route.ts';
 import type { KubernetesRuntime } from '../../src/runtimes/kubernetes/kubernetes-runtime.ts';
+import type { Runtime } from '../../src/runtimes/runtime.ts';
 import { FAST_KUBELET, fastRuntime } from '../kubernetes-runtime/runtime-fixture.ts';
 import { connectRepo } from '../support/connect-repo.ts';
 import { createGitRepo, type GitRepoFixture } from '../support/create-git-repo.ts';
@@ -312,6 +313,74 @@ describe.runIf(onPostgres)('several Glimpse instances on one PostgreSQL database
       expect(start).toBeGreaterThanOrEqual(held?.leaseUntil?.getTime() ?? Number.POSITIVE_INFINITY);
       expect(start - killedAt).toBeLessThan(leaseSeconds * 1000 + 5_000);
     } finally {
+      replica?.child.kill('SIGKILL');
+      await survivor?.close();
+      await runtime.close();
+      await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("takes a killed process's deploys over within a lease even when every slot of the survivor is busy", async () => {
+    database = await createTestDatabase('postgres');
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'glimpse-busy-survivor-'));
+    const leaseSeconds = 4;
+    let replica: Awaited<ReturnType<typeof startReplica>> | undefined;
+    const runtime = fastRuntime(sim);
+    let survivor: GlimpseHarness | undefined;
+    // The survivor's deploys never finish while the test looks: its one slot stays busy.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const stuck: Runtime = {
+      name: runtime.name,
+      requiredChecks: (config) => runtime.requiredChecks(config),
+      deploy: async (spec, signal) => {
+        await released;
+        return runtime.deploy(spec, signal);
+      },
+      destroy: (ref, signal) => runtime.destroy(ref, signal),
+      logs: (ref, options) => runtime.logs(ref, options),
+      inspect: (ref) => runtime.inspect(ref),
+      listManaged: () => runtime.listManaged(),
+      close: async () => {},
+    };
+    try {
+      replica = await startReplica(database, dataDir, leaseSeconds);
+      const repo = await connect(replica.webhookUrl, 'acme/busy');
+      sim.kubelet.startDelayMs = 60_000;
+      for (const number of [31, 32])
+        await pullRequestEvent(replica.webhookUrl, repo, number, commit(number), 'opened');
+      const rows = [environmentOf(database, 31), environmentOf(database, 32)];
+      await waitFor(
+        async () => (await Promise.all(rows.map((row) => row()))).every((env) => env?.phase === 'deploying'),
+        20_000,
+        'the replica to be deploying both',
+      );
+      const dead = (await rows[0]?.())?.leaseOwner;
+      replica.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      await replica.child.exited(10_000);
+      replica = undefined;
+      survivor = await startGlimpseHarness('postgres', {
+        runtime: stuck,
+        database,
+        github,
+        controller: { leaseMs: leaseSeconds * 1000, maxConcurrent: 1 },
+      });
+      // One slot, two deploys left by the dead process: both are held by the survivor within a lease (+ 5 s).
+      await waitFor(
+        async () =>
+          (await Promise.all(rows.map((row) => row()))).every(
+            (env) => env?.leaseOwner !== null && env?.leaseOwner !== dead,
+          ),
+        leaseSeconds * 1000 + 5_000 - (Date.now() - killedAt),
+        'the survivor to take both over',
+      );
+    } finally {
+      release();
+      sim.kubelet.startDelayMs = FAST_KUBELET.startDelayMs;
       replica?.child.kill('SIGKILL');
       await survivor?.close();
       await runtime.close();
