@@ -193,13 +193,31 @@ describe('KubernetesRuntime.deploy of an image', () => {
     expect(pods.every((p) => JSON.stringify(p.spec).includes(sha2))).toBe(true);
   });
 
+  simOnly(
+    'reads no record and watches no ReplicaSets in a namespace it created, but does both on a redeploy',
+    async () => {
+      sim().requests.clear();
+      const first = specFor(41, { image: 'ghcr.io/acme/web:{sha}' });
+      await runtime.deploy(first, never);
+      const reads = () => ({
+        record: sim().requests.count({ verb: 'get', resource: 'configmaps', namespace: 'pr-web-41' }),
+        replicaSets: sim().requests.count({ resource: 'replicasets', namespace: 'pr-web-41' }),
+      });
+      expect(reads()).toEqual({ record: 0, replicaSets: 0 });
+      await runtime.deploy({ ...first, commitSha: sha2, deploymentId: 'dep-41-2' }, never);
+      expect(reads().record).toBe(1);
+      expect(reads().replicaSets).toBeGreaterThanOrEqual(2);
+      await cleanUp(41);
+    },
+  );
+
   simOnly('rejects promptly when the deploy is aborted during the rollout, and stops watching', async () => {
     sim().images.set('ghcr.io/acme/slow', { kind: 'unready' });
     const controller = new AbortController();
     const deploying = runtime.deploy(specFor(5, { image: 'ghcr.io/acme/slow:1' }), controller.signal);
     await waitFor(() => sim().get('apps', 'deployments', 'pr-web-5', 'preview'), 5000, 'the deployment');
     await waitFor(
-      () => sim().requests.count({ verb: 'watch', namespace: 'pr-web-5' }) >= 3,
+      () => sim().requests.count({ verb: 'watch', namespace: 'pr-web-5' }) >= 2,
       5000,
       'the watches',
     );
@@ -301,8 +319,8 @@ describe('KubernetesRuntime.deploy of an image', () => {
       sim().kubelet.startDelayMs = 1500;
       try {
         const deploying = runtime.deploy(specFor(13, { image: 'ghcr.io/acme/web:1' }), never);
-        await waitFor(() => openWatches('pr-web-13') >= 3, 5000, 'the watches');
-        expect(sim().faults.dropWatches(true)).toBeGreaterThanOrEqual(3);
+        await waitFor(() => openWatches('pr-web-13') >= 2, 5000, 'the watches');
+        expect(sim().faults.dropWatches(true)).toBeGreaterThanOrEqual(2);
         await deploying;
         const resumed = sim()
           .requests.find({ verb: 'watch', resource: 'pods', namespace: 'pr-web-13' })
@@ -318,7 +336,7 @@ describe('KubernetesRuntime.deploy of an image', () => {
     sim().kubelet.startDelayMs = 1500;
     try {
       const deploying = runtime.deploy(specFor(15, { image: 'ghcr.io/acme/web:1' }), never);
-      await waitFor(() => openWatches('pr-web-15') >= 3, 5000, 'the watches');
+      await waitFor(() => openWatches('pr-web-15') >= 2, 5000, 'the watches');
       const core = kubeConfigFor(sim()).makeApiClient(CoreV1Api);
       await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'newer' } } });
       sim().compactHistory();
