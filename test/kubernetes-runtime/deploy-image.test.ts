@@ -119,7 +119,10 @@ describe('KubernetesRuntime.deploy of an image', () => {
 
     const deployment = (await kube.get('apps', 'deployments', 'pr-web-1', 'preview')) as KubeObject;
     expect(deployment.metadata.labels?.['glimpse.dev/environment']).toBe('pr-web-1');
-    const container = ((spec(deployment).template as Json).spec as { containers: Json[] }).containers[0];
+    const podSpec = (spec(deployment).template as Json).spec as { containers: Json[] } & Json;
+    // A short grace period: the namespace controller of a closed preview waits about half of it before it looks again.
+    expect(podSpec.terminationGracePeriodSeconds).toBe(5);
+    const container = podSpec.containers[0];
     expect(container?.image).toBe(`ghcr.io/acme/web:${'a'.repeat(40)}`);
     expect(container?.env).toContainEqual({ name: 'GREETING', value: 'hi' });
     expect(container?.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);
