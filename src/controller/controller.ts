@@ -4,7 +4,14 @@ import { WORK_CHANNEL } from '../db/notify-work.ts';
 import { environments } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
-import { type Claimed, claimEnvironment, claimWork, nextForeignExpiry, releaseLease } from './leases.ts';
+import {
+  type Claimed,
+  claimEnvironment,
+  claimWork,
+  nextForeignExpiry,
+  releaseLease,
+  type WorkKind,
+} from './leases.ts';
 import { announceQueuePositions } from './queue-notices.ts';
 import { type ReconcileDeps, reconcileEnvironment, reportPreviewFailure } from './reconcile-environment.ts';
 import { loadWorkItem } from './work-item.ts';
@@ -14,6 +21,11 @@ export interface ControllerOptions {
   owner: string;
   /** GLIMPSE_MAX_CONCURRENT_DEPLOYS: environments worked on at once; the rest wait as pending. */
   maxConcurrent: number;
+  /**
+   * GLIMPSE_MAX_CONCURRENT_DELETES: closed or expired previews deleted at once, in slots of their own, so closing
+   * PRs never waits behind deploys, nor deploys behind deletions that wait for a namespace to go.
+   */
+  maxConcurrentDeletes: number;
   /** GLIMPSE_LEASE_SECONDS: how long a claim lasts unless renewed; a dead replica's work waits at most this. */
   leaseMs: number;
   /** How often to look for work nobody announced (retries that came due, missed notifications). */
@@ -24,6 +36,7 @@ export interface ControllerOptions {
 
 export const DEFAULT_CONTROLLER_OPTIONS: Omit<ControllerOptions, 'owner'> = {
   maxConcurrent: 10,
+  maxConcurrentDeletes: 500,
   leaseMs: 30_000,
   pollMs: 2_000,
   queueNoticeAfterMs: 30_000,
@@ -39,7 +52,7 @@ export class Controller {
   readonly #deps: ReconcileDeps;
   readonly #options: ControllerOptions;
   readonly #log: Logger;
-  readonly #active = new Map<string, { keeper: LeaseKeeper; done: Promise<void> }>();
+  readonly #active = new Map<string, { keeper: LeaseKeeper; done: Promise<void>; kind: WorkKind }>();
   #timer: NodeJS.Timeout | undefined;
   /** Wakes the loop when another replica's lease runs out, sooner than the next poll. */
   #expiryTimer: NodeJS.Timeout | undefined;
@@ -126,16 +139,21 @@ export class Controller {
   }
 
   async #pump(): Promise<void> {
-    const room = this.#options.maxConcurrent - this.#active.size;
+    const busy = (kind: WorkKind) => [...this.#active.values()].filter((a) => a.kind === kind).length;
+    const deleteRoom = this.#options.maxConcurrentDeletes - busy('delete');
+    const room = this.#options.maxConcurrent - busy('deploy');
     let claimed: Claimed[];
+    let deletions: Claimed[];
     try {
-      claimed = await claimWork(this.#database.db, this.owner, this.#options.leaseMs, room);
+      deletions = await claimWork(this.#database.db, this.owner, this.#options.leaseMs, deleteRoom, 'delete');
+      claimed = await claimWork(this.#database.db, this.owner, this.#options.leaseMs, room, 'deploy');
     } catch (error) {
       this.#log.warn({ err: error }, 'could not look for work');
       return;
     }
-    for (const claim of claimed) this.#work(claim);
-    if (claimed.length < room) await this.#wakeAtNextExpiry();
+    for (const claim of deletions) this.#work(claim, 'delete');
+    for (const claim of claimed) this.#work(claim, 'deploy');
+    if (claimed.length < room || deletions.length < deleteRoom) await this.#wakeAtNextExpiry();
     if (claimed.length === room && !this.#announcing) {
       this.#announcing = true;
       void announceQueuePositions({
@@ -161,7 +179,7 @@ export class Controller {
     this.#expiryTimer = setTimeout(() => this.wake(), ms + 10);
   }
 
-  #work({ id, token }: Claimed): void {
+  #work({ id, token }: Claimed, kind: WorkKind): void {
     const db = this.#database.db;
     const lease = { owner: this.owner, token };
     const keeper = new LeaseKeeper(db, id, lease, this.#options.leaseMs);
@@ -181,6 +199,6 @@ export class Controller {
         await releaseLease(db, id, lease).catch(() => {});
         this.wake();
       });
-    this.#active.set(id, { keeper, done });
+    this.#active.set(id, { keeper, done, kind });
   }
 }

@@ -18,10 +18,9 @@ export interface DestroyNamespaceInput {
 }
 
 /**
- * Deletes the namespace with foreground propagation and waits, on the shared namespace watch, until it is gone.
- * Deleting a namespace that is already terminating (asked to go by an earlier attempt, one taken over after its
- * replica died) changes nothing: the API server answers with the namespace as it is. Transient API errors of the
- * deletion are retried with backoff; a namespace still there at the timeout fails permanently.
+ * Deletes the namespace with foreground propagation (unless the shared namespace watch shows it terminating
+ * already) and waits, on that watch, until it is gone. Transient API errors of the deletion are retried with
+ * backoff; a namespace still there at the timeout fails permanently.
  */
 export async function destroyNamespace(input: DestroyNamespaceInput): Promise<void> {
   const { core, namespace, signal } = input;
@@ -38,8 +37,12 @@ export async function destroyNamespace(input: DestroyNamespaceInput): Promise<vo
   for (;;) {
     if (signal.aborted) throw cancelled();
     try {
-      await core.deleteNamespace({ name: namespace, propagationPolicy: 'Foreground' });
-      input.log?.info({ namespace }, 'namespace deletion requested');
+      // A namespace already terminating was asked to go by an earlier attempt (one taken over after its
+      // replica died): it is waited for, not deleted a second time.
+      if (!(await input.namespaces.isTerminating(namespace))) {
+        await core.deleteNamespace({ name: namespace, propagationPolicy: 'Foreground' });
+        input.log?.info({ namespace }, 'namespace deletion requested');
+      }
       break;
     } catch (error) {
       if (apiStatusCode(error) === 404) return;

@@ -47,6 +47,12 @@ export class NamespaceWatch {
     });
   }
 
+  /** Whether the namespace was last seen terminating (asked to go already). Rejects when the first list fails. */
+  async isTerminating(namespace: string): Promise<boolean> {
+    await this.start();
+    return this.list.items.get(namespace)?.metadata?.deletionTimestamp !== undefined;
+  }
+
   /** The phase the namespace was last seen in, if it is there. */
   phaseOf(namespace: string): string | undefined {
     return this.list.items.get(namespace)?.status?.phase;
