@@ -131,7 +131,9 @@ describe('KubernetesRuntime.deploy of an image', () => {
     expect(spec(ingress).ingressClassName).toBe('nginx');
     expect((spec(ingress).rules as Json[])[0]?.host).toBe('pr-web-1.preview.example.test');
 
-    for (const applied of [quota, limits, deployment, ingress, ...policies]) {
+    // Its own `default` ServiceAccount, so pods never wait for the controller manager to create one.
+    const serviceAccount = await kube.get('', 'serviceaccounts', 'pr-web-1', 'default');
+    for (const applied of [quota, limits, deployment, ingress, serviceAccount, ...policies]) {
       expect(applied?.metadata.managedFields).toContainEqual(
         expect.objectContaining({ manager: 'glimpse', operation: 'Apply' }),
       );
@@ -145,12 +147,12 @@ describe('KubernetesRuntime.deploy of an image', () => {
       .requests.find({ verb: 'patch', namespace: 'pr-web-40' })
       .map((r) => r.resource)
       .filter((resource) => resource !== 'configmaps');
-    const firstWave = ['resourcequotas', 'limitranges', 'networkpolicies'];
+    const firstWave = ['resourcequotas', 'limitranges', 'networkpolicies', 'serviceaccounts'];
     const lastFirst = Math.max(...firstWave.map((r) => applies.lastIndexOf(r)));
     const firstWorkload = Math.min(
       ...['deployments', 'services', 'ingresses'].map((r) => applies.indexOf(r)),
     );
-    expect(applies.slice(0, 5).every((r) => firstWave.includes(r ?? ''))).toBe(true);
+    expect(applies.slice(0, 6).every((r) => firstWave.includes(r ?? ''))).toBe(true);
     expect(lastFirst).toBeLessThan(firstWorkload);
     await cleanUp(40);
   });
@@ -197,7 +199,7 @@ describe('KubernetesRuntime.deploy of an image', () => {
   });
 
   simOnly(
-    'reads no record and watches no ReplicaSets in a namespace it created, but does both on a redeploy',
+    'reads no record, lists no pods and watches no ReplicaSets in a namespace it created; a redeploy reads and watches',
     async () => {
       sim().requests.clear();
       const first = specFor(41, { image: 'ghcr.io/acme/web:{sha}' });
@@ -205,8 +207,13 @@ describe('KubernetesRuntime.deploy of an image', () => {
       const reads = () => ({
         record: sim().requests.count({ verb: 'get', resource: 'configmaps', namespace: 'pr-web-41' }),
         replicaSets: sim().requests.count({ resource: 'replicasets', namespace: 'pr-web-41' }),
+        // Pods are watched from the start, without a list first.
+        podLists: sim().requests.count({ verb: 'list', resource: 'pods', namespace: 'pr-web-41' }),
       });
-      expect(reads()).toEqual({ record: 0, replicaSets: 0 });
+      expect(reads()).toEqual({ record: 0, replicaSets: 0, podLists: 0 });
+      expect(
+        sim().requests.count({ verb: 'watch', resource: 'pods', namespace: 'pr-web-41' }),
+      ).toBeGreaterThan(0);
       await runtime.deploy({ ...first, commitSha: sha2, deploymentId: 'dep-41-2' }, never);
       expect(reads().record).toBe(1);
       expect(reads().replicaSets).toBeGreaterThanOrEqual(2);
@@ -326,7 +333,7 @@ describe('KubernetesRuntime.deploy of an image', () => {
         expect(sim().faults.dropWatches(true)).toBeGreaterThanOrEqual(2);
         await deploying;
         const resumed = sim()
-          .requests.find({ verb: 'watch', resource: 'pods', namespace: 'pr-web-13' })
+          .requests.find({ verb: 'watch', resource: 'deployments', namespace: 'pr-web-13' })
           .filter((r) => /resourceVersion=\d+/.test(r.query));
         expect(resumed.length).toBeGreaterThanOrEqual(2);
       } finally {
@@ -346,7 +353,7 @@ describe('KubernetesRuntime.deploy of an image', () => {
       sim().faults.dropWatches(true);
       await deploying;
       expect(
-        sim().requests.count({ verb: 'list', resource: 'pods', namespace: 'pr-web-15' }),
+        sim().requests.count({ verb: 'list', resource: 'deployments', namespace: 'pr-web-15' }),
       ).toBeGreaterThanOrEqual(2);
     } finally {
       sim().kubelet.startDelayMs = FAST_KUBELET.startDelayMs;

@@ -91,10 +91,12 @@ export async function waitForRollout(input: WaitForRolloutInput): Promise<void> 
       prefix: string,
       plural: string,
       list: () => Promise<{ metadata?: { resourceVersion?: string }; items: ListedObject[] }>,
+      listFirst = true,
     ) =>
       new WatchedList<ListedObject>({
         kc,
         path: `${prefix}/namespaces/${namespace}/${plural}`,
+        listFirst,
         list: async () => {
           const result = await list();
           return { resourceVersion: result.metadata?.resourceVersion, items: result.items };
@@ -117,7 +119,8 @@ export async function waitForRollout(input: WaitForRolloutInput): Promise<void> 
             ),
           }
         : {}),
-      pods: watched('/api/v1', 'pods', () => core.listNamespacedPod({ namespace })),
+      // Pods only tell a failing container; the verdict waits for the workloads' own lists, so pods need none.
+      pods: watched('/api/v1', 'pods', () => core.listNamespacedPod({ namespace }), false),
       ...(input.watchStatefulSets
         ? {
             statefulSets: watched('/apis/apps/v1', 'statefulsets', () =>
