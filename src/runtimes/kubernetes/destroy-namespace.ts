@@ -19,7 +19,7 @@ export interface DestroyNamespaceInput {
 
 /**
  * Deletes the namespace with foreground propagation (unless the shared namespace watch shows it terminating
- * already) and waits, on that watch, until it is gone. Transient API errors of the deletion are retried with
+ * already, or it is gone) and waits, on that watch, until it is gone. Transient API errors of the deletion are retried with
  * backoff; a namespace still there at the timeout fails permanently.
  */
 export async function destroyNamespace(input: DestroyNamespaceInput): Promise<void> {
@@ -38,8 +38,11 @@ export async function destroyNamespace(input: DestroyNamespaceInput): Promise<vo
     if (signal.aborted) throw cancelled();
     try {
       // A namespace already terminating was asked to go by an earlier attempt (one taken over after its
-      // replica died): it is waited for, not deleted a second time.
-      if (!(await input.namespaces.isTerminating(namespace))) {
+      // replica died): it is waited for, not deleted a second time. One the watch does not show is gone
+      // already or too new for it: a read tells which (404: gone).
+      const current =
+        (await input.namespaces.lastSeen(namespace)) ?? (await core.readNamespace({ name: namespace }));
+      if (current.metadata?.deletionTimestamp === undefined) {
         await core.deleteNamespace({ name: namespace, propagationPolicy: 'Foreground' });
         input.log?.info({ namespace }, 'namespace deletion requested');
       }

@@ -47,10 +47,10 @@ export class NamespaceWatch {
     });
   }
 
-  /** Whether the namespace was last seen terminating (asked to go already). Rejects when the first list fails. */
-  async isTerminating(namespace: string): Promise<boolean> {
+  /** The namespace as the watch last saw it; undefined when it is not in the list. Rejects when the first list fails. */
+  async lastSeen(namespace: string): Promise<V1Namespace | undefined> {
     await this.start();
-    return this.list.items.get(namespace)?.metadata?.deletionTimestamp !== undefined;
+    return this.list.items.get(namespace);
   }
 
   /** The phase the namespace was last seen in, if it is there. */
