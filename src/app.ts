@@ -218,6 +218,7 @@ function createController(deps: AppDeps, runtime: Runtime, redactor: Redactor): 
       ...DEFAULT_CONTROLLER_OPTIONS,
       owner: processOwner(),
       maxConcurrent: deps.config.controller.maxConcurrentDeploys,
+      maxConcurrentDeletes: deps.config.controller.maxConcurrentDeletes,
       leaseMs: deps.config.controller.leaseMs,
       ...options,
     },

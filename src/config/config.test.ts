@@ -214,6 +214,7 @@ describe('derived defaults', () => {
         GLIMPSE_BUILD_TIMEOUT_SECONDS: '30',
         GLIMPSE_ALLOW_FILE_REPOS: '1',
         GLIMPSE_MAX_CONCURRENT_DEPLOYS: '50',
+        GLIMPSE_MAX_CONCURRENT_DELETES: '2000',
         GLIMPSE_RESYNC_SECONDS: '5',
         GLIMPSE_LEASE_SECONDS: '5',
         GLIMPSE_LOCAL_SANDBOX: 'uid',
@@ -235,7 +236,7 @@ describe('derived defaults', () => {
         searchPath: '/opt/tools/bin:/usr/bin',
       },
       baseDomain: 'previews.example.com',
-      controller: { maxConcurrentDeploys: 50, leaseMs: 5_000, resyncMs: 5_000 },
+      controller: { maxConcurrentDeploys: 50, maxConcurrentDeletes: 2000, leaseMs: 5_000, resyncMs: 5_000 },
     });
     expect(loadConfig({}, '/srv')).toMatchObject({
       local: {
@@ -247,7 +248,7 @@ describe('derived defaults', () => {
         maxResources: { memory: '4Gi', processes: 512 },
       },
       baseDomain: 'localhost',
-      controller: { maxConcurrentDeploys: 10, leaseMs: 30_000, resyncMs: 60_000 },
+      controller: { maxConcurrentDeploys: 10, maxConcurrentDeletes: 500, leaseMs: 30_000, resyncMs: 60_000 },
     });
   });
 

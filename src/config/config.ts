@@ -146,6 +146,10 @@ const variables = {
     z.coerce.number().int().min(1).max(1000).default(10),
     'a whole number from 1 to 1000',
   ),
+  GLIMPSE_MAX_CONCURRENT_DELETES: variable(
+    z.coerce.number().int().min(1).max(10_000).default(500),
+    'a whole number from 1 to 10000',
+  ),
   GLIMPSE_LEASE_SECONDS: variable(
     z.coerce.number().int().min(2).max(3600).default(30),
     'a whole number of seconds from 2 to 3600',
@@ -236,7 +240,12 @@ export interface Config {
   /** Host names of previews are `<environment>.<baseDomain>`. */
   baseDomain: string;
   /** `leaseMs`: how long a claim on an environment lasts unless renewed (a crashed replica's work waits this long). */
-  controller: { maxConcurrentDeploys: number; leaseMs: number; resyncMs: number };
+  controller: {
+    maxConcurrentDeploys: number;
+    maxConcurrentDeletes: number;
+    leaseMs: number;
+    resyncMs: number;
+  };
   kubernetes: {
     kubeconfig: string | undefined;
     ingressClass: string;
@@ -362,6 +371,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): Config {
     previewUrlScheme: v.GLIMPSE_PREVIEW_URL_SCHEME,
     controller: {
       maxConcurrentDeploys: v.GLIMPSE_MAX_CONCURRENT_DEPLOYS,
+      maxConcurrentDeletes: v.GLIMPSE_MAX_CONCURRENT_DELETES,
       leaseMs: v.GLIMPSE_LEASE_SECONDS * 1000,
       resyncMs: v.GLIMPSE_RESYNC_SECONDS * 1000,
     },

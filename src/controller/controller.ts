@@ -4,7 +4,14 @@ import { WORK_CHANNEL } from '../db/notify-work.ts';
 import { environments } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import { LeaseKeeper } from './lease-keeper.ts';
-import { type Claimed, claimEnvironment, claimWork, nextForeignExpiry, releaseLease } from './leases.ts';
+import {
+  type Claimed,
+  claimEnvironment,
+  claimWork,
+  nextForeignExpiry,
+  releaseLease,
+  type WorkKind,
+} from './leases.ts';
 import { announceQueuePositions } from './queue-notices.ts';
 import { type ReconcileDeps, reconcileEnvironment, reportPreviewFailure } from './reconcile-environment.ts';
 import { loadWorkItem } from './work-item.ts';
@@ -14,6 +21,11 @@ export interface ControllerOptions {
   owner: string;
   /** GLIMPSE_MAX_CONCURRENT_DEPLOYS: environments worked on at once; the rest wait as pending. */
   maxConcurrent: number;
+  /**
+   * GLIMPSE_MAX_CONCURRENT_DELETES: closed or expired previews deleted at once, in slots of their own, so closing
+   * PRs never waits behind deploys, nor deploys behind deletions that wait for a namespace to go.
+   */
+  maxConcurrentDeletes: number;
   /** GLIMPSE_LEASE_SECONDS: how long a claim lasts unless renewed; a dead replica's work waits at most this. */
   leaseMs: number;
   /** How often to look for work nobody announced (retries that came due, missed notifications). */
@@ -24,6 +36,7 @@ export interface ControllerOptions {
 
 export const DEFAULT_CONTROLLER_OPTIONS: Omit<ControllerOptions, 'owner'> = {
   maxConcurrent: 10,
+  maxConcurrentDeletes: 500,
   leaseMs: 30_000,
   pollMs: 2_000,
   queueNoticeAfterMs: 30_000,
@@ -39,7 +52,7 @@ export class Controller {
   readonly #deps: ReconcileDeps;
   readonly #options: ControllerOptions;
   readonly #log: Logger;
-  readonly #active = new Map<string, { keeper: LeaseKeeper; done: Promise<void> }>();
+  readonly #active = new Map<string, { keeper: LeaseKeeper; done: Promise<void>; kind: WorkKind }>();
   #timer: NodeJS.Timeout | undefined;
   /** Wakes the loop when another replica's lease runs out, sooner than the next poll. */
   #expiryTimer: NodeJS.Timeout | undefined;
@@ -126,18 +139,23 @@ export class Controller {
   }
 
   async #pump(): Promise<void> {
-    const room = this.#options.maxConcurrent - this.#active.size;
+    const busy = (kind: WorkKind) => [...this.#active.values()].filter((a) => a.kind === kind).length;
+    const deleteRoom = this.#options.maxConcurrentDeletes - busy('delete');
+    const room = this.#options.maxConcurrent - busy('deploy');
     let claimed: Claimed[];
+    let deletions: Claimed[];
     try {
-      claimed = await claimWork(this.#database.db, this.owner, this.#options.leaseMs, room);
+      deletions = await claimWork(this.#database.db, this.owner, this.#options.leaseMs, deleteRoom, 'delete');
+      claimed = await claimWork(this.#database.db, this.owner, this.#options.leaseMs, room, 'deploy');
     } catch (error) {
       this.#log.warn({ err: error }, 'could not look for work');
       return;
     }
-    for (const claim of claimed) this.#work(claim);
-    // A dead replica's work comes back when its lease runs out, and is taken over at once even when every
-    // slot here is busy, up to as many again: those deploys were counted in the slots of the replica that died.
-    if (claimed.length >= room) await this.#takeOver();
+    for (const claim of deletions) this.#work(claim, 'delete');
+    for (const claim of claimed) this.#work(claim, 'deploy');
+    // A dead replica's deploys come back when their lease runs out, and are taken over at once even when every
+    // slot here is busy, up to as many again: they were counted in the slots of the replica that died.
+    if (claimed.length >= room) await this.#takeOver(busy('deploy'));
     await this.#wakeAtNextExpiry();
     if (claimed.length >= room && !this.#announcing) {
       this.#announcing = true;
@@ -156,16 +174,16 @@ export class Controller {
     }
   }
 
-  async #takeOver(): Promise<void> {
-    const limit = 2 * this.#options.maxConcurrent - this.#active.size;
+  async #takeOver(deploying: number): Promise<void> {
+    const limit = 2 * this.#options.maxConcurrent - deploying;
     const db = this.#database.db;
-    const claimed = await claimWork(db, this.owner, this.#options.leaseMs, limit, {
+    const claimed = await claimWork(db, this.owner, this.#options.leaseMs, limit, 'deploy', {
       takeoversOnly: true,
     }).catch((error: unknown) => {
       this.#log.warn({ err: error }, 'could not look for work to take over');
       return [];
     });
-    for (const claim of claimed) this.#work(claim);
+    for (const claim of claimed) this.#work(claim, 'deploy');
   }
 
   async #wakeAtNextExpiry(): Promise<void> {
@@ -176,7 +194,7 @@ export class Controller {
     this.#expiryTimer = setTimeout(() => this.wake(), ms + 10);
   }
 
-  #work({ id, token }: Claimed): void {
+  #work({ id, token }: Claimed, kind: WorkKind): void {
     const db = this.#database.db;
     const lease = { owner: this.owner, token };
     const keeper = new LeaseKeeper(db, id, lease, this.#options.leaseMs);
@@ -196,6 +214,6 @@ export class Controller {
         await releaseLease(db, id, lease).catch(() => {});
         this.wake();
       });
-    this.#active.set(id, { keeper, done });
+    this.#active.set(id, { keeper, done, kind });
   }
 }

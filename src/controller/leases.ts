@@ -17,9 +17,12 @@ export interface Claimed {
   token: string;
 }
 
+/** Deletions (a closed PR, an expired preview) and everything else (deploys) take slots of their own. */
+export type WorkKind = 'deploy' | 'delete';
+
 /**
- * Environments that need work, claimed with a lease so replicas never work on the same one and a crashed
- * replica's work is picked up as soon as its lease expires: an environment whose lease ran out was being
+ * Environments that need work of one kind, claimed with a lease so replicas never work on the same one and a
+ * crashed replica's work is picked up as soon as its lease expires: an environment whose lease ran out was being
  * worked on, so it comes before the ones still waiting for their first claim. `takeoversOnly`: only those.
  * Times come from the database, so replicas' clocks need not agree.
  */
@@ -28,9 +31,11 @@ export async function claimWork(
   owner: string,
   leaseMs: number,
   limit: number,
+  kind: WorkKind,
   { takeoversOnly = false }: { takeoversOnly?: boolean } = {},
 ): Promise<Claimed[]> {
   if (limit <= 0) return [];
+  const deletion = sql`(desired_state = 'closed' or coalesce(expires_at <= now(), false))`;
   return queryRows<Claimed>(
     db,
     sql`update environments
@@ -43,6 +48,7 @@ export async function claimWork(
               (generation > observed_generation and (next_attempt_at is null or next_attempt_at <= now()))
               or (desired_state = 'active' and phase <> 'deleted' and expires_at <= now())
             )
+            and ${kind === 'delete' ? deletion : sql`not ${deletion}`}
           order by lease_until is null, updated_at
           limit ${limit}
           for update skip locked

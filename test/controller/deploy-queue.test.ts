@@ -78,4 +78,21 @@ describe('bounded concurrency', () => {
     expect(noticed).toEqual([]);
     expect(glimpseComments(2)).toHaveLength(1);
   });
+
+  it('deletes a closed PR’s preview while every deploy slot is taken', async () => {
+    await startQueue({});
+    await harness.pullRequest('opened', { repo, number: 1, sha, updatedAt: '2024-01-01T00:00:01Z' });
+    await harness.waitForPhase(1, 'running', 30_000);
+    const app = createAppRepo(repoDir);
+    const slow = app.commit('slower', {
+      '.glimpse.yml':
+        'local:\n  start: node server.cjs\n  health: /health\n  env:\n    START_DELAY_MS: "20000"\n',
+    });
+    await harness.pullRequest('opened', { repo, number: 2, sha: slow, updatedAt: '2024-01-01T00:00:02Z' });
+    await waitFor(async () => ((await harness.environment(2)).phase === 'deploying' ? true : undefined));
+    await harness.pullRequest('closed', { repo, number: 1, sha, updatedAt: '2024-01-01T00:00:03Z' });
+    await harness.waitForPhase(1, 'deleted', 15_000);
+    // The deploy still holds the only deploy slot: the deletion had a slot of its own.
+    expect((await harness.environment(2)).phase).toBe('deploying');
+  });
 });

@@ -147,7 +147,7 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
     });
     await waitFor(async () => (await row(slow)).commentRequestedAt !== null, 10_000, 'the first notice');
     await sleep(2_000); // longer than the notice's lease: unless renewed, it has run out
-    const claimed = await claimWork(db, OWNER, 60_000, 10);
+    const claimed = await claimWork(db, OWNER, 60_000, 10, 'deploy');
     const worker = claimed.find((c) => c.id === deployed);
     if (worker === undefined) throw new Error('the worker could not claim the second PR');
     const work = await item(deployed, { owner: OWNER, token: worker.token });
@@ -180,9 +180,9 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
 
   it('an attempt whose lease its own process claimed again writes, renews and releases nothing (item 2)', async () => {
     const id = await waiting(1, new Date());
-    const [stale] = await claimWork(db, OWNER, 60_000, 1);
+    const [stale] = await claimWork(db, OWNER, 60_000, 1, 'deploy');
     await expireLease(id);
-    const [fresh] = await claimWork(db, OWNER, 60_000, 1);
+    const [fresh] = await claimWork(db, OWNER, 60_000, 1, 'deploy');
     if (stale === undefined || fresh === undefined) throw new Error('nothing claimed');
     expect(fresh.id).toBe(id);
     expect(fresh.token).not.toBe(stale.token);
@@ -212,15 +212,15 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
         await waiting(n, new Date(), { owner: 'replica-killed', until: new Date(Date.now() - 1_000) }),
       );
     }
-    const claimed = await claimWork(db, 'replica-b', 60_000, 3);
+    const claimed = await claimWork(db, 'replica-b', 60_000, 3, 'deploy');
     expect(new Set(claimed.map((c) => c.id))).toEqual(new Set(abandoned));
-    const next = await claimWork(db, 'replica-b', 60_000, 3);
+    const next = await claimWork(db, 'replica-b', 60_000, 3, 'deploy');
     expect(new Set(next.map((c) => c.id))).toEqual(new Set(waitingLong));
   });
 
   it('finds the comment an attempt created but could not record before its lease was taken over (item 2)', async () => {
     const id = await waiting(21, new Date());
-    const [first] = await claimWork(db, 'replica-a', 60_000, 1);
+    const [first] = await claimWork(db, 'replica-a', 60_000, 1, 'deploy');
     if (first === undefined) throw new Error('nothing claimed');
     const dying = await item(id, { owner: 'replica-a', token: first.token });
     github.slowNext(POST_COMMENT, 1_500, 1);
@@ -234,7 +234,7 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
     expect((await row(id)).commentRequestedAt).not.toBeNull();
     // Replica a stalls with its request in flight; its lease runs out and replica b takes over.
     await expireLease(id);
-    const [second] = await claimWork(db, 'replica-b', 60_000, 1);
+    const [second] = await claimWork(db, 'replica-b', 60_000, 1, 'deploy');
     if (second === undefined) throw new Error('the takeover claimed nothing');
     const takeover = await item(id, { owner: 'replica-b', token: second.token });
     await expect(posting).rejects.toBeInstanceOf(LeaseLost);
@@ -255,7 +255,7 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
 
   it('a GitHub write waiting for its turn is not sent once another attempt holds the environment', async () => {
     const id = await waiting(41, new Date());
-    const [first] = await claimWork(db, 'replica-a', 60_000, 1);
+    const [first] = await claimWork(db, 'replica-a', 60_000, 1, 'deploy');
     if (first === undefined) throw new Error('nothing claimed');
     const stalled = await item(id, { owner: 'replica-a', token: first.token });
     const spaced = feedbackSpacedBy(2_000);
@@ -269,7 +269,7 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
     const success = spaced.deploymentSucceeded(stalled, 'http://pr-fenced.test/41');
     await sleep(300);
     await expireLease(id);
-    const [second] = await claimWork(db, 'replica-b', 60_000, 1);
+    const [second] = await claimWork(db, 'replica-b', 60_000, 1, 'deploy');
     expect(second?.id).toBe(id);
     await expect(success).rejects.toBeInstanceOf(LeaseLost);
     expect(deployment?.statuses.map((s) => s.state)).toEqual(['in_progress']);

@@ -119,7 +119,10 @@ describe('KubernetesRuntime.deploy of an image', () => {
 
     const deployment = (await kube.get('apps', 'deployments', 'pr-web-1', 'preview')) as KubeObject;
     expect(deployment.metadata.labels?.['glimpse.dev/environment']).toBe('pr-web-1');
-    const container = ((spec(deployment).template as Json).spec as { containers: Json[] }).containers[0];
+    const podSpec = (spec(deployment).template as Json).spec as { containers: Json[] } & Json;
+    // A short grace period: the namespace controller of a closed preview waits about half of it before it looks again.
+    expect(podSpec.terminationGracePeriodSeconds).toBe(5);
+    const container = podSpec.containers[0];
     expect(container?.image).toBe(`ghcr.io/acme/web:${'a'.repeat(40)}`);
     expect(container?.env).toContainEqual({ name: 'GREETING', value: 'hi' });
     expect(container?.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);
@@ -128,7 +131,9 @@ describe('KubernetesRuntime.deploy of an image', () => {
     expect(spec(ingress).ingressClassName).toBe('nginx');
     expect((spec(ingress).rules as Json[])[0]?.host).toBe('pr-web-1.preview.example.test');
 
-    for (const applied of [quota, limits, deployment, ingress, ...policies]) {
+    // Its own `default` ServiceAccount, so pods never wait for the controller manager to create one.
+    const serviceAccount = await kube.get('', 'serviceaccounts', 'pr-web-1', 'default');
+    for (const applied of [quota, limits, deployment, ingress, serviceAccount, ...policies]) {
       expect(applied?.metadata.managedFields).toContainEqual(
         expect.objectContaining({ manager: 'glimpse', operation: 'Apply' }),
       );
@@ -142,12 +147,12 @@ describe('KubernetesRuntime.deploy of an image', () => {
       .requests.find({ verb: 'patch', namespace: 'pr-web-40' })
       .map((r) => r.resource)
       .filter((resource) => resource !== 'configmaps');
-    const firstWave = ['resourcequotas', 'limitranges', 'networkpolicies'];
+    const firstWave = ['resourcequotas', 'limitranges', 'networkpolicies', 'serviceaccounts'];
     const lastFirst = Math.max(...firstWave.map((r) => applies.lastIndexOf(r)));
     const firstWorkload = Math.min(
       ...['deployments', 'services', 'ingresses'].map((r) => applies.indexOf(r)),
     );
-    expect(applies.slice(0, 5).every((r) => firstWave.includes(r ?? ''))).toBe(true);
+    expect(applies.slice(0, 6).every((r) => firstWave.includes(r ?? ''))).toBe(true);
     expect(lastFirst).toBeLessThan(firstWorkload);
     await cleanUp(40);
   });
@@ -193,13 +198,36 @@ describe('KubernetesRuntime.deploy of an image', () => {
     expect(pods.every((p) => JSON.stringify(p.spec).includes(sha2))).toBe(true);
   });
 
+  simOnly(
+    'reads no record, lists no pods and watches no ReplicaSets in a namespace it created; a redeploy reads and watches',
+    async () => {
+      sim().requests.clear();
+      const first = specFor(41, { image: 'ghcr.io/acme/web:{sha}' });
+      await runtime.deploy(first, never);
+      const reads = () => ({
+        record: sim().requests.count({ verb: 'get', resource: 'configmaps', namespace: 'pr-web-41' }),
+        replicaSets: sim().requests.count({ resource: 'replicasets', namespace: 'pr-web-41' }),
+        // Pods are watched from the start, without a list first.
+        podLists: sim().requests.count({ verb: 'list', resource: 'pods', namespace: 'pr-web-41' }),
+      });
+      expect(reads()).toEqual({ record: 0, replicaSets: 0, podLists: 0 });
+      expect(
+        sim().requests.count({ verb: 'watch', resource: 'pods', namespace: 'pr-web-41' }),
+      ).toBeGreaterThan(0);
+      await runtime.deploy({ ...first, commitSha: sha2, deploymentId: 'dep-41-2' }, never);
+      expect(reads().record).toBe(1);
+      expect(reads().replicaSets).toBeGreaterThanOrEqual(2);
+      await cleanUp(41);
+    },
+  );
+
   simOnly('rejects promptly when the deploy is aborted during the rollout, and stops watching', async () => {
     sim().images.set('ghcr.io/acme/slow', { kind: 'unready' });
     const controller = new AbortController();
     const deploying = runtime.deploy(specFor(5, { image: 'ghcr.io/acme/slow:1' }), controller.signal);
     await waitFor(() => sim().get('apps', 'deployments', 'pr-web-5', 'preview'), 5000, 'the deployment');
     await waitFor(
-      () => sim().requests.count({ verb: 'watch', namespace: 'pr-web-5' }) >= 3,
+      () => sim().requests.count({ verb: 'watch', namespace: 'pr-web-5' }) >= 2,
       5000,
       'the watches',
     );
@@ -301,11 +329,11 @@ describe('KubernetesRuntime.deploy of an image', () => {
       sim().kubelet.startDelayMs = 1500;
       try {
         const deploying = runtime.deploy(specFor(13, { image: 'ghcr.io/acme/web:1' }), never);
-        await waitFor(() => openWatches('pr-web-13') >= 3, 5000, 'the watches');
-        expect(sim().faults.dropWatches(true)).toBeGreaterThanOrEqual(3);
+        await waitFor(() => openWatches('pr-web-13') >= 2, 5000, 'the watches');
+        expect(sim().faults.dropWatches(true)).toBeGreaterThanOrEqual(2);
         await deploying;
         const resumed = sim()
-          .requests.find({ verb: 'watch', resource: 'pods', namespace: 'pr-web-13' })
+          .requests.find({ verb: 'watch', resource: 'deployments', namespace: 'pr-web-13' })
           .filter((r) => /resourceVersion=\d+/.test(r.query));
         expect(resumed.length).toBeGreaterThanOrEqual(2);
       } finally {
@@ -318,14 +346,14 @@ describe('KubernetesRuntime.deploy of an image', () => {
     sim().kubelet.startDelayMs = 1500;
     try {
       const deploying = runtime.deploy(specFor(15, { image: 'ghcr.io/acme/web:1' }), never);
-      await waitFor(() => openWatches('pr-web-15') >= 3, 5000, 'the watches');
+      await waitFor(() => openWatches('pr-web-15') >= 2, 5000, 'the watches');
       const core = kubeConfigFor(sim()).makeApiClient(CoreV1Api);
       await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'newer' } } });
       sim().compactHistory();
       sim().faults.dropWatches(true);
       await deploying;
       expect(
-        sim().requests.count({ verb: 'list', resource: 'pods', namespace: 'pr-web-15' }),
+        sim().requests.count({ verb: 'list', resource: 'deployments', namespace: 'pr-web-15' }),
       ).toBeGreaterThanOrEqual(2);
     } finally {
       sim().kubelet.startDelayMs = FAST_KUBELET.startDelayMs;

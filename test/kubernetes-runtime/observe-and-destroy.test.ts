@@ -157,6 +157,11 @@ describe('KubernetesRuntime.destroy', () => {
     if (kube.sim !== undefined) {
       const deletion = kube.sim.requests.find({ verb: 'delete', resource: 'namespaces' });
       expect(deletion[0]?.query).toContain('propagationPolicy=Foreground');
+      // The wait is on the runtime's one watch of namespaces, not a read of this one every few seconds.
+      expect(
+        kube.sim.requests.count({ verb: 'get', path: '/api/v1/namespaces/pr-web-33' }),
+      ).toBeLessThanOrEqual(1);
+      expect(kube.sim.requests.count({ verb: 'watch', resource: 'namespaces' })).toBeGreaterThanOrEqual(1);
     }
     await runtime.destroy(ref(33), never);
     expect((await runtime.listManaged()).map((m) => m.namespace)).not.toContain('pr-web-33');

@@ -1,7 +1,7 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type KubeManifest, manifestKey } from './kube-manifest.ts';
-import type { ServerSideApplyApi } from './server-side-apply-api.ts';
+import type { Applied, ServerSideApplyApi } from './server-side-apply-api.ts';
 import { apiStatusCode, translateKubeError } from './translate-kube-error.ts';
 
 /** The ConfigMap in each preview namespace that records what the last render applied (see docs). */
@@ -20,6 +20,8 @@ export interface ApplyContext {
   labels: Record<string, string>;
   signal: AbortSignal;
   log: Logger | undefined;
+  /** The namespace was created by this deploy: no earlier render left a record to read. */
+  createdNamespace: boolean;
 }
 
 /**
@@ -41,29 +43,39 @@ const FIRST_WAVE = new Set([
 /**
  * Server-side apply (field manager `glimpse`, forced) of every object: those pods depend on first, then the rest,
  * each wave at once, so a deploy waits for two round trips instead of one per object. On failure, every request of
- * the wave is answered first; the error of the first failing object in manifest order is thrown.
+ * the wave is answered first; the error of the first failing object in manifest order is thrown. Resolves to what
+ * each apply did, in the order of `manifests`.
  */
-export async function applyObjects(manifests: KubeManifest[], ctx: Pick<ApplyContext, 'objects' | 'signal'>) {
+export async function applyObjects(
+  manifests: KubeManifest[],
+  ctx: Pick<ApplyContext, 'objects' | 'signal'>,
+): Promise<Applied[]> {
+  const applied = new Map<KubeManifest, Applied>();
   const first = manifests.filter((m) => FIRST_WAVE.has(m.kind));
   const rest = manifests.filter((m) => !FIRST_WAVE.has(m.kind));
   for (const wave of [first, rest]) {
     ctx.signal.throwIfAborted();
     const results = await Promise.allSettled(wave.map((manifest) => ctx.objects.apply(manifest)));
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') applied.set(wave[i] as KubeManifest, r.value);
+    });
     const index = results.findIndex((r) => r.status === 'rejected');
     const failed = results[index];
     if (failed?.status === 'rejected')
       throw translateKubeError(failed.reason, `applying ${manifestKey(wave[index] as KubeManifest)}`);
   }
+  return manifests.map((m) => applied.get(m) as Applied);
 }
 
 /**
  * Applies the objects of a render, then deletes what the previous render of this environment applied and this one
  * no longer contains. The record of applied objects lives in the `glimpse-applied` ConfigMap; while a prune is under
- * way it holds both sets, so an interrupted prune is finished by the next deploy.
+ * way it holds both sets, so an interrupted prune is finished by the next deploy. In a namespace this deploy created
+ * there is no record yet, and none is read.
  */
 export async function applyAndPrune(manifests: KubeManifest[], ctx: ApplyContext): Promise<void> {
   const [previous] = await Promise.all([
-    readAppliedRecord(ctx.core, ctx.namespace),
+    ctx.createdNamespace ? undefined : readAppliedRecord(ctx.core, ctx.namespace),
     applyObjects(manifests, ctx),
   ]);
   const current = manifests.map(refOf);

@@ -89,6 +89,16 @@ describe('evaluateRollout', () => {
     expect(verdict.kind).toBe('waiting');
   });
 
+  it('takes every pod as current when no ReplicaSets are watched (a namespace the deploy created)', () => {
+    const verdict = evaluateRollout({
+      deployments: [deployment({ observedGeneration: 2, replicas: 1, updatedReplicas: 1 }, 1)],
+      statefulSets: [],
+      replicaSets: undefined,
+      pods: [pod('web-a', 'web-1', 'ImagePullBackOff')],
+    });
+    expect(verdict).toMatchObject({ kind: 'failed', reason: 'ImagePullBackOff', pod: 'web-a' });
+  });
+
   it('fails on ProgressDeadlineExceeded and on a ReplicaFailure such as an exceeded quota', () => {
     const deadline = deployment({
       conditions: [

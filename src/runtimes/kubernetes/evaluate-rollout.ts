@@ -8,7 +8,8 @@ export type RolloutVerdict =
 export interface RolloutState {
   deployments: V1Deployment[];
   statefulSets: V1StatefulSet[];
-  replicaSets: V1ReplicaSet[];
+  /** Undefined when no older revision can be there: every pod is current. */
+  replicaSets: V1ReplicaSet[] | undefined;
   pods: V1Pod[];
 }
 
@@ -79,7 +80,7 @@ export function evaluateRollout(state: RolloutState): RolloutVerdict {
 function currentPods(state: RolloutState): V1Pod[] {
   const currentRs = new Set<string>();
   const oldRs = new Set<string>();
-  for (const rs of state.replicaSets) {
+  for (const rs of state.replicaSets ?? []) {
     const owner = rs.metadata?.ownerReferences?.find((o) => o.kind === 'Deployment');
     const name = rs.metadata?.name ?? '';
     if (owner === undefined) {
@@ -94,7 +95,7 @@ function currentPods(state: RolloutState): V1Pod[] {
   return state.pods.filter((pod) => {
     if (pod.metadata?.deletionTimestamp !== undefined) return false;
     const owner = pod.metadata?.ownerReferences?.find((o) => o.kind === 'ReplicaSet');
-    if (owner === undefined) return true;
+    if (owner === undefined || state.replicaSets === undefined) return true;
     return currentRs.has(owner.name) && !oldRs.has(owner.name);
   });
 }

@@ -34,6 +34,13 @@ export function imageReference(template: string, spec: EnvironmentSpec): string 
     .replaceAll('{branch}', tagSafe(spec.branch));
 }
 
+/**
+ * Seconds a preview's container has to stop after SIGTERM (Kubernetes' default is 30). The namespace controller
+ * waits about half the longest grace period of a namespace's pods before it looks again, so this bounds how long a
+ * closed preview's namespace stays Terminating; a preview has no connections worth draining for longer.
+ */
+export const TERMINATION_GRACE_SECONDS = 5;
+
 /** The Deployment, Service and Ingress Glimpse generates for `kubernetes.image`. */
 export function imageManifests(input: ImageManifestInput): KubeManifest[] {
   const { spec } = input;
@@ -65,6 +72,7 @@ export function imageManifests(input: ImageManifestInput): KubeManifest[] {
         metadata: { labels: { ...labels, ...selector } },
         spec: {
           automountServiceAccountToken: false,
+          terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
           containers: [
             {
               name: 'app',

@@ -44,7 +44,7 @@ export function namespaceManifest(ref: EnvironmentRef): KubeManifest {
 }
 
 /**
- * ResourceQuota, LimitRange and NetworkPolicies of a preview namespace. The policies deny everything by default,
+ * ResourceQuota, LimitRange, NetworkPolicies and the `default` ServiceAccount of a preview namespace. The policies deny everything by default,
  * admit ingress from the ingress controller's namespace and from the namespace itself, and allow egress to the
  * namespace, to cluster DNS and to the CIDRs the repo lists. There is never an allow-all egress rule: a listed
  * CIDR of /0 is refused.
@@ -120,7 +120,15 @@ export function isolationManifests(input: IsolationInput): KubeManifest[] {
     }),
   ];
   if (input.egress.length > 0) policies.push(policy('glimpse-allow-egress-listed', egressSpec(input.egress)));
-  return [quota, limitRange, ...policies];
+  // The namespace's `default` ServiceAccount, which the controller manager also creates, but only some time after
+  // the namespace: until it exists, admission refuses pods that run as it ("serviceaccount default not found"),
+  // and with many new namespaces at once that wait shows as a failed rollout.
+  const serviceAccount: KubeManifest = {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: meta('default'),
+  };
+  return [quota, limitRange, ...policies, serviceAccount];
 }
 
 function egressSpec(rules: IsolationInput['egress']): Record<string, unknown> {

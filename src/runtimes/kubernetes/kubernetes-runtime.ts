@@ -19,6 +19,7 @@ import {
 } from './kubernetes-runtime-options.ts';
 import { listManagedEnvironments } from './list-managed-environments.ts';
 import { loadKubeConfig } from './load-kube-config.ts';
+import { NamespaceWatch } from './namespace-watch.ts';
 import { PooledKubeConfig } from './pooled-kube-config.ts';
 import { renderChart } from './render-chart.ts';
 import { resolveResources } from './resolve-resources.ts';
@@ -40,6 +41,7 @@ export class KubernetesRuntime implements Runtime {
   private readonly log: Logger | undefined;
   private readonly metrics: KubernetesRuntimeOptions['metrics'];
   private readonly closing = new AbortController();
+  private readonly namespaces: NamespaceWatch;
 
   /** Throws a permanent RuntimeFailure when the kubeconfig cannot be loaded. */
   constructor(options: KubernetesRuntimeOptions & { kubeConfig?: KubeConfig }) {
@@ -50,6 +52,14 @@ export class KubernetesRuntime implements Runtime {
     this.apps = this.kc.makeApiClient(AppsV1Api);
     this.objects = ServerSideApplyApi.forConfig(this.kc);
     this.log = options.logger?.child({ runtime: 'kubernetes' });
+    this.namespaces = new NamespaceWatch({
+      kc: this.kc,
+      core: this.core,
+      timing: this.options.timing,
+      signal: this.closing.signal,
+      log: this.log,
+      metrics: this.metrics,
+    });
   }
 
   /** `kubernetes.waitForChecks` in `.glimpse.yml`. */
@@ -130,8 +140,12 @@ export class KubernetesRuntime implements Runtime {
     }
     spec.onPhase?.('deploying');
     log?.info({ objects: workload.length }, 'applying preview');
-    await applyObjects([namespaceManifest(spec)], { objects: this.objects, signal });
+    const [namespace] = await applyObjects([namespaceManifest(spec)], { objects: this.objects, signal });
+    // A namespace this deploy created holds nothing of an earlier deploy: no record of applied objects to read,
+    // and no ReplicaSets of older revisions to tell apart from the new ones.
+    const createdNamespace = namespace?.created === true;
     await applyAndPrune([...isolation, ...workload], {
+      createdNamespace,
       objects: this.objects,
       core: this.core,
       namespace: spec.namespace,
@@ -151,6 +165,7 @@ export class KubernetesRuntime implements Runtime {
       timing: o.timing,
       logExcerptLines: o.logExcerptLines,
       watchStatefulSets: workload.some((object) => object.kind === 'StatefulSet'),
+      watchReplicaSets: !createdNamespace,
       signal,
       log,
       metrics: this.metrics,
@@ -194,6 +209,7 @@ export class KubernetesRuntime implements Runtime {
   destroy(ref: EnvironmentRef, signal: AbortSignal): Promise<void> {
     return destroyNamespace({
       core: this.core,
+      namespaces: this.namespaces,
       namespace: ref.namespace,
       timeoutMs: this.options.deleteTimeoutMs,
       timing: this.options.timing,

@@ -1,8 +1,20 @@
-import { HttpMethod, type KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import {
+  ApiException,
+  HttpMethod,
+  type KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+} from '@kubernetes/client-node';
 import { RuntimeFailure } from '../runtime.ts';
 import { FIELD_MANAGER } from './kube-labels.ts';
 import { type KubeManifest, manifestKey } from './kube-manifest.ts';
 import { apiStatusCode } from './translate-kube-error.ts';
+
+/** What an apply did. */
+export interface Applied {
+  /** The object did not exist before: the API server answered 201 Created. */
+  created: boolean;
+}
 
 /**
  * KubernetesObjectApi with a server-side apply that sends the manifest exactly as rendered. The stock `patch` runs
@@ -18,9 +30,10 @@ export class ServerSideApplyApi extends KubernetesObjectApi {
 
   /**
    * PATCH with `application/apply-patch+yaml`, field manager `glimpse`, forced. A kind the cluster does not serve,
-   * or a cluster-scoped kind given a namespace (a chart reaching outside its preview), fails permanently.
+   * or a cluster-scoped kind given a namespace (a chart reaching outside its preview), fails permanently. Resolves
+   * to whether the object was created (the stock client hides the status code, so the request is sent here).
    */
-  async apply(manifest: KubeManifest): Promise<unknown> {
+  async apply(manifest: KubeManifest): Promise<Applied> {
     const served = await this.resource(manifest.apiVersion, manifest.kind).catch((error: unknown) => {
       if (apiStatusCode(error) === 404) return undefined;
       throw error;
@@ -37,12 +50,28 @@ export class ServerSideApplyApi extends KubernetesObjectApi {
       );
     }
     const path = await this.specUriPath(manifest, 'patch');
-    const context = this.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
+    let context = this.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
     context.setHeaderParam('Accept', 'application/json, */*;q=0.8');
     context.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
     context.setQueryParam('fieldManager', FIELD_MANAGER);
     context.setQueryParam('force', 'true');
     context.setBody(JSON.stringify(manifest));
-    return this.requestPromise(context);
+    await this.configuration.authMethods.default?.applySecurityAuthentication(context);
+    for (const middleware of this.configuration.middleware)
+      context = await middleware.pre(context).toPromise();
+    let response = await this.configuration.httpApi.send(context).toPromise();
+    for (const middleware of this.configuration.middleware)
+      response = await middleware.post(response).toPromise();
+    const status = response.httpStatusCode;
+    if (status < 200 || status > 299) {
+      throw new ApiException(
+        status,
+        'Unsuccessful HTTP Request',
+        await response.getBodyAsAny(),
+        response.headers,
+      );
+    }
+    await response.body.text();
+    return { created: status === 201 };
   }
 }

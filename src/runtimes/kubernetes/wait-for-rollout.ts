@@ -27,6 +27,11 @@ export interface WaitForRolloutInput {
   logExcerptLines: number;
   /** Whether the preview holds a StatefulSet; without one none is listed or watched (two requests fewer). */
   watchStatefulSets: boolean;
+  /**
+   * Whether pods of older ReplicaSets may be there (a redeploy); without them every pod belongs to the new revision,
+   * and no ReplicaSet is listed or watched (two requests fewer).
+   */
+  watchReplicaSets: boolean;
   signal: AbortSignal;
   log: Logger | undefined;
   metrics?: GlimpseMetrics | undefined;
@@ -45,8 +50,9 @@ export async function waitForRollout(input: WaitForRolloutInput): Promise<void> 
   const settled = new Promise<RolloutVerdict | Error>((resolve) => {
     settle = resolve;
   });
-  let lists: Record<'deployments' | 'replicaSets' | 'pods', WatchedList<ListedObject>> & {
+  let lists: Record<'deployments' | 'pods', WatchedList<ListedObject>> & {
     statefulSets?: WatchedList<ListedObject>;
+    replicaSets?: WatchedList<ListedObject>;
   };
   let started = false;
   const evaluate = () => {
@@ -54,7 +60,7 @@ export async function waitForRollout(input: WaitForRolloutInput): Promise<void> 
     const verdict = evaluateRollout({
       deployments: lists.deployments.values() as V1Deployment[],
       statefulSets: (lists.statefulSets?.values() ?? []) as V1StatefulSet[],
-      replicaSets: lists.replicaSets.values() as V1ReplicaSet[],
+      replicaSets: lists.replicaSets?.values() as V1ReplicaSet[] | undefined,
       pods: lists.pods.values() as V1Pod[],
     });
     if (verdict.kind !== 'waiting') settle?.(verdict);
@@ -85,10 +91,12 @@ export async function waitForRollout(input: WaitForRolloutInput): Promise<void> 
       prefix: string,
       plural: string,
       list: () => Promise<{ metadata?: { resourceVersion?: string }; items: ListedObject[] }>,
+      listFirst = true,
     ) =>
       new WatchedList<ListedObject>({
         kc,
         path: `${prefix}/namespaces/${namespace}/${plural}`,
+        listFirst,
         list: async () => {
           const result = await list();
           return { resourceVersion: result.metadata?.resourceVersion, items: result.items };
@@ -104,10 +112,15 @@ export async function waitForRollout(input: WaitForRolloutInput): Promise<void> 
       deployments: watched('/apis/apps/v1', 'deployments', () =>
         apps.listNamespacedDeployment({ namespace }),
       ),
-      replicaSets: watched('/apis/apps/v1', 'replicasets', () =>
-        apps.listNamespacedReplicaSet({ namespace }),
-      ),
-      pods: watched('/api/v1', 'pods', () => core.listNamespacedPod({ namespace })),
+      ...(input.watchReplicaSets
+        ? {
+            replicaSets: watched('/apis/apps/v1', 'replicasets', () =>
+              apps.listNamespacedReplicaSet({ namespace }),
+            ),
+          }
+        : {}),
+      // Pods only tell a failing container; the verdict waits for the workloads' own lists, so pods need none.
+      pods: watched('/api/v1', 'pods', () => core.listNamespacedPod({ namespace }), false),
       ...(input.watchStatefulSets
         ? {
             statefulSets: watched('/apis/apps/v1', 'statefulsets', () =>

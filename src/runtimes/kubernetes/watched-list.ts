@@ -13,6 +13,12 @@ export interface WatchedListOptions<T extends ListedObject> {
   /** The collection's API path, e.g. `/apis/apps/v1/namespaces/pr-web-1/deployments`. */
   path: string;
   list: () => Promise<{ resourceVersion: string | undefined; items: T[] }>;
+  /**
+   * False: no list to start with. The first watch, sent without a resourceVersion, begins with the objects there
+   * are (as ADDED events), one request instead of two; `start` then resolves before they arrive, so this suits a
+   * list whose completeness nothing waits for. `list` still serves when a watch expires or cannot be made.
+   */
+  listFirst?: boolean;
   onChange: () => void;
   signal: AbortSignal;
   pollIntervalMs: number;
@@ -42,9 +48,9 @@ export class WatchedList<T extends ListedObject> {
     return [...this.items.values()];
   }
 
-  /** Lists (rejecting if that fails), then keeps watching in the background until the signal aborts. */
+  /** Lists (rejecting if that fails, unless `listFirst` is false), then keeps watching until the signal aborts. */
   async start(): Promise<void> {
-    await this.relist();
+    if (this.options.listFirst !== false) await this.relist();
     void this.loop();
   }
 
@@ -100,6 +106,8 @@ export class WatchedList<T extends ListedObject> {
         timeoutSeconds: watchTimeoutSeconds,
       };
       if (this.resourceVersion !== undefined) query.resourceVersion = this.resourceVersion;
+      // Without a resourceVersion the watch starts with every object there is: what was kept is replaced.
+      else this.items.clear();
       new Watch(kc)
         .watch(
           path,
