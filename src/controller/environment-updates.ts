@@ -242,10 +242,14 @@ export class EnvironmentUpdates {
   }
 
   /**
-   * The GitHub deployment of the newest attempt that succeeded: the one GitHub shows as active when later
-   * attempts were canceled or failed (a success marks the PR's earlier deployments inactive, nothing else does).
+   * The GitHub deployments that may show as active: those a `success` was sent (or about to be sent) for since
+   * the last one GitHub confirmed, and the newest attempt that succeeded (environments from before the list).
    */
-  async lastSucceededGithubDeployment(item: WorkItem): Promise<number | null> {
+  async githubDeploymentsMaybeActive(item: WorkItem): Promise<number[]> {
+    const [env] = await this.#db
+      .select({ maybeActive: environments.githubMaybeActive })
+      .from(environments)
+      .where(eq(environments.id, item.env.id));
     const [row] = await this.#db
       .select({ githubDeploymentId: deployments.githubDeploymentId })
       .from(deployments)
@@ -258,7 +262,24 @@ export class EnvironmentUpdates {
       )
       .orderBy(desc(deployments.finishedAt))
       .limit(1);
-    return row?.githubDeploymentId ?? null;
+    const lastSucceeded = row?.githubDeploymentId ?? undefined;
+    return [
+      ...new Set([...(env?.maybeActive ?? []), ...(lastSucceeded === undefined ? [] : [lastSucceeded])]),
+    ];
+  }
+
+  /** Before a `success` is sent for `githubDeploymentId`: from now on GitHub may show it active. */
+  async mayBecomeActive(item: WorkItem, githubDeploymentId: number): Promise<void> {
+    await this.#write(item, {
+      githubMaybeActive: sql`case when ${environments.githubMaybeActive} @> to_jsonb(${githubDeploymentId}::bigint)
+        then ${environments.githubMaybeActive}
+        else ${environments.githubMaybeActive} || to_jsonb(${githubDeploymentId}::bigint) end`,
+    });
+  }
+
+  /** GitHub answered: `githubDeploymentIds` are the only ones it may show active now (none: all inactive). */
+  async onlyActive(item: WorkItem, githubDeploymentIds: readonly number[]): Promise<void> {
+    await this.#write(item, { githubMaybeActive: [...githubDeploymentIds] });
   }
 
   async finishDeployment(

@@ -128,32 +128,47 @@ export class GithubFeedback {
     await this.#updates.recordGithubDeployment(deploymentId, item, githubDeploymentId);
   }
 
+  /**
+   * The deployment went live. It is noted as maybe active before the `success` is sent, and as the only one
+   * once GitHub answered, so a deletion after a crash in between still finds every deployment to make inactive.
+   */
   async deploymentSucceeded(item: WorkItem, url: string): Promise<void> {
-    await this.#status(item, { state: 'success', environmentUrl: url, logUrl: this.environmentPage(item) });
+    const id = item.env.githubDeploymentId;
+    if (this.#github === undefined || id === null) return;
+    await this.#updates.mayBecomeActive(item, id);
+    const status = { state: 'success', environmentUrl: url, logUrl: this.environmentPage(item) } as const;
+    if (await this.#status(item, status, id)) await this.#updates.onlyActive(item, [id]);
   }
 
   async deploymentFailed(item: WorkItem, reason: string): Promise<void> {
     await this.#status(item, { state: 'failure', reason, logUrl: this.environmentPage(item) });
   }
 
-  /** The environment is gone: its GitHub deployment, and `lastSucceeded` if that is another one, go inactive. */
-  async deploymentInactive(item: WorkItem, lastSucceeded: number | null): Promise<void> {
+  /** The environment is gone: its GitHub deployment, and every other one GitHub may show active, go inactive. */
+  async deploymentInactive(item: WorkItem, maybeActive: readonly number[]): Promise<void> {
+    if (this.#github === undefined) return;
     const status = { state: 'inactive', logUrl: this.environmentPage(item) } as const;
-    await this.#status(item, status);
-    if (lastSucceeded !== null && lastSucceeded !== item.env.githubDeploymentId)
-      await this.#status(item, status, lastSucceeded);
+    const ids = new Set(maybeActive);
+    if (item.env.githubDeploymentId !== null) ids.add(item.env.githubDeploymentId);
+    const left: number[] = [];
+    for (const id of ids) if (!(await this.#status(item, status, id))) left.push(id);
+    if (maybeActive.length > 0) await this.#updates.onlyActive(item, left);
   }
 
+  /** Best effort: false when GitHub could not be told (it is logged). */
   async #status(
     item: WorkItem,
     status: Parameters<typeof reportDeploymentStatus>[3],
     id = item.env.githubDeploymentId,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const github = this.#github;
-    if (github === undefined || id === null) return;
+    if (github === undefined || id === null) return false;
+    let told = false;
     await this.#bestEffort(item, `report deployment ${status.state}`, async () => {
       await reportDeploymentStatus(github, repoRef(item.repo), id, status, this.#redactor, this.#held(item));
+      told = true;
     });
+    return told;
   }
 
   /**

@@ -312,7 +312,7 @@ async function teardown(
     // Closed (the delivery's write is the environment's last change before this attempt) to gone.
     if (why === 'closed' && !wasGone)
       deps.metrics?.previewGone(deps.runtime.name, secondsSince(item.env.updatedAt, deps.now()));
-    await deps.feedback.deploymentInactive(item, await deps.updates.lastSucceededGithubDeployment(item));
+    await deps.feedback.deploymentInactive(item, await deps.updates.githubDeploymentsMaybeActive(item));
     await deps.feedback.comment(item, { status: why === 'expired' ? 'expired' : 'deleted' });
     await deps.updates.observe(item, generation, 'keep');
     return 'observed';

@@ -170,6 +170,12 @@ export const environments = pgTable(
      */
     commentRequestedAt: timestamp('comment_requested_at', { withTimezone: true }),
     githubDeploymentId: bigint('github_deployment_id', { mode: 'number' }),
+    /**
+     * GitHub deployments that may show as active: each is added before its `success` is sent, and the list is
+     * cut to it once GitHub answered (a success makes the earlier ones inactive). A process killed in between
+     * leaves both, so the deletion makes inactive every deployment GitHub may still show.
+     */
+    githubMaybeActive: jsonb('github_maybe_active').$type<number[]>().notNull().default(sql`'[]'::jsonb`),
     // work scheduling
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),

@@ -13,6 +13,7 @@ import { environments, repos } from '../../src/db/schema.ts';
 import { PR_COMMENT_MARKER } from '../../src/domain/pr-comment.ts';
 import { createRedactor } from '../../src/domain/redactor.ts';
 import { createGithubApp } from '../../src/github/create-github-app.ts';
+import { previewEnvironmentName } from '../../src/github/deployment-feedback.ts';
 import { createGithubClient } from '../../src/github/github-client.ts';
 import { INSTALLATION } from '../support/connect-repo.ts';
 import { createGitRepo, type GitRepoFixture } from '../support/create-git-repo.ts';
@@ -251,6 +252,34 @@ describe.each(databaseTargets())('fenced leases (%s)', (target) => {
     expect(comments).toHaveLength(1);
     expect(comments[0]?.body).toContain('http://pr-fenced.test/21');
     expect((await row(id)).commentId).toBe(comments[0]?.id);
+  });
+
+  it('a deletion after a crash between recording a success and sending it leaves no deployment active', async () => {
+    const id = await waiting(51, new Date());
+    const [claim] = await claimWork(db, 'replica-a', 60_000, 1, 'deploy');
+    if (claim === undefined) throw new Error('nothing claimed');
+    const live = await item(id, { owner: 'replica-a', token: claim.token });
+    const first = await updates.startDeployment(live, 1);
+    await feedback.deploymentStarted(live, first.id);
+    await updates.finishDeployment(live, first.id, 'succeeded');
+    await feedback.deploymentSucceeded(live, 'http://pr-fenced.test/51');
+    // A later deploy is recorded as succeeded; its process dies before GitHub hears of it.
+    const second = await updates.startDeployment(live, 2);
+    await feedback.deploymentStarted(live, second.id);
+    await updates.finishDeployment(live, second.id, 'succeeded');
+    await releaseLease(db, id, { owner: 'replica-a', token: claim.token });
+
+    // Another replica deletes the preview.
+    await db.execute(sql`update environments set generation = 3 where id = ${id}`);
+    const [takeover] = await claimWork(db, 'replica-b', 60_000, 1, 'deploy');
+    if (takeover === undefined) throw new Error('nothing claimed');
+    const deleting = await item(id, { owner: 'replica-b', token: takeover.token });
+    await feedback.deploymentInactive(deleting, await updates.githubDeploymentsMaybeActive(deleting));
+    const ours = github
+      .deployments(FULL_NAME)
+      .filter((d) => d.environment === previewEnvironmentName(pr(51)));
+    expect(ours.map((d) => d.statuses.at(-1)?.state)).toEqual(['inactive', 'inactive']);
+    expect((await row(id)).githubMaybeActive).toEqual([]);
   });
 
   it('a GitHub write waiting for its turn is not sent once another attempt holds the environment', async () => {

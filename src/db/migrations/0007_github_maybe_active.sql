@@ -1,0 +1,1 @@
+ALTER TABLE "environments" ADD COLUMN "github_maybe_active" jsonb DEFAULT '[]'::jsonb NOT NULL;
