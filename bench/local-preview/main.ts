@@ -6,13 +6,14 @@
  *    local runtime with production timings), a dependency-free app repo connected with a signed
  *    `installation_repositories` delivery; from posting a signed `pull_request` `opened` delivery to the
  *    first 2xx through the proxy, for several PR numbers, with when each step happened.
- * 2. Proxy throughput: the app, the proxy and the load generator (this process) each in a process of its
- *    own; the same closed loop straight to the app, through the proxy, and through a byte relay that parses
- *    nothing (`relay-process.ts`, the baseline of the hop itself), and through nginx when it is installed
- *    (one worker, upstream keep-alive: a production proxy as a second baseline), in rounds that rotate which path goes
- *    first. Once with an app that answers at once, once with one that works ~200 µs per request (closer to
- *    a real app); then the same connections at a fixed rate every path keeps up with, for the latency the
- *    hop adds.
+ * 2. Proxy throughput: the app (a dependency-free node app in the sandbox Glimpse picks here, as a preview
+ *    runs), the proxy and the load generator (wrk when installed, else this process) each in a process of its
+ *    own, pinned to CPUs so that rounds compare (`cpu-layout.ts`); the same closed loop straight to the app,
+ *    through the proxy, and through a byte relay that parses nothing (`relay-process.ts`, the baseline of the
+ *    hop itself), and through nginx when it is installed (one worker, upstream keep-alive: a production proxy
+ *    as a second baseline), in rounds that rotate which path goes first. Once with an app that answers at
+ *    once, once with one that works ~200 µs per request (closer to a real app); then the same connections at a
+ *    fixed rate every path keeps up with, for the latency the hop adds.
  *    `BENCH_PROFILE=<dir>` writes the proxy's CPU profile there.
  * 3. Many previews at once, the README's setup: `glimpse serve` (its own process, default settings) on a
  *    fresh data dir, 30 pull requests opened together; the time until all serve, the server's resident
@@ -125,6 +126,11 @@ async function measureThroughput(): Promise<void> {
       rounds,
       fixedRate: FIXED_RATE,
     });
+    if (appWorkUs === APP_WORK_US[0]) {
+      console.log(
+        `Load: ${result.setup.loadGenerator}; ${result.setup.cpus}.\nThe app runs in the sandbox of ${result.setup.sandbox}.`,
+      );
+    }
     const direct = medianRound(result.direct);
     const proxied = medianRound(result.proxied);
     const relayed = medianRound(result.relayed);

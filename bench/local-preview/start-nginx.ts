@@ -5,14 +5,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { freePort } from '../../src/runtimes/local/health-check.ts';
-import { groupMembers, signalGroup } from '../../src/runtimes/local/process-group.ts';
+import { signalGroup } from '../../src/runtimes/local/process-group.ts';
+import { groupCpuMicros } from './group-cpu.ts';
 
 const NGINX = '/usr/sbin/nginx';
-/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
-const TICKS_PER_SECOND = 100;
 
 export interface Nginx {
   port: number;
+  /** Its process group: the master and the worker. */
+  pgid: number;
   /** CPU time of nginx's master and worker so far, in microseconds. */
   cpuMicros(): number;
   stop(): Promise<void>;
@@ -20,7 +21,8 @@ export interface Nginx {
 
 /**
  * nginx as a second baseline for the proxy (Debian `nginx-light`): one worker, keep-alive connections to
- * the app, as a production reverse proxy in front of one app would be set up. Undefined when nginx is not
+ * the app, and the same X-Forwarded-* headers Glimpse's proxy sets (the app parses as many headers behind
+ * either), as a production reverse proxy in front of one app would be set up. Undefined when nginx is not
  * installed.
  */
 export async function startNginx(appPort: number): Promise<Nginx | undefined> {
@@ -47,7 +49,11 @@ ${temp}
       proxy_pass http://app;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
-      proxy_set_header Host $host;
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Host $http_host;
+      proxy_set_header X-Forwarded-Port $server_port;
     }
   }
 }
@@ -68,8 +74,8 @@ ${temp}
   }
   return {
     port,
-    cpuMicros: () =>
-      groupMembers(pgid).reduce((sum, member) => sum + member.cpuTicks, 0) * (1_000_000 / TICKS_PER_SECOND),
+    pgid,
+    cpuMicros: () => groupCpuMicros(pgid),
     async stop() {
       signalGroup(pgid, 'SIGQUIT');
       await Promise.race([exited, delay(10_000)]);

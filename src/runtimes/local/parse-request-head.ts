@@ -1,4 +1,15 @@
-import { HOP_BY_HOP, headerLines, listTokens } from './header-lines.ts';
+import {
+  Field,
+  fieldCount,
+  fieldLine,
+  fieldValue,
+  isHopByHop,
+  kindOf,
+  listTokens,
+  namedIn,
+  rebuildHead,
+  scanHeaderFields,
+} from './header-fields.ts';
 
 /** How a message body is delimited (RFC 9112 6.3). */
 export type BodyFraming = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' };
@@ -14,7 +25,7 @@ export interface RequestHead {
   /** Upgrade and Connection: upgrade were sent; after a 101 the connection becomes a tunnel. */
   upgrade: boolean;
   /** The request line and headers for the app, hop-by-hop ones dropped, X-Forwarded-* set. */
-  forward: string;
+  forward: Buffer;
 }
 
 /** Where the request came from, for X-Forwarded-For and -Proto. */
@@ -24,22 +35,26 @@ export interface ClientInfo {
 }
 
 const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e\x80-\xff]+) HTTP\/1\.([01])$/;
-const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-proto']);
 const HOST_PORT = /:(\d{1,5})$/;
 const DIGITS = /^\d{1,15}$/;
+const CRLF = Buffer.from('\r\n');
 
 /**
- * Parses a request head (latin1, up to but without the CRLFCRLF that ends it) or gives the status to
- * refuse it with. Framing the app could read differently from the proxy is refused (RFC 9112 6.1,
- * 6.3): Transfer-Encoding other than chunked, with Content-Length, or in HTTP/1.0; repeated or
+ * Parses the request head in `data[0, end)` (up to but without the CRLFCRLF that ends it) or gives the
+ * status to refuse it with. Framing the app could read differently from the proxy is refused (RFC 9112
+ * 6.1, 6.3): Transfer-Encoding other than chunked, with Content-Length, or in HTTP/1.0; repeated or
  * malformed Content-Length; no Host or several in HTTP/1.1.
  */
-export function parseRequestHead(text: string, client: ClientInfo): RequestHead | { status: number } {
-  const start = skipEmptyLines(text);
-  const lineEnd = text.indexOf('\r\n', start);
-  const requestLine = lineEnd < 0 ? text.slice(start) : text.slice(start, lineEnd);
-  const match = REQUEST_LINE.exec(requestLine);
-  const fields = headerLines(lineEnd < 0 ? '' : text.slice(lineEnd + 2));
+export function parseRequestHead(
+  data: Buffer,
+  end: number,
+  client: ClientInfo,
+): RequestHead | { status: number } {
+  const start = skipEmptyLines(data, end);
+  const found = data.indexOf(CRLF, start);
+  const lineEnd = found < 0 || found >= end ? end : found;
+  const match = REQUEST_LINE.exec(data.toString('latin1', start, lineEnd));
+  const fields = scanHeaderFields(data, lineEnd === end ? end : lineEnd + 2, end);
   if (match === null || fields === undefined) return { status: 400 };
   const method = match[1] as string;
   // A reverse proxy for previews opens no tunnels to hosts a client names.
@@ -54,29 +69,34 @@ export function parseRequestHead(text: string, client: ClientInfo): RequestHead 
   let forwardedFor: string | undefined;
   const connection: string[] = [];
   let upgradeField: string | undefined;
-  for (const field of fields) {
-    switch (field.name) {
-      case 'host':
-        host = field.value;
+  const count = fieldCount(fields);
+  for (let index = 0; index < count; index++) {
+    switch (kindOf(fields, index)) {
+      case Field.Host:
+        host = fieldValue(data, fields, index);
         hosts++;
         break;
-      case 'content-length':
-        if (length !== undefined || !DIGITS.test(field.value)) return { status: 400 };
-        length = field.value;
+      case Field.ContentLength: {
+        const value = fieldValue(data, fields, index);
+        if (length !== undefined || !DIGITS.test(value)) return { status: 400 };
+        length = value;
         break;
-      case 'transfer-encoding':
+      }
+      case Field.TransferEncoding:
         encodings++;
-        chunked = field.value.toLowerCase() === 'chunked';
+        chunked = fieldValue(data, fields, index).toLowerCase() === 'chunked';
         break;
-      case 'connection':
-        connection.push(...listTokens(field.value));
+      case Field.Connection:
+        connection.push(...listTokens(fieldValue(data, fields, index)));
         break;
-      case 'upgrade':
-        upgradeField = field.line;
+      case Field.Upgrade:
+        upgradeField = fieldLine(data, fields, index);
         break;
-      case 'x-forwarded-for':
-        forwardedFor = forwardedFor === undefined ? field.value : `${forwardedFor}, ${field.value}`;
+      case Field.XForwardedFor: {
+        const value = fieldValue(data, fields, index);
+        forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
         break;
+      }
     }
   }
   if (encodings > 0 && (!chunked || encodings > 1)) return { status: 501 };
@@ -84,16 +104,20 @@ export function parseRequestHead(text: string, client: ClientInfo): RequestHead 
   if (hosts > 1 || (hosts === 0 && !http10)) return { status: 400 };
 
   const upgrade = upgradeField !== undefined && connection.includes('upgrade');
-  let forward = `${requestLine}\r\n`;
-  for (const field of fields) {
-    if (HOP_BY_HOP.has(field.name) || FORWARDED.has(field.name) || connection.includes(field.name)) continue;
-    forward += `${field.line}\r\n`;
-  }
-  if (upgrade) forward += `${upgradeField}\r\nConnection: Upgrade\r\n`;
-  forward +=
-    `X-Forwarded-For: ${forwardedFor === undefined ? client.address : `${forwardedFor}, ${client.address}`}\r\n` +
-    `X-Forwarded-Proto: ${client.scheme}\r\nX-Forwarded-Host: ${host ?? ''}\r\n` +
-    `X-Forwarded-Port: ${forwardedPort(host, client.scheme)}\r\n\r\n`;
+  const keep = (index: number) => {
+    const kind = kindOf(fields, index);
+    return !isHopByHop(kind) && !isForwarded(kind) && !namedIn(data, fields, index, connection);
+  };
+  const forward = rebuildHead(
+    data,
+    { start, end: lineEnd },
+    fields,
+    keep,
+    `${upgrade ? `${upgradeField}\r\nConnection: Upgrade\r\n` : ''}` +
+      `X-Forwarded-For: ${forwardedFor === undefined ? client.address : `${forwardedFor}, ${client.address}`}\r\n` +
+      `X-Forwarded-Proto: ${client.scheme}\r\nX-Forwarded-Host: ${host ?? ''}\r\n` +
+      `X-Forwarded-Port: ${forwardedPort(host, client.scheme)}\r\n\r\n`,
+  );
   return {
     method,
     host,
@@ -109,14 +133,19 @@ export function parseRequestHead(text: string, client: ClientInfo): RequestHead 
   };
 }
 
+/** The X-Forwarded-* fields the proxy sets itself: a client's own are replaced (For is appended to). */
+function isForwarded(kind: number): boolean {
+  return kind >= Field.XForwardedFor && kind <= Field.XForwardedProto;
+}
+
 /** The port the client asked for: the Host's, else the scheme's (the proxy may sit behind a TLS terminator). */
 function forwardedPort(host: string | undefined, scheme: string): string {
   return HOST_PORT.exec(host ?? '')?.[1] ?? (scheme === 'https' ? '443' : '80');
 }
 
 /** RFC 9112 2.2: empty lines before a request line are ignored. */
-function skipEmptyLines(text: string): number {
+function skipEmptyLines(data: Buffer, end: number): number {
   let start = 0;
-  while (text.startsWith('\r\n', start)) start += 2;
+  while (start + 2 <= end && data[start] === 13 && data[start + 1] === 10) start += 2;
   return start;
 }

@@ -60,8 +60,8 @@ export class ProxyConnection {
   #exchange: Exchange | undefined;
   #upstream: net.Socket | undefined;
   #upstreamPort = 0;
-  /** Response bytes read from the app and not yet written to the client. Heads are latin1 strings. */
-  #toClient: (Buffer | string)[] = [];
+  /** Response bytes read from the app and not yet written to the client. */
+  #toClient: Buffer[] = [];
   #processing = false;
   #clientEnded = false;
   /** The client's connection is being closed: nothing more is read from it. */
@@ -120,7 +120,7 @@ export class ProxyConnection {
           }
           this.#stopHeadTimer();
           this.#buffered = rest(data, end + HEAD_END.length);
-          const head = parseRequestHead(data.toString('latin1', 0, end), this.#info);
+          const head = parseRequestHead(data, end, this.#info);
           if ('status' in head) this.#refuse(head.status);
           else this.#start(head);
         } else if (!exchange.body.done) {
@@ -179,24 +179,20 @@ export class ProxyConnection {
       upgrade: head.upgrade,
       close: !head.keepAlive,
     };
-    return new ResponseReader(
-      request,
-      (data) => {
-        if (this.#exchange !== undefined) this.#exchange.sent = true;
-        this.#toClient.push(data);
-      },
-      (status) => this.#ctx.answered(status),
-    );
+    return new ResponseReader(request, this.#queueForClient, this.#ctx.answered);
   }
+
+  readonly #queueForClient = (data: Buffer) => {
+    if (this.#exchange !== undefined) this.#exchange.sent = true;
+    this.#toClient.push(data);
+  };
 
   /** What one read from the app gave the client, in one write: a head and its body are one send, not two. */
   #flushToClient(): void {
     const parts = this.#toClient;
     if (parts.length === 0) return;
     this.#toClient = [];
-    const [first] = parts;
-    if (parts.length === 1 && first !== undefined) this.#client.write(first, 'latin1');
-    else this.#client.write(joinLatin1(parts));
+    this.#client.write(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts));
   }
 
   /** Sends the request head over the pinned connection, first opening one to the right port. */
@@ -205,7 +201,7 @@ export class ProxyConnection {
     if (this.#upstream !== undefined && this.#upstreamPort !== port) this.#dropUpstream();
     exchange.reused = this.#upstream !== undefined;
     const upstream = this.#upstream ?? this.#connect(port);
-    upstream.write(exchange.head.forward, 'latin1');
+    upstream.write(exchange.head.forward);
   }
 
   #connect(port: number): net.Socket {
@@ -387,16 +383,4 @@ export class ProxyConnection {
 
 function rest(data: Buffer, offset: number): Buffer | undefined {
   return offset >= data.length ? undefined : data.subarray(offset);
-}
-
-/** Strings as latin1 (one byte each, as heads were decoded) and buffers, in one buffer. */
-function joinLatin1(parts: readonly (Buffer | string)[]): Buffer {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const joined = Buffer.allocUnsafe(length);
-  let offset = 0;
-  for (const part of parts) {
-    offset += typeof part === 'string' ? joined.write(part, offset, 'latin1') : part.copy(joined, offset);
-  }
-  return joined;
 }

@@ -1,5 +1,17 @@
 import { BodyFramer } from './body-framer.ts';
-import { HOP_BY_HOP, headerLines, listTokens } from './header-lines.ts';
+import {
+  Field,
+  fieldCount,
+  fieldValue,
+  isHopByHop,
+  isValueText,
+  kindOf,
+  listTokens,
+  namedIn,
+  type Range,
+  rebuildHead,
+  scanHeaderFields,
+} from './header-fields.ts';
 
 /** What the reader needs to know about the request the response answers. */
 export interface AnsweredRequest {
@@ -15,10 +27,21 @@ export interface AnsweredRequest {
 /** `more`: send more bytes; `done`: the response is complete; `tunnel`: a 101 switched protocols. */
 export type ReadState = 'more' | 'done' | 'tunnel' | 'invalid';
 
+/** A response head read: how its body ends (undefined: at the close), and the head to send with body bytes. */
+interface ReadHead {
+  body: BodyFramer | undefined;
+  build: (body: Range) => Buffer;
+}
+
 export const HEAD_END = Buffer.from('\r\n\r\n');
 /** Longer heads are refused, as node's own parser does past 16 KiB by default. */
 export const MAX_HEAD_BYTES = 64 * 1024;
-const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [\t\x20-\x7e\x80-\xff]*)?$/;
+const HTTP_1_ = Buffer.from('HTTP/1.');
+const ZERO = 0x30;
+const ONE = 0x31;
+const NINE = 0x39;
+const SPACE = 0x20;
+const CRLF = Buffer.from('\r\n');
 const DIGITS = /^\d{1,15}$/;
 
 /**
@@ -29,7 +52,7 @@ const DIGITS = /^\d{1,15}$/;
  */
 export class ResponseReader {
   readonly #request: AnsweredRequest;
-  readonly #send: (data: Buffer | string) => void;
+  readonly #send: (data: Buffer) => void;
   #pending: Buffer | undefined;
   #body: BodyFramer | undefined;
   #untilClose = false;
@@ -44,7 +67,7 @@ export class ResponseReader {
   /** `onStatus` learns the status of the response (a 101, or the final one), once its head is read. */
   constructor(
     request: AnsweredRequest,
-    send: (data: Buffer | string) => void,
+    send: (data: Buffer) => void,
     onStatus: (status: number) => void = () => {},
   ) {
     this.#request = request;
@@ -96,11 +119,14 @@ export class ResponseReader {
         return 'tunnel';
       }
       if (state === 'invalid') return 'invalid';
-      if (this.#untilClose) {
-        if (bodyStart < data.length) this.#send(data.subarray(bodyStart));
+      // The head goes to the client in one buffer with the body bytes that came with it.
+      if (state.body === undefined) {
+        this.#send(state.build({ start: bodyStart, end: data.length }));
         return 'more';
       }
-      return this.#readBody(data, bodyStart);
+      const taken = state.body.consume(data, bodyStart);
+      this.#send(state.build({ start: bodyStart, end: bodyStart + taken }));
+      return this.#afterBody(data, bodyStart + taken);
     }
   }
 
@@ -110,16 +136,21 @@ export class ResponseReader {
   }
 
   #readBody(data: Buffer, start: number): ReadState {
-    const body = this.#body as BodyFramer;
-    const taken = body.consume(data, start);
+    const taken = (this.#body as BodyFramer).consume(data, start);
     if (taken > 0)
       this.#send(start === 0 && taken === data.length ? data : data.subarray(start, start + taken));
+    return this.#afterBody(data, start + taken);
+  }
+
+  /** Where the body stands once the bytes up to `end` were taken. */
+  #afterBody(data: Buffer, end: number): ReadState {
+    const body = this.#body as BodyFramer;
     if (body.invalid) return 'invalid';
     if (!body.done) return 'more';
-    if (start + taken < data.length) {
+    if (end < data.length) {
       // The app sent more than the response it was asked for: its connection is out of step.
       this.#keepUpstream = false;
-      this.rest = data.subarray(start + taken);
+      this.rest = data.subarray(end);
     }
     return 'done';
   }
@@ -129,14 +160,13 @@ export class ResponseReader {
     start: number,
     end: number,
     bodyStart: number,
-  ): 'informational' | 'tunnel' | 'invalid' | 'body' {
-    const text = data.toString('latin1', start, end);
-    const lineEnd = text.indexOf('\r\n');
-    const statusLine = lineEnd < 0 ? text : text.slice(0, lineEnd);
-    const match = STATUS_LINE.exec(statusLine);
-    const fields = headerLines(lineEnd < 0 ? '' : text.slice(lineEnd + 2));
-    if (match === null || fields === undefined) return 'invalid';
-    const status = Number(match[2]);
+  ): 'informational' | 'tunnel' | 'invalid' | ReadHead {
+    const found = data.indexOf(CRLF, start);
+    const lineEnd = found < 0 || found >= end ? end : found;
+    const status = statusOf(data, start, lineEnd);
+    const fields = scanHeaderFields(data, lineEnd === end ? end : lineEnd + 2, end);
+    if (status < 0 || fields === undefined) return 'invalid';
+    const http10 = data[start + HTTP_1_.length] === ZERO;
     if (status === 101) {
       if (!this.#request.upgrade) return 'invalid';
       this.#onStatus(status);
@@ -151,17 +181,20 @@ export class ResponseReader {
     let length: string | undefined;
     let chunked: boolean | undefined;
     const connection: string[] = [];
-    for (const field of fields) {
-      if (field.name === 'content-length') {
-        if ((length !== undefined && length !== field.value) || !DIGITS.test(field.value)) return 'invalid';
-        length = field.value;
-      } else if (field.name === 'transfer-encoding') {
-        chunked = listTokens(field.value).at(-1) === 'chunked';
-      } else if (field.name === 'connection') {
-        connection.push(...listTokens(field.value));
+    const count = fieldCount(fields);
+    for (let index = 0; index < count; index++) {
+      const kind = kindOf(fields, index);
+      if (kind === Field.ContentLength) {
+        const value = fieldValue(data, fields, index);
+        if ((length !== undefined && length !== value) || !DIGITS.test(value)) return 'invalid';
+        length = value;
+      } else if (kind === Field.TransferEncoding) {
+        chunked = listTokens(fieldValue(data, fields, index)).at(-1) === 'chunked';
+      } else if (kind === Field.Connection) {
+        connection.push(...listTokens(fieldValue(data, fields, index)));
       }
     }
-    if (connection.includes('close') || (match[1] === '0' && !connection.includes('keep-alive'))) {
+    if (connection.includes('close') || (http10 && !connection.includes('keep-alive'))) {
       this.#keepUpstream = false;
     }
     if (this.#request.head || status === 204 || status === 304) {
@@ -175,15 +208,37 @@ export class ResponseReader {
       this.#closeClient = true;
     }
 
-    let head = `${statusLine}\r\n`;
-    for (const field of fields) {
-      if (HOP_BY_HOP.has(field.name) || connection.includes(field.name)) continue;
+    const keep = (index: number) => {
+      const kind = kindOf(fields, index);
       // With Transfer-Encoding, a Content-Length is wrong and must not reach the client (RFC 9112 6.3).
-      if (field.name === 'content-length' && chunked !== undefined) continue;
-      head += `${field.line}\r\n`;
-    }
+      if (kind === Field.ContentLength && chunked !== undefined) return false;
+      return !isHopByHop(kind) && !namedIn(data, fields, index, connection);
+    };
     this.#onStatus(status);
-    this.#send(this.#closeClient ? `${head}Connection: close\r\n\r\n` : `${head}\r\n`);
-    return 'body';
+    const suffix = this.#closeClient ? 'Connection: close\r\n\r\n' : '\r\n';
+    return {
+      body: this.#body,
+      build: (body) => rebuildHead(data, { start, end: lineEnd }, fields, keep, suffix, body),
+    };
   }
+}
+
+/**
+ * The status of `HTTP/1.0 200 OK` or `HTTP/1.1 204` (a reason phrase is optional) in `data[start, end)`,
+ * or -1 for any other status line.
+ */
+function statusOf(data: Buffer, start: number, end: number): number {
+  const at = start + HTTP_1_.length;
+  if (end - start < HTTP_1_.length + 5 || data.compare(HTTP_1_, 0, HTTP_1_.length, start, at) !== 0)
+    return -1;
+  const minor = data[at] as number;
+  if ((minor !== ZERO && minor !== ONE) || data[at + 1] !== SPACE) return -1;
+  let status = 0;
+  for (let i = at + 2; i < at + 5; i++) {
+    const digit = data[i] as number;
+    if (digit < ZERO || digit > NINE) return -1;
+    status = status * 10 + digit - ZERO;
+  }
+  if (at + 5 === end) return status;
+  return data[at + 5] === SPACE && isValueText(data, at + 6, end) ? status : -1;
 }
