@@ -91,7 +91,7 @@ export function scanHeaderFields(data: Buffer, start: number, end: number): Head
   let i = start;
   while (i < end) {
     const lineStart = i;
-    while (i < end && TOKEN[data[i] as number] === 1) i++;
+    i = tokenEnd(data, i, end);
     if (i === lineStart || i === end || data[i] !== COLON) return undefined;
     const nameEnd = i++;
     while (i < end && data[i] !== CR) i++;
@@ -144,7 +144,8 @@ export function namedIn(
   const end = fields[at + NAME_END] as number;
   let name: string | undefined;
   for (const token of tokens) {
-    if (token.length !== end - start) continue;
+    // Keep-Alive and Upgrade fields are dropped anyway.
+    if (token.length !== end - start || token === 'keep-alive' || token === 'upgrade') continue;
     name ??= data.toString('latin1', start, end).toLowerCase();
     if (name === token) return true;
   }
@@ -158,40 +159,102 @@ export interface Range {
 }
 
 /**
- * The head to send on: `data[startLine)`, the fields `keep` accepts as they came, then `suffix`
- * (latin1: more fields and the empty line that ends the head), then `data[tail)` (the body bytes that
- * came with the head: one buffer, one write).
+ * The head to send on: the start line and the fields `keep` accepts, as they came in `data[start, headEnd)`
+ * (`headEnd`: where the CRLFCRLF that ends the head begins), then `suffix` (latin1: more fields and the
+ * empty line that ends the head), then `data[tail)` (the body bytes that came with the head: one buffer,
+ * one write). Runs of kept lines are copied at once, CRLFs included.
  */
 export function rebuildHead(
   data: Buffer,
-  startLine: Range,
+  start: number,
+  headEnd: number,
   fields: HeaderFields,
   keep: (index: number) => boolean,
   suffix: string,
   tail?: Range,
 ): Buffer {
   const count = fieldCount(fields);
-  let length =
-    startLine.end - startLine.start + 2 + suffix.length + (tail === undefined ? 0 : tail.end - tail.start);
+  const all = headEnd + 2 - start;
+  let length = all + suffix.length + (tail === undefined ? 0 : tail.end - tail.start);
   for (let index = 0; index < count; index++) {
     const at = index * STRIDE;
-    if (keep(index)) length += (fields[at + LINE_END] as number) - (fields[at + LINE_START] as number) + 2;
+    if (!keep(index)) length -= (fields[at + LINE_END] as number) + 2 - (fields[at + LINE_START] as number);
+  }
+  // Nothing dropped or added, and the body follows the head: the bytes as they came, not a copy.
+  if (length === all + 2 + (tail === undefined ? 0 : tail.end - tail.start) && suffix === '\r\n') {
+    if (tail === undefined) return data.subarray(start, headEnd + 4);
+    if (tail.start === headEnd + 4) return data.subarray(start, tail.end);
   }
   const head = Buffer.allocUnsafe(length);
-  let offset = data.copy(head, 0, startLine.start, startLine.end);
-  head[offset++] = CR;
-  head[offset++] = LF;
+  let offset = 0;
+  let run = start;
   for (let index = 0; index < count; index++) {
-    if (!keep(index)) continue;
+    if (keep(index)) continue;
     const at = index * STRIDE;
-    offset += data.copy(head, offset, fields[at + LINE_START], fields[at + LINE_END]);
-    head[offset++] = CR;
-    head[offset++] = LF;
+    offset += data.copy(head, offset, run, fields[at + LINE_START]);
+    run = (fields[at + LINE_END] as number) + 2;
   }
+  if (run < headEnd + 2) offset += data.copy(head, offset, run, headEnd + 2);
   offset += head.write(suffix, offset, 'latin1');
   if (tail !== undefined) data.copy(head, offset, tail.start, tail.end);
   return head;
 }
+
+/** Where the line from `start` ends (its CR), or -1 when a CR in it is not followed by LF; `end` if none. */
+export function lineEnd(data: Buffer, start: number, end: number): number {
+  for (let i = start; i < end; i++) {
+    if (data[i] === CR) return data[i + 1] === LF ? i : -1;
+  }
+  return end;
+}
+
+/** The value as a number when it is 1 to 15 digits, else -1 (a Content-Length). */
+export function digitsValue(data: Buffer, fields: HeaderFields, index: number): number {
+  const at = index * STRIDE;
+  const start = fields[at + VALUE_START] as number;
+  const end = fields[at + VALUE_END] as number;
+  if (end === start || end - start > 15) return -1;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const digit = (data[i] as number) - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/** True when both fields have the same value, byte for byte. */
+export function sameValues(data: Buffer, fields: HeaderFields, first: number, second: number): boolean {
+  const a = first * STRIDE;
+  const b = second * STRIDE;
+  const length = (fields[a + VALUE_END] as number) - (fields[a + VALUE_START] as number);
+  if (length !== (fields[b + VALUE_END] as number) - (fields[b + VALUE_START] as number)) return false;
+  for (let i = 0; i < length; i++) {
+    if (data[(fields[a + VALUE_START] as number) + i] !== data[(fields[b + VALUE_START] as number) + i])
+      return false;
+  }
+  return true;
+}
+
+/** True when the value is `lowercase` in any case (`lowercase`: lowercase letters and hyphens). */
+export function valueIs(data: Buffer, fields: HeaderFields, index: number, lowercase: string): boolean {
+  const at = index * STRIDE;
+  const start = fields[at + VALUE_START] as number;
+  if ((fields[at + VALUE_END] as number) - start !== lowercase.length) return false;
+  for (let i = 0; i < lowercase.length; i++) {
+    if (((data[start + i] as number) | 0x20) !== lowercase.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** The tokens of a Connection field, lowercased; its usual values without decoding them. */
+export function connectionTokens(data: Buffer, fields: HeaderFields, index: number): readonly string[] {
+  if (valueIs(data, fields, index, 'keep-alive')) return KEEP_ALIVE;
+  if (valueIs(data, fields, index, 'close')) return CLOSE;
+  return listTokens(fieldValue(data, fields, index));
+}
+const KEEP_ALIVE = ['keep-alive'] as const;
+const CLOSE = ['close'] as const;
 
 /** The comma-separated tokens of a list header such as Connection, lowercased. */
 export function listTokens(value: string): string[] {
@@ -204,6 +267,20 @@ export function listTokens(value: string): string[] {
     .split(',')
     .map((token) => token.trim())
     .filter((token) => token !== '');
+}
+
+/** Where the token that starts at `start` ends (a method, a field name). */
+export function tokenEnd(data: Buffer, start: number, end: number): number {
+  let i = start;
+  while (i < end && TOKEN[data[i] as number] === 1) i++;
+  return i;
+}
+
+/** True when `data` holds `text` (ASCII, exact case) at `at`. */
+export function bytesAre(data: Buffer, at: number, text: string): boolean {
+  if (at + text.length > data.length) return false;
+  for (let i = 0; i < text.length; i++) if (data[at + i] !== text.charCodeAt(i)) return false;
+  return true;
 }
 
 /** True when `data[start, end)` holds only bytes a field value may have (also what a reason phrase may). */

@@ -1,14 +1,19 @@
 import {
+  bytesAre,
+  connectionTokens,
+  digitsValue,
   Field,
   fieldCount,
   fieldLine,
   fieldValue,
   isHopByHop,
   kindOf,
-  listTokens,
+  lineEnd,
   namedIn,
   rebuildHead,
   scanHeaderFields,
+  tokenEnd,
+  valueIs,
 } from './header-fields.ts';
 
 /** How a message body is delimited (RFC 9112 6.3). */
@@ -34,10 +39,9 @@ export interface ClientInfo {
   scheme: string;
 }
 
-const REQUEST_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) ([\x21-\x7e\x80-\xff]+) HTTP\/1\.([01])$/;
-const HOST_PORT = /:(\d{1,5})$/;
-const DIGITS = /^\d{1,15}$/;
-const CRLF = Buffer.from('\r\n');
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'];
+const SP = 0x20;
+const DEL = 0x7f;
 
 /**
  * Parses the request head in `data[0, end)` (up to but without the CRLFCRLF that ends it) or gives the
@@ -51,19 +55,18 @@ export function parseRequestHead(
   client: ClientInfo,
 ): RequestHead | { status: number } {
   const start = skipEmptyLines(data, end);
-  const found = data.indexOf(CRLF, start);
-  const lineEnd = found < 0 || found >= end ? end : found;
-  const match = REQUEST_LINE.exec(data.toString('latin1', start, lineEnd));
-  const fields = scanHeaderFields(data, lineEnd === end ? end : lineEnd + 2, end);
-  if (match === null || fields === undefined) return { status: 400 };
-  const method = match[1] as string;
+  const startLineEnd = lineEnd(data, start, end);
+  const line = startLineEnd < 0 ? undefined : requestLine(data, start, startLineEnd);
+  const fields =
+    line === undefined ? undefined : scanHeaderFields(data, Math.min(startLineEnd + 2, end), end);
+  if (line === undefined || fields === undefined) return { status: 400 };
+  const { method, http10 } = line;
   // A reverse proxy for previews opens no tunnels to hosts a client names.
   if (method === 'CONNECT') return { status: 405 };
-  const http10 = match[3] === '0';
 
   let host: string | undefined;
   let hosts = 0;
-  let length: string | undefined;
+  let length: number | undefined;
   let chunked = false;
   let encodings = 0;
   let forwardedFor: string | undefined;
@@ -77,17 +80,17 @@ export function parseRequestHead(
         hosts++;
         break;
       case Field.ContentLength: {
-        const value = fieldValue(data, fields, index);
-        if (length !== undefined || !DIGITS.test(value)) return { status: 400 };
-        length = value;
+        if (length !== undefined) return { status: 400 };
+        length = digitsValue(data, fields, index);
+        if (length < 0) return { status: 400 };
         break;
       }
       case Field.TransferEncoding:
         encodings++;
-        chunked = fieldValue(data, fields, index).toLowerCase() === 'chunked';
+        chunked = valueIs(data, fields, index, 'chunked');
         break;
       case Field.Connection:
-        connection.push(...listTokens(fieldValue(data, fields, index)));
+        connection.push(...connectionTokens(data, fields, index));
         break;
       case Field.Upgrade:
         upgradeField = fieldLine(data, fields, index);
@@ -110,7 +113,8 @@ export function parseRequestHead(
   };
   const forward = rebuildHead(
     data,
-    { start, end: lineEnd },
+    start,
+    end,
     fields,
     keep,
     `${upgrade ? `${upgradeField}\r\nConnection: Upgrade\r\n` : ''}` +
@@ -124,9 +128,9 @@ export function parseRequestHead(
     http10,
     body: chunked
       ? { kind: 'chunked' }
-      : length === undefined || length === '0'
+      : length === undefined || length === 0
         ? { kind: 'none' }
-        : { kind: 'length', length: Number(length) },
+        : { kind: 'length', length },
     keepAlive: !http10 && !connection.includes('close'),
     upgrade,
     forward,
@@ -138,9 +142,50 @@ function isForwarded(kind: number): boolean {
   return kind >= Field.XForwardedFor && kind <= Field.XForwardedProto;
 }
 
+/**
+ * `method SP request-target SP HTTP/1.x` in `data[start, end)` (RFC 9112 3): the method and whether it
+ * is HTTP/1.0, or undefined.
+ */
+function requestLine(
+  data: Buffer,
+  start: number,
+  end: number,
+): { method: string; http10: boolean } | undefined {
+  const methodEnd = tokenEnd(data, start, end);
+  if (methodEnd === start || data[methodEnd] !== SP) return undefined;
+  let i = methodEnd + 1;
+  while (i < end && (data[i] as number) > SP && data[i] !== DEL) i++;
+  const version = i + 1;
+  if (i === methodEnd + 1 || data[i] !== SP || end - version !== 8 || !bytesAre(data, version, 'HTTP/1.')) {
+    return undefined;
+  }
+  const minor = data[version + 7];
+  if (minor !== 0x30 && minor !== 0x31) return undefined;
+  return { method: methodName(data, start, methodEnd), http10: minor === 0x30 };
+}
+
+/** The method as a string, the common ones without decoding it. */
+function methodName(data: Buffer, start: number, end: number): string {
+  for (const method of METHODS) {
+    if (method.length === end - start && bytesAre(data, start, method)) return method;
+  }
+  return data.toString('latin1', start, end);
+}
+
 /** The port the client asked for: the Host's, else the scheme's (the proxy may sit behind a TLS terminator). */
 function forwardedPort(host: string | undefined, scheme: string): string {
-  return HOST_PORT.exec(host ?? '')?.[1] ?? (scheme === 'https' ? '443' : '80');
+  const colon = host === undefined ? -1 : host.lastIndexOf(':');
+  const port = colon < 0 ? '' : (host as string).slice(colon + 1);
+  if (port.length >= 1 && port.length <= 5 && isDigits(port)) return port;
+  return scheme === 'https' ? '443' : '80';
+}
+
+function isDigits(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x30 || code > 0x39) return false;
+  }
+  return true;
 }
 
 /** RFC 9112 2.2: empty lines before a request line are ignored. */

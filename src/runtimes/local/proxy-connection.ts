@@ -166,7 +166,7 @@ export class ProxyConnection {
       this.#answer(destination.status, destination.html);
       return;
     }
-    const target = { ...destination, reader: this.#reader(head) };
+    const target = { namespace: destination.namespace, port: destination.port, reader: this.#reader(head) };
     this.#exchange = { head, body, target, sent: false, responseDone: false, reused: false, retried: false };
     this.#ctx.started(target.port);
     this.#sendHead(this.#exchange);

@@ -1,15 +1,20 @@
 import { BodyFramer } from './body-framer.ts';
 import {
+  bytesAre,
+  connectionTokens,
+  digitsValue,
   Field,
   fieldCount,
   fieldValue,
   isHopByHop,
   isValueText,
   kindOf,
+  lineEnd,
   listTokens,
   namedIn,
   type Range,
   rebuildHead,
+  sameValues,
   scanHeaderFields,
 } from './header-fields.ts';
 
@@ -36,13 +41,11 @@ interface ReadHead {
 export const HEAD_END = Buffer.from('\r\n\r\n');
 /** Longer heads are refused, as node's own parser does past 16 KiB by default. */
 export const MAX_HEAD_BYTES = 64 * 1024;
-const HTTP_1_ = Buffer.from('HTTP/1.');
+const HTTP_1_ = 'HTTP/1.';
 const ZERO = 0x30;
 const ONE = 0x31;
 const NINE = 0x39;
 const SPACE = 0x20;
-const CRLF = Buffer.from('\r\n');
-const DIGITS = /^\d{1,15}$/;
 
 /**
  * Reads one response from the app and hands `send` what goes to the client: the head with the
@@ -161,10 +164,10 @@ export class ResponseReader {
     end: number,
     bodyStart: number,
   ): 'informational' | 'tunnel' | 'invalid' | ReadHead {
-    const found = data.indexOf(CRLF, start);
-    const lineEnd = found < 0 || found >= end ? end : found;
-    const status = statusOf(data, start, lineEnd);
-    const fields = scanHeaderFields(data, lineEnd === end ? end : lineEnd + 2, end);
+    const statusLineEnd = lineEnd(data, start, end);
+    if (statusLineEnd < 0) return 'invalid';
+    const status = statusOf(data, start, statusLineEnd);
+    const fields = scanHeaderFields(data, Math.min(statusLineEnd + 2, end), end);
     if (status < 0 || fields === undefined) return 'invalid';
     const http10 = data[start + HTTP_1_.length] === ZERO;
     if (status === 101) {
@@ -178,20 +181,22 @@ export class ResponseReader {
       return 'informational';
     }
 
-    let length: string | undefined;
+    let length: number | undefined;
+    let lengthField = -1;
     let chunked: boolean | undefined;
     const connection: string[] = [];
     const count = fieldCount(fields);
     for (let index = 0; index < count; index++) {
       const kind = kindOf(fields, index);
       if (kind === Field.ContentLength) {
-        const value = fieldValue(data, fields, index);
-        if ((length !== undefined && length !== value) || !DIGITS.test(value)) return 'invalid';
-        length = value;
+        if (lengthField >= 0 && !sameValues(data, fields, lengthField, index)) return 'invalid';
+        length = digitsValue(data, fields, index);
+        if (length < 0) return 'invalid';
+        lengthField = index;
       } else if (kind === Field.TransferEncoding) {
         chunked = listTokens(fieldValue(data, fields, index)).at(-1) === 'chunked';
       } else if (kind === Field.Connection) {
-        connection.push(...listTokens(fieldValue(data, fields, index)));
+        connection.push(...connectionTokens(data, fields, index));
       }
     }
     if (connection.includes('close') || (http10 && !connection.includes('keep-alive'))) {
@@ -202,7 +207,7 @@ export class ResponseReader {
     } else if (chunked === true) {
       this.#body = new BodyFramer({ kind: 'chunked' });
     } else if (chunked === undefined && length !== undefined) {
-      this.#body = new BodyFramer({ kind: 'length', length: Number(length) });
+      this.#body = new BodyFramer({ kind: 'length', length });
     } else {
       this.#untilClose = true;
       this.#closeClient = true;
@@ -218,7 +223,7 @@ export class ResponseReader {
     const suffix = this.#closeClient ? 'Connection: close\r\n\r\n' : '\r\n';
     return {
       body: this.#body,
-      build: (body) => rebuildHead(data, { start, end: lineEnd }, fields, keep, suffix, body),
+      build: (body) => rebuildHead(data, start, end, fields, keep, suffix, body),
     };
   }
 }
@@ -229,8 +234,7 @@ export class ResponseReader {
  */
 function statusOf(data: Buffer, start: number, end: number): number {
   const at = start + HTTP_1_.length;
-  if (end - start < HTTP_1_.length + 5 || data.compare(HTTP_1_, 0, HTTP_1_.length, start, at) !== 0)
-    return -1;
+  if (end - start < HTTP_1_.length + 5 || !bytesAre(data, start, HTTP_1_)) return -1;
   const minor = data[at] as number;
   if ((minor !== ZERO && minor !== ONE) || data[at + 1] !== SPACE) return -1;
   let status = 0;

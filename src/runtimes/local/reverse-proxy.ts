@@ -7,6 +7,9 @@ import { notFoundPage, type UnavailableReason, unavailablePage } from './proxy-p
 /** Node's own server allows 60 s; a browser sends a whole head at once, so 10 s is plenty. */
 export const DEFAULT_REQUEST_HEAD_TIMEOUT_MS = 10_000;
 
+/** Hosts whose namespace is remembered; past this many (a client inventing hosts), the memory starts over. */
+const MAX_REMEMBERED_HOSTS = 1_000;
+
 /** Where a preview's host goes: its current process, or a 503 page saying why there is none. */
 export type ProxyRoute =
   | { kind: 'serving'; port: number }
@@ -23,6 +26,7 @@ export class ReverseProxy {
   readonly #publicUrl: string;
   readonly #logger: Logger;
   readonly #routes = new Map<string, ProxyRoute>();
+  readonly #namespaces = new Map<string, string | undefined>();
   readonly #active = new Map<number, number>();
   readonly #connections = new Set<ProxyConnection>();
   readonly #context: ProxyContext;
@@ -101,12 +105,22 @@ export class ReverseProxy {
   }
 
   #destination(host: string | undefined): Destination {
-    const namespace = namespaceFromHost(host, this.#baseDomain);
+    const namespace = this.#namespaceOf(host);
     const route = namespace === undefined ? undefined : this.#routes.get(namespace);
     if (namespace === undefined || route === undefined) return { status: 404, html: notFoundPage() };
     if (route.kind === 'unavailable') {
       return { status: 503, html: unavailablePage(namespace, route.reason, this.#environmentUrl(namespace)) };
     }
     return { namespace, port: route.port };
+  }
+
+  /** `namespaceFromHost`, remembered: every request names its host, and most name one seen before. */
+  #namespaceOf(host: string | undefined): string | undefined {
+    if (host === undefined) return undefined;
+    if (this.#namespaces.has(host)) return this.#namespaces.get(host);
+    if (this.#namespaces.size >= MAX_REMEMBERED_HOSTS) this.#namespaces.clear();
+    const namespace = namespaceFromHost(host, this.#baseDomain);
+    this.#namespaces.set(host, namespace);
+    return namespace;
   }
 }
