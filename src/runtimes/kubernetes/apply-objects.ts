@@ -1,4 +1,4 @@
-import type { CoreV1Api } from '@kubernetes/client-node';
+import type { CoreV1Api, V1ConfigMap } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type KubeManifest, manifestKey } from './kube-manifest.ts';
 import type { Applied, ServerSideApplyApi } from './server-side-apply-api.ts';
@@ -119,13 +119,21 @@ export async function readAppliedRecord(
   namespace: string,
 ): Promise<ObjectRef[] | undefined> {
   try {
-    const cm = await core.readNamespacedConfigMap({ name: APPLIED_RECORD, namespace });
-    const parsed: unknown = JSON.parse(cm.data?.objects ?? '[]');
-    return Array.isArray(parsed) ? parsed.filter(isObjectRef) : [];
+    return appliedRecordOf(await core.readNamespacedConfigMap({ name: APPLIED_RECORD, namespace }));
   } catch (error) {
     if (apiStatusCode(error) === 404) return undefined;
-    if (error instanceof SyntaxError) return [];
     throw translateKubeError(error, 'reading the record of applied objects');
+  }
+}
+
+/** The objects a `glimpse-applied` ConfigMap lists; none when its content is not such a list. */
+export function appliedRecordOf(record: V1ConfigMap): ObjectRef[] {
+  try {
+    const parsed: unknown = JSON.parse(record.data?.objects ?? '[]');
+    return Array.isArray(parsed) ? parsed.filter(isObjectRef) : [];
+  } catch (error) {
+    if (error instanceof SyntaxError) return [];
+    throw error;
   }
 }
 
