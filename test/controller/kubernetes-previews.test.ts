@@ -266,7 +266,10 @@ describe.each(databaseTargets())('previews on Kubernetes, end to end (%s)', (tar
     await waitFor(() => comments(1)[0]?.body.includes('Deleted'));
   });
 
-  it('fails the deletion of a namespace stuck terminating after the delete timeout', async () => {
+  // The delete timeout on a real control plane (60 s) is longer than a test's default 30 s.
+  it('fails the deletion of a namespace stuck terminating after the delete timeout', {
+    timeout: deleteTimeoutMs + kubeWaitMs(30_000),
+  }, async () => {
     await ensureRunning(2);
     await kube.holdNamespace('pr-shop-2');
     try {
