@@ -253,6 +253,14 @@ describe('KubernetesRuntime.deploy of an image', () => {
         podLists: sim().requests.count({ verb: 'list', resource: 'pods', namespace: 'pr-web-41' }),
       });
       expect(reads()).toEqual({ record: 0, replicaSets: 0, podLists: 0 });
+      // The record of applied objects goes with the first wave, before the workload, in one apply.
+      const applied = sim()
+        .requests.find({ verb: 'patch', namespace: 'pr-web-41' })
+        .map((r) => `${r.resource}/${r.path.split('/').at(-1)}`);
+      expect(applied.filter((a) => a === 'configmaps/glimpse-applied')).toHaveLength(1);
+      expect(applied.indexOf('configmaps/glimpse-applied')).toBeLessThan(
+        applied.indexOf('deployments/preview'),
+      );
       expect(
         sim().requests.count({ verb: 'watch', resource: 'pods', namespace: 'pr-web-41' }),
       ).toBeGreaterThan(0);

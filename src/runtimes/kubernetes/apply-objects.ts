@@ -71,14 +71,20 @@ export async function applyObjects(
  * Applies the objects of a render, then deletes what the previous render of this environment applied and this one
  * no longer contains. The record of applied objects lives in the `glimpse-applied` ConfigMap; while a prune is under
  * way it holds both sets, so an interrupted prune is finished by the next deploy. In a namespace this deploy created
- * there is no record yet, and none is read.
+ * there is no record yet: none is read, and the new one is applied with the objects.
  */
 export async function applyAndPrune(manifests: KubeManifest[], ctx: ApplyContext): Promise<void> {
+  const current = manifests.map(refOf);
+  if (ctx.createdNamespace) {
+    // Nothing to prune: the record goes with the first wave (a ConfigMap), a round trip fewer. Should a later
+    // object fail, the record names one that is not there, which the next deploy applies or prunes (a 404).
+    await applyObjects([...manifests, recordManifest(ctx, current)], ctx);
+    return;
+  }
   const [previous] = await Promise.all([
-    ctx.createdNamespace ? undefined : readAppliedRecord(ctx.core, ctx.namespace),
+    readAppliedRecord(ctx.core, ctx.namespace),
     applyObjects(manifests, ctx),
   ]);
-  const current = manifests.map(refOf);
   const keys = new Set(current.map(refKey));
   const stale = (previous ?? []).filter((r) => !keys.has(refKey(r)));
   await writeRecord(ctx, [...current, ...stale]);
@@ -137,14 +143,17 @@ export function appliedRecordOf(record: V1ConfigMap): ObjectRef[] {
   }
 }
 
-async function writeRecord(ctx: ApplyContext, refs: ObjectRef[]): Promise<void> {
-  const record: KubeManifest = {
+function recordManifest(ctx: ApplyContext, refs: ObjectRef[]): KubeManifest {
+  return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: APPLIED_RECORD, namespace: ctx.namespace, labels: ctx.labels },
     data: { objects: JSON.stringify(refs) },
   };
-  await applyObjects([record], ctx);
+}
+
+async function writeRecord(ctx: ApplyContext, refs: ObjectRef[]): Promise<void> {
+  await applyObjects([recordManifest(ctx, refs)], ctx);
 }
 
 function isObjectRef(value: unknown): value is ObjectRef {
