@@ -2,8 +2,8 @@
  * How Glimpse's controller copes with many previews at once on Kubernetes. `npm run bench -- reconcile-scale`.
  *
  * Pull requests are opened at once through the real webhook endpoint of a Glimpse process (PostgreSQL in a
- * scratch database, GLIMPSE_MAX_CONCURRENT_DEPLOYS=50, GitHub write spacing 0) against the GitHub simulator and a
- * Kubernetes: the simulator (pods ready after 1 s; 500 PRs) and the real control plane of
+ * scratch database, GLIMPSE_MAX_CONCURRENT_DEPLOYS=50, GLIMPSE_MAX_CONCURRENT_DELETES=1000, GitHub write
+ * spacing 0) against the GitHub simulator and a Kubernetes: the simulator (pods ready after 1 s; 500 PRs) and the real control plane of
  * test/support/kube-control-plane (kwok's pods ready at once; 1,000 PRs; Glimpse's requests counted from the API
  * server's audit log). Prints the time until all run, the Kubernetes and GitHub requests per environment, and
  * Glimpse's peak RSS; then closes them all and prints the time until every namespace is gone; then both targets
@@ -27,6 +27,8 @@ import { POSTGRES_URL, postgresUnreachable } from '../webhook-ingest/targets.ts'
 import { type BenchKube, type BenchKubeKind, startBenchKube, tally } from './bench-kube.ts';
 
 const CONCURRENCY = 50;
+/** Deletion slots (GLIMPSE_MAX_CONCURRENT_DELETES): every closed PR's DELETE goes out at once; waiting is free. */
+const DELETE_CONCURRENCY = 1000;
 const SEND_CONCURRENCY = 32;
 const TARGETS: Record<BenchKubeKind, Targets> = {
   sim: { prs: 500, runningSeconds: 90, kubePerEnv: 20, githubPerEnv: 4, rssMb: 400, goneSeconds: 600 },
@@ -397,6 +399,7 @@ function startGlimpse(
         KUBECONFIG: kube.kubeconfigPath,
         GLIMPSE_BASE_DOMAIN: 'preview.example.test',
         GLIMPSE_MAX_CONCURRENT_DEPLOYS: String(CONCURRENCY),
+        GLIMPSE_MAX_CONCURRENT_DELETES: String(DELETE_CONCURRENCY),
         GITHUB_APP_ID: String(github.appId),
         GITHUB_PRIVATE_KEY: github.privateKey,
         GITHUB_API_URL: github.url,

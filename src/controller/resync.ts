@@ -36,8 +36,8 @@ interface Seen {
  * A failed environment whose previous version was still serving is deployed again when that version is gone
  * (a Glimpse restart stops local previews), so its PR and status say what serves now, not what did.
  *
- * A pass takes a while (it looks at every running environment in turn), and webhooks and controllers carry on
- * meanwhile: an environment that changed since it was read is left to them. Otherwise a PR closed during the
+ * A pass takes a while (it asks the runtime about every running environment, and GitHub about every repo), and
+ * webhooks and controllers carry on meanwhile: an environment that changed since it was read is left to them. Otherwise a PR closed during the
  * pass, whose namespace was being deleted, was asked to deploy again, then closed again, and its namespace
  * deleted twice.
  */
@@ -78,16 +78,15 @@ export async function resync(deps: {
     }
   }
 
-  const managedByName = new Map(managed.map((r) => [r.namespace, r]));
-  const gone: Seen[] = [];
-  for (const row of rows) {
-    if (row.desiredState !== 'active' || row.pending || !(row.phase === 'running' || keptServing(row)))
-      continue;
-    const ref = managedByName.get(row.namespace);
-    const observed = ref === undefined ? undefined : await runtime.inspect(ref);
-    const present = observed?.exists === true && (observed.missing ?? []).length === 0;
-    if (!present) gone.push(row);
-  }
+  const held = new Set(managed.map((r) => r.namespace));
+  const serving = rows.filter(
+    (row) => row.desiredState === 'active' && !row.pending && (row.phase === 'running' || keptServing(row)),
+  );
+  // One look for all of them: a look at each would cost requests for every running preview on every pass.
+  const vanished = await runtime.findVanished(
+    serving.filter((row) => held.has(row.namespace)).map((row) => row.namespace),
+  );
+  const gone = serving.filter((row) => !held.has(row.namespace) || vanished.has(row.namespace));
   report.redeployed = await requestAgain(
     db,
     gone,

@@ -20,6 +20,12 @@ export interface Runtime {
   /** Every environment this runtime holds resources for, for garbage collection and resync. */
   listManaged(): Promise<EnvironmentRef[]>;
   /**
+   * Of these environments (by namespace), the ones whose resources vanished, in whole or in part (what `inspect`
+   * reports as not existing or `missing`), found with a few requests for all of them, not a look at each: resync
+   * asks this of every running environment on each pass.
+   */
+  findVanished(namespaces: readonly string[]): Promise<Set<string>>;
+  /**
    * The environment failed before any of it ran (its configuration is invalid): where the runtime answers at
    * a preview's address itself, it says "This preview failed" there, with a link, instead of "no preview
    * here", until the environment deploys or is destroyed (also across a restart). A version still serving

@@ -344,6 +344,7 @@ describe.runIf(onPostgres)('several Glimpse instances on one PostgreSQL database
       logs: (ref, options) => runtime.logs(ref, options),
       inspect: (ref) => runtime.inspect(ref),
       listManaged: () => runtime.listManaged(),
+      findVanished: (namespaces) => runtime.findVanished(namespaces),
       close: async () => {},
     };
     try {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubernetesRuntime } from '../../src/runtimes/kubernetes/kubernetes-runtime.ts';
-import type { EnvironmentRef, Runtime } from '../../src/runtimes/runtime.ts';
+import type { Runtime } from '../../src/runtimes/runtime.ts';
 import { FAST_KUBELET, fastRuntime } from '../kubernetes-runtime/runtime-fixture.ts';
 import { createGitRepo, type GitRepoFixture } from '../support/create-git-repo.ts';
 import {
@@ -18,7 +18,7 @@ const LISTING = 'GET /repos/{owner}/{repo}/pulls';
 
 /**
  * A resync pass while PRs change, as the controller soak (issue 20) found it. The pass reads the environments,
- * then looks at every running one in the cluster in turn, then at which PRs GitHub lists as open; webhooks and
+ * then looks at the running ones in the cluster, then at which PRs GitHub lists as open; webhooks and
  * controllers go on meanwhile.
  */
 describe.each(databaseTargets())('a resync pass while PRs change (%s)', (target) => {
@@ -28,8 +28,8 @@ describe.each(databaseTargets())('a resync pass while PRs change (%s)', (target)
   let git: GitRepoFixture;
   let repo: PullRequestFields['repo'];
   let clock = Date.parse('2024-01-01T00:00:00Z');
-  /** Runs inside the pass's next look at an environment, before the cluster is asked. */
-  let duringInspect: ((ref: EnvironmentRef) => Promise<void>) | undefined;
+  /** Runs inside the pass's next look at the running environments, before the cluster is asked. */
+  let duringLook: ((namespaces: readonly string[]) => Promise<void>) | undefined;
 
   beforeAll(async () => {
     sim = await startKubeSimulator({ kubelet: FAST_KUBELET, controllerTickMs: 50 });
@@ -41,13 +41,14 @@ describe.each(databaseTargets())('a resync pass while PRs change (%s)', (target)
       deploy: (spec, signal) => runtime.deploy(spec, signal),
       destroy: (ref, signal) => runtime.destroy(ref, signal),
       logs: (ref, options) => runtime.logs(ref, options),
-      inspect: async (ref) => {
-        const hook = duringInspect;
-        duringInspect = undefined;
-        await hook?.(ref);
-        return runtime.inspect(ref);
-      },
+      inspect: (ref) => runtime.inspect(ref),
       listManaged: () => runtime.listManaged(),
+      findVanished: async (namespaces) => {
+        const hook = duringLook;
+        duringLook = undefined;
+        await hook?.(namespaces);
+        return runtime.findVanished(namespaces);
+      },
       close: () => runtime.close(),
     };
     git = createGitRepo({
@@ -81,8 +82,8 @@ describe.each(databaseTargets())('a resync pass while PRs change (%s)', (target)
     await harness.waitForPhase(7, 'running');
     const namespace = (await harness.environment(7)).namespace;
     let closedAt = 0;
-    duringInspect = async (ref) => {
-      expect(ref.namespace).toBe(namespace);
+    duringLook = async (namespaces) => {
+      expect(namespaces).toEqual([namespace]);
       await harness.pullRequest('closed', { repo, number: 7, sha, updatedAt: nextUpdate() });
       closedAt = (await harness.waitForPhase(7, 'deleted')).generation;
     };

@@ -1,6 +1,8 @@
+import { AppsV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesRuntime } from '../../src/runtimes/kubernetes/kubernetes-runtime.ts';
 import type { EnvironmentSpec } from '../../src/runtimes/runtime.ts';
+import { kubeConfigFor } from '../kube-sim/client-helpers.ts';
 import type { KubeObject } from '../support/kube-sim/kube-object.ts';
 import { type KubeTarget, onRealKube, startKubeTarget } from '../support/kube-target.ts';
 import { chartFiles } from './chart-fixture.ts';
@@ -66,8 +68,8 @@ describe('KubernetesRuntime.deploy of a chart', () => {
     expect((ingress.spec as Json).ingressClassName).toBe('nginx');
     expect(await kube.get('', 'configmaps', 'pr-web-21', 'preview-extra')).toBeDefined();
     expect(
-      (await kube.list('networking.k8s.io', 'networkpolicies', 'pr-web-21')).length,
-    ).toBeGreaterThanOrEqual(3);
+      (await kube.list('networking.k8s.io', 'networkpolicies', 'pr-web-21')).map((p) => p.metadata.name),
+    ).toEqual(['glimpse-isolation']);
   });
 
   it('waits for a StatefulSet of the chart to be ready, and watches none when the chart has none', async () => {
@@ -82,6 +84,13 @@ describe('KubernetesRuntime.deploy of a chart', () => {
     if (!onRealKube) expect(statefulSetReads('pr-web-27').length).toBeGreaterThan(0);
     await runtime.deploy(specFor(28, { chart: 'deploy/chart' }), never);
     expect(statefulSetReads('pr-web-28')).toEqual([]);
+
+    // Resync's look for vanished previews finds a chart's StatefulSet gone.
+    expect(await runtime.findVanished(['pr-web-27', 'pr-web-28'])).toEqual(new Set());
+    await kubeConfigFor(kube)
+      .makeApiClient(AppsV1Api)
+      .deleteNamespacedStatefulSet({ name: 'preview-db', namespace: 'pr-web-27' });
+    expect(await runtime.findVanished(['pr-web-27', 'pr-web-28'])).toEqual(new Set(['pr-web-27']));
   });
 
   it('deletes what an earlier render created and a later one no longer contains', async () => {

@@ -1,4 +1,4 @@
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubernetesRuntime } from '../../src/runtimes/kubernetes/kubernetes-runtime.ts';
 import { RuntimeFailure } from '../../src/runtimes/runtime.ts';
@@ -92,30 +92,31 @@ describe('KubernetesRuntime.deploy of an image', () => {
       defaultRequest: { cpu: '100m', memory: '128Mi' },
     });
 
+    // One policy: it selects every pod for both directions (deny by default) and lists all that is allowed.
     const policies = await kube.list('networking.k8s.io', 'networkpolicies', 'pr-web-1');
-    const denyAll = policies.find(
-      (p) =>
-        JSON.stringify(spec(p).podSelector) === '{}' &&
-        JSON.stringify(spec(p).policyTypes) === '["Ingress","Egress"]' &&
-        spec(p).ingress === undefined &&
-        spec(p).egress === undefined,
-    );
-    expect(denyAll).toBeDefined();
-    const ingressFrom = policies.flatMap((p) =>
-      ((spec(p).ingress ?? []) as { from?: Peer[] }[]).flatMap((r) => r.from ?? []),
-    );
-    expect(ingressFrom).toContainEqual({
-      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
-    });
-    const egress = policies.flatMap((p) => (spec(p).egress ?? []) as EgressRule[]);
-    expect(egress).toContainEqual({
-      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
-      ports: [
-        { protocol: 'UDP', port: 53 },
-        { protocol: 'TCP', port: 53 },
-      ],
-    });
-    expect(policies.filter(allowsAllEgress)).toEqual([]);
+    expect(policies.map((p) => p.metadata.name)).toEqual(['glimpse-isolation']);
+    const [policy] = policies as [KubeObject];
+    expect(spec(policy).podSelector).toEqual({});
+    expect(spec(policy).policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(spec(policy).ingress).toEqual([
+      {
+        from: [
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
+          { podSelector: {} },
+        ],
+      },
+    ]);
+    expect(spec(policy).egress).toEqual([
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+        ],
+      },
+      { to: [{ podSelector: {} }] },
+    ]);
+    expect(allowsAllEgress(policy)).toBe(false);
 
     const deployment = (await kube.get('apps', 'deployments', 'pr-web-1', 'preview')) as KubeObject;
     expect(deployment.metadata.labels?.['glimpse.dev/environment']).toBe('pr-web-1');
@@ -152,7 +153,7 @@ describe('KubernetesRuntime.deploy of an image', () => {
     const firstWorkload = Math.min(
       ...['deployments', 'services', 'ingresses'].map((r) => applies.indexOf(r)),
     );
-    expect(applies.slice(0, 6).every((r) => firstWave.includes(r ?? ''))).toBe(true);
+    expect(applies.slice(0, 4).every((r) => firstWave.includes(r ?? ''))).toBe(true);
     expect(lastFirst).toBeLessThan(firstWorkload);
     await cleanUp(40);
   });
@@ -198,6 +199,47 @@ describe('KubernetesRuntime.deploy of an image', () => {
     expect(pods.every((p) => JSON.stringify(p.spec).includes(sha2))).toBe(true);
   });
 
+  it('prunes on redeploy the three network policies an earlier Glimpse applied, once the one policy is there', async () => {
+    await runtime.deploy(specFor(42, { image: 'ghcr.io/acme/web:1' }), never);
+    // As an earlier Glimpse left the namespace: a default deny and two allow policies, in its record.
+    const kc = kubeConfigFor(kube);
+    const core = kc.makeApiClient(CoreV1Api);
+    const networking = kc.makeApiClient(NetworkingV1Api);
+    const namespace = 'pr-web-42';
+    const legacy = ['glimpse-default-deny', 'glimpse-allow-ingress', 'glimpse-allow-egress-dns'];
+    for (const name of legacy) {
+      await networking.createNamespacedNetworkPolicy({
+        namespace,
+        body: { metadata: { name }, spec: { podSelector: {}, policyTypes: ['Ingress'] } },
+      });
+    }
+    const record = await core.readNamespacedConfigMap({ name: 'glimpse-applied', namespace });
+    const refs = JSON.parse(record.data?.objects ?? '[]') as { kind: string; name: string }[];
+    const earlier = [
+      ...refs.filter((r) => r.kind !== 'NetworkPolicy'),
+      ...legacy.map((name) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', name })),
+    ];
+    await core.replaceNamespacedConfigMap({
+      name: 'glimpse-applied',
+      namespace,
+      body: { ...record, data: { objects: JSON.stringify(earlier) } },
+    });
+    expect((await kube.list('networking.k8s.io', 'networkpolicies', namespace)).length).toBe(4);
+
+    await runtime.deploy(specFor(42, { image: 'ghcr.io/acme/web:1' }, { deploymentId: 'dep-42-2' }), never);
+    const names = async () =>
+      (await kube.list('networking.k8s.io', 'networkpolicies', namespace)).map((p) => p.metadata.name);
+    // Deleted in the background: gone from the API at once, but a real API server may list them a moment longer.
+    await waitFor(async () => (await names()).length === 1, 30_000, 'the old policies to go');
+    expect(await names()).toEqual(['glimpse-isolation']);
+    const after = await core.readNamespacedConfigMap({ name: 'glimpse-applied', namespace });
+    const recorded = JSON.parse(after.data?.objects ?? '[]') as { kind: string; name: string }[];
+    expect(recorded.filter((r) => r.kind === 'NetworkPolicy').map((r) => r.name)).toEqual([
+      'glimpse-isolation',
+    ]);
+    await runtime.destroy({ namespace, repoFullName: 'acme/Web', prNumber: 42 }, never);
+  });
+
   simOnly(
     'reads no record, lists no pods and watches no ReplicaSets in a namespace it created; a redeploy reads and watches',
     async () => {
@@ -211,6 +253,14 @@ describe('KubernetesRuntime.deploy of an image', () => {
         podLists: sim().requests.count({ verb: 'list', resource: 'pods', namespace: 'pr-web-41' }),
       });
       expect(reads()).toEqual({ record: 0, replicaSets: 0, podLists: 0 });
+      // The record of applied objects goes with the first wave, before the workload, in one apply.
+      const applied = sim()
+        .requests.find({ verb: 'patch', namespace: 'pr-web-41' })
+        .map((r) => `${r.resource}/${r.path.split('/').at(-1)}`);
+      expect(applied.filter((a) => a === 'configmaps/glimpse-applied')).toHaveLength(1);
+      expect(applied.indexOf('configmaps/glimpse-applied')).toBeLessThan(
+        applied.indexOf('deployments/preview'),
+      );
       expect(
         sim().requests.count({ verb: 'watch', resource: 'pods', namespace: 'pr-web-41' }),
       ).toBeGreaterThan(0);

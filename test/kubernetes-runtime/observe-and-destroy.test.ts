@@ -1,7 +1,9 @@
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogLine } from '../../src/domain/log-line.ts';
 import { checkKubernetesAccess } from '../../src/runtimes/kubernetes/check-kubernetes-access.ts';
 import type { KubernetesRuntime } from '../../src/runtimes/kubernetes/kubernetes-runtime.ts';
+import { kubeConfigFor } from '../kube-sim/client-helpers.ts';
 import { type KubeTarget, onRealKube, simOf, startKubeTarget } from '../support/kube-target.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { FAST_KUBELET, failureOf, fastRuntime, specFor } from './runtime-fixture.ts';
@@ -124,6 +126,27 @@ describe('KubernetesRuntime observing previews', () => {
     expect(managed).toContainEqual(ref(31));
     expect(managed.map((m) => m.namespace)).not.toContain('default');
     expect(managed.map((m) => m.namespace)).not.toContain('kube-system');
+  });
+
+  it('finds the previews whose namespace, record or Deployment vanished, in two requests for all of them', async () => {
+    for (const n of [36, 37]) await runtime.deploy(specFor(n, { image: 'ghcr.io/acme/web:1' }), never);
+    const kc = kubeConfigFor(kube);
+    await kc.makeApiClient(AppsV1Api).deleteNamespacedDeployment({ name: 'preview', namespace: 'pr-web-36' });
+    await kc
+      .makeApiClient(CoreV1Api)
+      .deleteNamespacedConfigMap({ name: 'glimpse-applied', namespace: 'pr-web-37' });
+    const asked = ['pr-web-31', 'pr-web-36', 'pr-web-37', 'pr-web-98'];
+    const before = kube.sim?.requests.entries.length ?? 0;
+    expect(await runtime.findVanished(asked)).toEqual(new Set(['pr-web-36', 'pr-web-37', 'pr-web-98']));
+    // One list of the records across namespaces and one of Deployments, however many previews are asked about
+    // (the runtime's watch of namespaces may renew itself meanwhile).
+    const sent = kube.sim?.requests.entries.slice(before).filter((r) => r.verb !== 'watch') ?? [];
+    expect(sent.map((r) => `${r.verb} ${r.path}`)).toEqual(
+      onRealKube ? [] : ['list /api/v1/configmaps', 'list /apis/apps/v1/deployments'],
+    );
+    expect(await runtime.findVanished(['pr-web-31'])).toEqual(new Set());
+    expect(await runtime.findVanished([])).toEqual(new Set());
+    for (const n of [36, 37]) await runtime.destroy(ref(n), never);
   });
 
   simOnly('reports a permission it lacks with the RBAC rule to add', async () => {

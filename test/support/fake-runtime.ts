@@ -79,6 +79,14 @@ export function createFakeRuntime(): FakeRuntime {
     async listManaged() {
       return [...deployed.values()];
     },
+    async findVanished(namespaces) {
+      return new Set(
+        namespaces.filter((namespace) => {
+          const seen = observed.get(namespace) ?? { exists: deployed.has(namespace), workloads: [] };
+          return !seen.exists || (seen.missing ?? []).length > 0;
+        }),
+      );
+    },
     async close() {},
   };
 }

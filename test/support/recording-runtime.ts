@@ -53,6 +53,7 @@ export class RuntimeRecorder {
       logs: (ref, options) => runtime.logs(ref, options),
       inspect: (ref) => runtime.inspect(ref),
       listManaged: () => runtime.listManaged(),
+      findVanished: (namespaces) => runtime.findVanished(namespaces),
       close: async () => {},
     };
   }

@@ -1,4 +1,4 @@
-import type { CoreV1Api } from '@kubernetes/client-node';
+import type { CoreV1Api, V1ConfigMap } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { type KubeManifest, manifestKey } from './kube-manifest.ts';
 import type { Applied, ServerSideApplyApi } from './server-side-apply-api.ts';
@@ -71,14 +71,20 @@ export async function applyObjects(
  * Applies the objects of a render, then deletes what the previous render of this environment applied and this one
  * no longer contains. The record of applied objects lives in the `glimpse-applied` ConfigMap; while a prune is under
  * way it holds both sets, so an interrupted prune is finished by the next deploy. In a namespace this deploy created
- * there is no record yet, and none is read.
+ * there is no record yet: none is read, and the new one is applied with the objects.
  */
 export async function applyAndPrune(manifests: KubeManifest[], ctx: ApplyContext): Promise<void> {
+  const current = manifests.map(refOf);
+  if (ctx.createdNamespace) {
+    // Nothing to prune: the record goes with the first wave (a ConfigMap), a round trip fewer. Should a later
+    // object fail, the record names one that is not there, which the next deploy applies or prunes (a 404).
+    await applyObjects([...manifests, recordManifest(ctx, current)], ctx);
+    return;
+  }
   const [previous] = await Promise.all([
-    ctx.createdNamespace ? undefined : readAppliedRecord(ctx.core, ctx.namespace),
+    readAppliedRecord(ctx.core, ctx.namespace),
     applyObjects(manifests, ctx),
   ]);
-  const current = manifests.map(refOf);
   const keys = new Set(current.map(refKey));
   const stale = (previous ?? []).filter((r) => !keys.has(refKey(r)));
   await writeRecord(ctx, [...current, ...stale]);
@@ -119,24 +125,35 @@ export async function readAppliedRecord(
   namespace: string,
 ): Promise<ObjectRef[] | undefined> {
   try {
-    const cm = await core.readNamespacedConfigMap({ name: APPLIED_RECORD, namespace });
-    const parsed: unknown = JSON.parse(cm.data?.objects ?? '[]');
-    return Array.isArray(parsed) ? parsed.filter(isObjectRef) : [];
+    return appliedRecordOf(await core.readNamespacedConfigMap({ name: APPLIED_RECORD, namespace }));
   } catch (error) {
     if (apiStatusCode(error) === 404) return undefined;
-    if (error instanceof SyntaxError) return [];
     throw translateKubeError(error, 'reading the record of applied objects');
   }
 }
 
-async function writeRecord(ctx: ApplyContext, refs: ObjectRef[]): Promise<void> {
-  const record: KubeManifest = {
+/** The objects a `glimpse-applied` ConfigMap lists; none when its content is not such a list. */
+export function appliedRecordOf(record: V1ConfigMap): ObjectRef[] {
+  try {
+    const parsed: unknown = JSON.parse(record.data?.objects ?? '[]');
+    return Array.isArray(parsed) ? parsed.filter(isObjectRef) : [];
+  } catch (error) {
+    if (error instanceof SyntaxError) return [];
+    throw error;
+  }
+}
+
+function recordManifest(ctx: ApplyContext, refs: ObjectRef[]): KubeManifest {
+  return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: APPLIED_RECORD, namespace: ctx.namespace, labels: ctx.labels },
     data: { objects: JSON.stringify(refs) },
   };
-  await applyObjects([record], ctx);
+}
+
+async function writeRecord(ctx: ApplyContext, refs: ObjectRef[]): Promise<void> {
+  await applyObjects([recordManifest(ctx, refs)], ctx);
 }
 
 function isObjectRef(value: unknown): value is ObjectRef {

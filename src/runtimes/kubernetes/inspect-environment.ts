@@ -8,6 +8,7 @@ import {
 import { parseQuantity } from '../../domain/quantity.ts';
 import type { Observed, ObservedWorkload } from '../runtime.ts';
 import { APPLIED_RECORD, type ObjectRef, readAppliedRecord } from './apply-objects.ts';
+import { recordedWorkloads } from './find-vanished-environments.ts';
 import { apiStatusCode, translateKubeError } from './translate-kube-error.ts';
 
 /**
@@ -63,12 +64,10 @@ async function missingWorkloads(
 ): Promise<string[]> {
   const record = await readAppliedRecord(api.core, namespace);
   if (record === undefined) return [`ConfigMap/${APPLIED_RECORD}`];
-  const workloads = record.filter((ref) => ref.apiVersion === 'apps/v1' && WORKLOAD_KINDS.has(ref.kind));
+  const workloads = recordedWorkloads(record);
   const gone = await Promise.all(workloads.map((ref) => workloadGone(api.apps, namespace, ref)));
   return workloads.filter((_, i) => gone[i]).map((ref) => `${ref.kind}/${ref.name}`);
 }
-
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet']);
 
 async function workloadGone(apps: AppsV1Api, namespace: string, ref: ObjectRef): Promise<boolean> {
   try {

@@ -43,11 +43,14 @@ export function namespaceManifest(ref: EnvironmentRef): KubeManifest {
   };
 }
 
+/** The one NetworkPolicy of a preview namespace. */
+export const NETWORK_POLICY = 'glimpse-isolation';
+
 /**
- * ResourceQuota, LimitRange, NetworkPolicies and the `default` ServiceAccount of a preview namespace. The policies deny everything by default,
- * admit ingress from the ingress controller's namespace and from the namespace itself, and allow egress to the
- * namespace, to cluster DNS and to the CIDRs the repo lists. There is never an allow-all egress rule: a listed
- * CIDR of /0 is refused.
+ * ResourceQuota, LimitRange, NetworkPolicy and the `default` ServiceAccount of a preview namespace. The policy
+ * denies everything by default, admits ingress from the ingress controller's namespace and from the namespace
+ * itself, and allows egress to the namespace, to cluster DNS and to the CIDRs the repo lists. There is never an
+ * allow-all egress rule: a listed CIDR of /0 is refused.
  */
 export function isolationManifests(input: IsolationInput): KubeManifest[] {
   const { ref, resources } = input;
@@ -86,16 +89,17 @@ export function isolationManifests(input: IsolationInput): KubeManifest[] {
       ],
     },
   };
-  const policy = (name: string, spec: Record<string, unknown>): KubeManifest => ({
+  // One policy with the effect of a default deny plus allow rules (policies add up, so one object says it all):
+  // pods take ingress only from the ingress controller's namespace and the namespace itself, and reach only DNS
+  // in kube-system, the namespace itself and the listed CIDRs. One object instead of three is two requests and
+  // two etcd writes fewer per preview.
+  const policy: KubeManifest = {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
-    metadata: meta(name),
-    spec: { podSelector: {}, ...spec },
-  });
-  const policies = [
-    policy('glimpse-default-deny', { policyTypes: ['Ingress', 'Egress'] }),
-    policy('glimpse-allow-ingress', {
-      policyTypes: ['Ingress'],
+    metadata: meta(NETWORK_POLICY),
+    spec: {
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
       ingress: [
         {
           from: [
@@ -104,9 +108,6 @@ export function isolationManifests(input: IsolationInput): KubeManifest[] {
           ],
         },
       ],
-    }),
-    policy('glimpse-allow-egress-dns', {
-      policyTypes: ['Egress'],
       egress: [
         {
           to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
@@ -116,10 +117,10 @@ export function isolationManifests(input: IsolationInput): KubeManifest[] {
           ],
         },
         { to: [{ podSelector: {} }] },
+        ...listedEgress(input.egress),
       ],
-    }),
-  ];
-  if (input.egress.length > 0) policies.push(policy('glimpse-allow-egress-listed', egressSpec(input.egress)));
+    },
+  };
   // The namespace's `default` ServiceAccount, which the controller manager also creates, but only some time after
   // the namespace: until it exists, admission refuses pods that run as it ("serviceaccount default not found"),
   // and with many new namespaces at once that wait shows as a failed rollout.
@@ -128,10 +129,10 @@ export function isolationManifests(input: IsolationInput): KubeManifest[] {
     kind: 'ServiceAccount',
     metadata: meta('default'),
   };
-  return [quota, limitRange, ...policies, serviceAccount];
+  return [quota, limitRange, policy, serviceAccount];
 }
 
-function egressSpec(rules: IsolationInput['egress']): Record<string, unknown> {
+function listedEgress(rules: IsolationInput['egress']): Record<string, unknown>[] {
   const open = rules.find((r) => r.cidr.endsWith('/0'));
   if (open !== undefined) {
     throw new RuntimeFailure(
@@ -139,13 +140,10 @@ function egressSpec(rules: IsolationInput['egress']): Record<string, unknown> {
       { transient: false },
     );
   }
-  return {
-    policyTypes: ['Egress'],
-    egress: rules.map((r) => ({
-      to: [{ ipBlock: { cidr: r.cidr } }],
-      ...(r.ports !== undefined && r.ports.length > 0
-        ? { ports: r.ports.map((port) => ({ protocol: 'TCP', port })) }
-        : {}),
-    })),
-  };
+  return rules.map((r) => ({
+    to: [{ ipBlock: { cidr: r.cidr } }],
+    ...(r.ports !== undefined && r.ports.length > 0
+      ? { ports: r.ports.map((port) => ({ protocol: 'TCP', port })) }
+      : {}),
+  }));
 }

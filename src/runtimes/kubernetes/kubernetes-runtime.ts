@@ -8,6 +8,7 @@ import { applyAndPrune, applyObjects } from './apply-objects.ts';
 import { admitChartObjects, chartValues } from './chart-objects.ts';
 import { checkHealth } from './check-health.ts';
 import { destroyNamespace } from './destroy-namespace.ts';
+import { findVanishedEnvironments } from './find-vanished-environments.ts';
 import { APP_NAME, imageManifests, imageReference } from './image-manifests.ts';
 import { inspectEnvironment } from './inspect-environment.ts';
 import { environmentLabels, isolationManifests, namespaceManifest } from './isolation-manifests.ts';
@@ -234,6 +235,10 @@ export class KubernetesRuntime implements Runtime {
 
   listManaged(): Promise<EnvironmentRef[]> {
     return listManagedEnvironments(this.core);
+  }
+
+  findVanished(namespaces: readonly string[]): Promise<Set<string>> {
+    return findVanishedEnvironments({ core: this.core, apps: this.apps }, namespaces);
   }
 
   async close(): Promise<void> {

@@ -283,6 +283,16 @@ export class LocalRuntime implements Runtime {
     return [...this.#previews.values()].map((p) => ({ ...p.ref }));
   }
 
+  /** Previews this runtime runs no deployment of (after a restart, or a failed first deploy), as `inspect` says. */
+  async findVanished(namespaces: readonly string[]): Promise<Set<string>> {
+    return new Set(
+      namespaces.filter((namespace) => {
+        const preview = this.#previews.get(namespace);
+        return (preview?.serving ?? preview?.starting) === undefined;
+      }),
+    );
+  }
+
   /** The failure of a preview whose process crashed too often, if that is its state. */
   failureOf(ref: EnvironmentRef): PreviewFailure | undefined {
     return this.#previews.get(ref.namespace)?.failure;
