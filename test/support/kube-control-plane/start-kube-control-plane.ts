@@ -175,7 +175,7 @@ export async function startKubeControlPlane(
       // Sized for a thousand previews coming and going at once, as an operator of such a cluster would: the
       // defaults (20 requests a second shared by every controller, 5 deployments, 5 replica sets, 10
       // namespaces and 20 garbage collections at a time) take minutes to create that many pods and to empty
-      // that many namespaces. On a 2-core machine the CPU bounds both long before these do (decision 0029).
+      // that many namespaces. On a 2-core machine the CPU bounds both long before these do (decision 0030).
       '--kube-api-qps=1000',
       '--kube-api-burst=2000',
       '--concurrent-deployment-syncs=50',
