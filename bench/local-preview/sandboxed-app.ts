@@ -6,10 +6,9 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { loadConfig } from '../../src/config/config.ts';
 import { describeSandbox, detectSandbox } from '../../src/runtimes/local/choose-sandbox.ts';
-import { freePort, probeHealth } from '../../src/runtimes/local/health-check.ts';
+import { freePort, waitHealthy } from '../../src/runtimes/local/health-check.ts';
 import { spawnGroup, stopGroup } from '../../src/runtimes/local/process-group.ts';
 import { groupCpuMicros } from './group-cpu.ts';
 
@@ -59,13 +58,17 @@ export async function startSandboxedApp(workUs: number): Promise<SandboxedApp> {
     await stopGroup(pgid, 5_000);
     rmSync(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 10_000;
-  while (!(await probeHealth(port, '/', 1_000)).healthy) {
-    if (Date.now() > deadline || child.exitCode !== null) {
-      await stop();
-      throw new Error(`the sandboxed app did not answer on port ${port}: ${output.trim()}`);
-    }
-    await delay(50);
+  const ready = await waitHealthy({
+    port,
+    healthPath: '/',
+    timeoutMs: 10_000,
+    intervalMs: 100,
+    isDead: () => child.exitCode !== null,
+    signal: new AbortController().signal,
+  });
+  if (ready.outcome !== 'healthy') {
+    await stop();
+    throw new Error(`the sandboxed app did not answer on port ${port} (${ready.outcome}): ${output.trim()}`);
   }
   return {
     port,
