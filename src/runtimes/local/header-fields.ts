@@ -160,8 +160,8 @@ export interface Range {
 
 /**
  * The head to send on: the start line and the fields `keep` accepts, as they came in `data[start, headEnd)`
- * (`headEnd`: where the CRLFCRLF that ends the head begins), then `suffix` (latin1: more fields and the
- * empty line that ends the head), then `data[tail)` (the body bytes that came with the head: one buffer,
+ * (`headEnd`: where the CRLFCRLF that ends the head begins), then `suffix` (more fields and the empty
+ * line that ends the head), then `data[tail)` (the body bytes that came with the head: one buffer,
  * one write). Runs of kept lines are copied at once, CRLFs included.
  */
 export function rebuildHead(
@@ -170,7 +170,7 @@ export function rebuildHead(
   headEnd: number,
   fields: HeaderFields,
   keep: (index: number) => boolean,
-  suffix: string,
+  suffix: Buffer,
   tail?: Range,
 ): Buffer {
   const count = fieldCount(fields);
@@ -181,7 +181,7 @@ export function rebuildHead(
     if (!keep(index)) length -= (fields[at + LINE_END] as number) + 2 - (fields[at + LINE_START] as number);
   }
   // Nothing dropped or added, and the body follows the head: the bytes as they came, not a copy.
-  if (length === all + 2 + (tail === undefined ? 0 : tail.end - tail.start) && suffix === '\r\n') {
+  if (length === all + 2 + (tail === undefined ? 0 : tail.end - tail.start) && suffix.length === 2) {
     if (tail === undefined) return data.subarray(start, headEnd + 4);
     if (tail.start === headEnd + 4) return data.subarray(start, tail.end);
   }
@@ -195,7 +195,7 @@ export function rebuildHead(
     run = (fields[at + LINE_END] as number) + 2;
   }
   if (run < headEnd + 2) offset += data.copy(head, offset, run, headEnd + 2);
-  offset += head.write(suffix, offset, 'latin1');
+  offset += suffix.copy(head, offset);
   if (tail !== undefined) data.copy(head, offset, tail.start, tail.end);
   return head;
 }
@@ -234,6 +234,13 @@ export function sameValues(data: Buffer, fields: HeaderFields, first: number, se
       return false;
   }
   return true;
+}
+
+/** True when the value is `text`, byte for byte. */
+export function valueEquals(data: Buffer, fields: HeaderFields, index: number, text: string): boolean {
+  const at = index * STRIDE;
+  const start = fields[at + VALUE_START] as number;
+  return (fields[at + VALUE_END] as number) - start === text.length && bytesAre(data, start, text);
 }
 
 /** True when the value is `lowercase` in any case (`lowercase`: lowercase letters and hyphens). */

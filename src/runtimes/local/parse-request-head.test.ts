@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { ForwardedFields } from './forwarded-fields.ts';
 import { parseRequestHead, type RequestHead } from './parse-request-head.ts';
 import { ResponseReader } from './response-reader.ts';
 
 const client = { address: '10.0.0.7', scheme: 'http' };
 
-function parse(head: string): RequestHead | { status: number } {
+function parse(head: string, fields = new ForwardedFields(client)): RequestHead | { status: number } {
   const data = Buffer.from(`${head}\r\n\r\n`, 'latin1');
-  return parseRequestHead(data, data.length - 4, client);
+  return parseRequestHead(data, data.length - 4, fields);
 }
 
 function forwarded(head: string): string {
@@ -56,6 +57,33 @@ describe('parseRequestHead', () => {
         'X-Forwarded-For: 192.0.2.1, 10.0.0.7\r\nX-Forwarded-Proto: http\r\n' +
         'X-Forwarded-Host: pr-a-1.example.test:8080\r\nX-Forwarded-Port: 8080\r\n\r\n',
     );
+  });
+
+  it('sets X-Forwarded-* for each request of a connection anew, whatever the one before named', () => {
+    const connection = new ForwardedFields(client);
+    const next = (head: string) => {
+      const parsed = parse(head, connection);
+      if ('status' in parsed) throw new Error(`refused with ${parsed.status}`);
+      return { host: parsed.host, text: parsed.forward.toString('latin1') };
+    };
+    const fields = (host: string, forwardedFor: string, port: string) =>
+      `X-Forwarded-For: ${forwardedFor}\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: ${host}\r\n` +
+      `X-Forwarded-Port: ${port}\r\n\r\n`;
+    const first = next('GET / HTTP/1.1\r\nHost: a.test:81');
+    expect(first).toEqual({
+      host: 'a.test:81',
+      text: `GET / HTTP/1.1\r\nHost: a.test:81\r\n${fields('a.test:81', '10.0.0.7', '81')}`,
+    });
+    expect(next('GET /2 HTTP/1.1\r\nHost: a.test:81')).toEqual({
+      host: 'a.test:81',
+      text: `GET /2 HTTP/1.1\r\nHost: a.test:81\r\n${fields('a.test:81', '10.0.0.7', '81')}`,
+    });
+    expect(next('GET / HTTP/1.1\r\nHost: A.test:81').text).toContain(fields('A.test:81', '10.0.0.7', '81'));
+    expect(next('GET / HTTP/1.1\r\nHost: b.test\r\nX-Forwarded-For: 192.0.2.1').text).toContain(
+      fields('b.test', '192.0.2.1, 10.0.0.7', '80'),
+    );
+    expect(next('GET / HTTP/1.1\r\nHost: b.test').text).toContain(fields('b.test', '10.0.0.7', '80'));
+    expect(next('GET / HTTP/1.0').text).toBe(`GET / HTTP/1.0\r\n${fields('', '10.0.0.7', '80')}`);
   });
 
   it('keeps an upgrade and reads the framing, keep-alive and host', () => {

@@ -1,3 +1,4 @@
+import type { ForwardedFields } from './forwarded-fields.ts';
 import {
   bytesAre,
   connectionTokens,
@@ -33,12 +34,6 @@ export interface RequestHead {
   forward: Buffer;
 }
 
-/** Where the request came from, for X-Forwarded-For and -Proto. */
-export interface ClientInfo {
-  address: string;
-  scheme: string;
-}
-
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'];
 const SP = 0x20;
 const DEL = 0x7f;
@@ -52,7 +47,7 @@ const DEL = 0x7f;
 export function parseRequestHead(
   data: Buffer,
   end: number,
-  client: ClientInfo,
+  forwarded: ForwardedFields,
 ): RequestHead | { status: number } {
   const start = skipEmptyLines(data, end);
   const startLineEnd = lineEnd(data, start, end);
@@ -76,7 +71,7 @@ export function parseRequestHead(
   for (let index = 0; index < count; index++) {
     switch (kindOf(fields, index)) {
       case Field.Host:
-        host = fieldValue(data, fields, index);
+        host = forwarded.host(data, fields, index);
         hosts++;
         break;
       case Field.ContentLength: {
@@ -117,10 +112,7 @@ export function parseRequestHead(
     end,
     fields,
     keep,
-    `${upgrade ? `${upgradeField}\r\nConnection: Upgrade\r\n` : ''}` +
-      `X-Forwarded-For: ${forwardedFor === undefined ? client.address : `${forwardedFor}, ${client.address}`}\r\n` +
-      `X-Forwarded-Proto: ${client.scheme}\r\nX-Forwarded-Host: ${host ?? ''}\r\n` +
-      `X-Forwarded-Port: ${forwardedPort(host, client.scheme)}\r\n\r\n`,
+    forwarded.lines(host, forwardedFor, upgrade ? upgradeField : undefined),
   );
   return {
     method,
@@ -170,22 +162,6 @@ function methodName(data: Buffer, start: number, end: number): string {
     if (method.length === end - start && bytesAre(data, start, method)) return method;
   }
   return data.toString('latin1', start, end);
-}
-
-/** The port the client asked for: the Host's, else the scheme's (the proxy may sit behind a TLS terminator). */
-function forwardedPort(host: string | undefined, scheme: string): string {
-  const colon = host === undefined ? -1 : host.lastIndexOf(':');
-  const port = colon < 0 ? '' : (host as string).slice(colon + 1);
-  if (port.length >= 1 && port.length <= 5 && isDigits(port)) return port;
-  return scheme === 'https' ? '443' : '80';
-}
-
-function isDigits(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x30 || code > 0x39) return false;
-  }
-  return true;
 }
 
 /** RFC 9112 2.2: empty lines before a request line are ignored. */

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { BodyFramer } from './body-framer.ts';
-import { type ClientInfo, parseRequestHead, type RequestHead } from './parse-request-head.ts';
+import { ForwardedFields } from './forwarded-fields.ts';
+import { parseRequestHead, type RequestHead } from './parse-request-head.ts';
 import { pageResponse, refusedPage } from './proxy-pages.ts';
 import { HEAD_END, MAX_HEAD_BYTES, ResponseReader } from './response-reader.ts';
 
@@ -55,7 +56,7 @@ const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export class ProxyConnection {
   readonly #client: net.Socket;
   readonly #ctx: ProxyContext;
-  readonly #info: ClientInfo;
+  readonly #forwarded: ForwardedFields;
   #buffered: Buffer | undefined;
   #exchange: Exchange | undefined;
   #upstream: net.Socket | undefined;
@@ -77,7 +78,7 @@ export class ProxyConnection {
   constructor(client: net.Socket, ctx: ProxyContext) {
     this.#client = client;
     this.#ctx = ctx;
-    this.#info = { address: client.remoteAddress ?? '', scheme: ctx.scheme };
+    this.#forwarded = new ForwardedFields({ address: client.remoteAddress ?? '', scheme: ctx.scheme });
     client.setTimeout(KEEP_ALIVE_MS);
     client.on('data', this.#onClientData);
     client.on('end', () => {
@@ -120,7 +121,7 @@ export class ProxyConnection {
           }
           this.#stopHeadTimer();
           this.#buffered = rest(data, end + HEAD_END.length);
-          const head = parseRequestHead(data, end, this.#info);
+          const head = parseRequestHead(data, end, this.#forwarded);
           if ('status' in head) this.#refuse(head.status);
           else this.#start(head);
         } else if (!exchange.body.done) {

@@ -42,6 +42,9 @@ export const HEAD_END = Buffer.from('\r\n\r\n');
 /** Longer heads are refused, as node's own parser does past 16 KiB by default. */
 export const MAX_HEAD_BYTES = 64 * 1024;
 const HTTP_1_ = 'HTTP/1.';
+/** What ends a response head after its kept fields. */
+const END = Buffer.from('\r\n');
+const CLOSE_END = Buffer.from('Connection: close\r\n\r\n');
 const ZERO = 0x30;
 const ONE = 0x31;
 const NINE = 0x39;
@@ -220,7 +223,7 @@ export class ResponseReader {
       return !isHopByHop(kind) && !namedIn(data, fields, index, connection);
     };
     this.#onStatus(status);
-    const suffix = this.#closeClient ? 'Connection: close\r\n\r\n' : '\r\n';
+    const suffix = this.#closeClient ? CLOSE_END : END;
     return {
       body: this.#body,
       build: (body) => rebuildHead(data, start, end, fields, keep, suffix, body),
