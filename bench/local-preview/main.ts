@@ -128,7 +128,7 @@ async function measureThroughput(): Promise<void> {
     });
     if (appWorkUs === APP_WORK_US[0]) {
       console.log(
-        `Load: ${result.setup.loadGenerator}; ${result.setup.cpus}.\nThe app runs in the sandbox of ${result.setup.sandbox}.`,
+        `Load: ${result.setup.loadGenerator}; ${result.setup.cpus}.\nThe app runs in the sandbox of ${result.setup.sandbox}; it is scheduled ${result.setup.scheduling}.`,
       );
     }
     const direct = medianRound(result.direct);

@@ -53,6 +53,7 @@ export interface ThroughputSetup {
   loadGenerator: string;
   cpus: string;
   sandbox: string;
+  scheduling: string;
 }
 
 const WARM_UP_SECONDS = 1;
@@ -146,6 +147,7 @@ export async function measureProxyThroughput(options: ThroughputOptions): Promis
             wrk === undefined ? 'a closed loop in node (wrk is not installed)' : `wrk (${wrk}), one thread`,
           cpus: describeCpuLayout(layout),
           sandbox: app.sandbox,
+          scheduling: app.scheduling,
         },
         direct: [],
         proxied: [],

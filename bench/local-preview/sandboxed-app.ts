@@ -9,6 +9,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config/config.ts';
 import { describeSandbox, detectSandbox } from '../../src/runtimes/local/choose-sandbox.ts';
 import { freePort, waitHealthy } from '../../src/runtimes/local/health-check.ts';
+import { detectLimits } from '../../src/runtimes/local/limit-enforcement.ts';
 import { spawnGroup, stopGroup } from '../../src/runtimes/local/process-group.ts';
 import { groupCpuMicros } from './group-cpu.ts';
 
@@ -30,6 +31,8 @@ export interface SandboxedApp {
   pgid: number;
   /** The sandbox it runs in, as `glimpse doctor` describes it. */
   sandbox: string;
+  /** How it is scheduled (GLIMPSE_LOCAL_SCHEDULING). */
+  scheduling: string;
   /** CPU time of the whole group so far (sandbox and app), in microseconds. */
   cpuMicros(): number;
   stop(): Promise<void>;
@@ -38,6 +41,7 @@ export interface SandboxedApp {
 export async function startSandboxedApp(workUs: number): Promise<SandboxedApp> {
   const { local } = loadConfig(process.env);
   const sandbox = detectSandbox(local);
+  const { chrt } = detectLimits(local);
   const uid = sandbox.mode === 'none' ? undefined : sandbox.uids?.first;
   const dir = mkdtempSync(path.join(tmpdir(), 'glimpse-bench-app-'));
   // Readable by the preview's own uid, as a worktree is.
@@ -47,7 +51,7 @@ export async function startSandboxedApp(workUs: number): Promise<SandboxedApp> {
   const child = spawnGroup('exec node app.js', {
     cwd: dir,
     env: { PATH: '/usr/local/bin:/usr/bin:/bin', PORT: String(port), WORK_US: String(workUs) },
-    confinement: { sandbox, writable: [dir], uid, limits: undefined },
+    confinement: { sandbox, writable: [dir], uid, limits: undefined, chrt },
   });
   const pgid = child.pid;
   if (pgid === undefined) throw new Error('the app did not start');
@@ -74,6 +78,10 @@ export async function startSandboxedApp(workUs: number): Promise<SandboxedApp> {
     port,
     pgid,
     sandbox: describeSandbox(sandbox),
+    scheduling:
+      chrt === undefined
+        ? 'as any process (GLIMPSE_LOCAL_SCHEDULING=normal, or no chrt)'
+        : 'as batch work (SCHED_BATCH: GLIMPSE_LOCAL_SCHEDULING=batch, the default)',
     cpuMicros: () => groupCpuMicros(pgid),
     stop,
   };

@@ -122,6 +122,7 @@ const variables = {
     z.enum(['auto', 'bubblewrap', 'uid', 'none']).default('auto'),
     '"auto", "bubblewrap", "uid" or "none"',
   ),
+  GLIMPSE_LOCAL_SCHEDULING: variable(z.enum(['batch', 'normal']).default('batch'), '"batch" or "normal"'),
   GLIMPSE_LOCAL_UID_RANGE: variable(
     z
       .string()
@@ -228,6 +229,8 @@ export interface Config {
     allowFileRepos: boolean;
     /** How previews' commands are confined: `auto` takes bubblewrap when it works. */
     sandbox: 'auto' | 'bubblewrap' | 'uid' | 'none';
+    /** `batch`: previews' processes run under SCHED_BATCH, so that one that wakes does not preempt Glimpse. */
+    scheduling: 'batch' | 'normal';
     /** The uids given to previews, one each, when Glimpse runs as root. */
     uidRange: { first: number; last: number };
     /** The most a `.glimpse.yml`'s `local.resources` may ask for, and what a preview gets by default. */
@@ -353,6 +356,7 @@ export function loadConfig(env: Environment, cwd = process.cwd()): Config {
       buildTimeoutMs: v.GLIMPSE_BUILD_TIMEOUT_SECONDS * 1000,
       allowFileRepos: v.GLIMPSE_ALLOW_FILE_REPOS,
       sandbox: v.GLIMPSE_LOCAL_SANDBOX,
+      scheduling: v.GLIMPSE_LOCAL_SCHEDULING,
       uidRange: v.GLIMPSE_LOCAL_UID_RANGE,
       maxResources: { memory: v.GLIMPSE_LOCAL_MAX_MEMORY, processes: v.GLIMPSE_LOCAL_MAX_PROCESSES },
       searchPath: env.PATH ?? '/usr/local/bin:/usr/bin:/bin',

@@ -142,7 +142,11 @@ describe('glimpse doctor', () => {
       /^ok\s+sandbox\s+bubblewrap, each preview under a uid of its own \(200000-265535\): previews see only/m,
     );
     expect(result.stdout).toMatch(
-      /^ok\s+limits\s+enforced: memory: at most 4Gi of address space per process \(RLIMIT_AS\); processes: at most 512 processes and threads per preview \(RLIMIT_NPROC on its uid\)\. not enforced: a preview's total memory \(.*\); CPU time and disk space$/m,
+      /^ok\s+limits\s+enforced: memory: at most 4Gi of address space per process \(RLIMIT_AS\); processes: at most 512 processes and threads per preview \(RLIMIT_NPROC on its uid\); CPU scheduling: previews run as batch work \(SCHED_BATCH\), .*\. not enforced: a preview's total memory \(.*\); CPU time and disk space$/m,
+    );
+    const normal = await cli({ GLIMPSE_DATA_DIR: dataDir, GLIMPSE_LOCAL_SCHEDULING: 'normal' }, 'doctor');
+    expect(normal.stdout).toMatch(
+      /^ok\s+limits\s+enforced: .*\(RLIMIT_NPROC on its uid\)\. not enforced: .*; CPU scheduling: previews preempt Glimpse like any process \(GLIMPSE_LOCAL_SCHEDULING=normal\); CPU time and disk space$/m,
     );
   });
 

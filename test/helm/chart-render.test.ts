@@ -44,6 +44,7 @@ const NOT_FOR_THE_CHART = new Map([
   ['GLIMPSE_BUILD_TIMEOUT_SECONDS', 'local runtime only'],
   ['GLIMPSE_TOKEN', 'for the glimpse commands that talk to a server, not for the server'],
   ['GLIMPSE_LOCAL_SANDBOX', 'local runtime only'],
+  ['GLIMPSE_LOCAL_SCHEDULING', 'local runtime only'],
   ['GLIMPSE_LOCAL_UID_RANGE', 'local runtime only'],
   ['GLIMPSE_LOCAL_MAX_MEMORY', 'local runtime only'],
   ['GLIMPSE_LOCAL_MAX_PROCESSES', 'local runtime only'],

@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findProgram } from '../../src/runtimes/local/find-program.ts';
 import type { LocalRuntime } from '../../src/runtimes/local/local-runtime.ts';
+import { groupMembers } from '../../src/runtimes/local/process-group.ts';
 import { createAppRepo } from '../local-runtime/support/app-repo.ts';
 import { hostOf, request } from '../local-runtime/support/runtime-harness.ts';
 import {
@@ -105,6 +107,18 @@ describe.each(
   it('fails a memory hog at its memory limit, saying so', async () => {
     const env = await harness.environment(3);
     expect(env.error).toContain("it hit the preview's memory limit (256Mi of address space per process;");
+  });
+
+  it('runs every process of a preview as batch work, so that one that wakes does not preempt Glimpse', async () => {
+    const ref = (await runtime.listManaged()).find((managed) => managed.namespace === 'pr-app-1');
+    const pid = ref === undefined ? undefined : (await runtime.inspect(ref)).workloads[0]?.pid;
+    if (pid === undefined) throw new Error('pr-app-1 has no process');
+    const members = groupMembers(pid);
+    expect(members.length).toBeGreaterThan(0);
+    for (const member of members) {
+      const said = execFileSync('chrt', ['--pid', String(member.pid)], { encoding: 'utf8' });
+      expect(`${member.name}: ${said}`).toContain('policy: SCHED_BATCH');
+    }
   });
 
   it("keeps Glimpse's /healthz under 100 ms and the other preview serving throughout", () => {

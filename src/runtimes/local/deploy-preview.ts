@@ -100,7 +100,13 @@ export async function deployPreview(
       if ((await stat(home)).uid !== uid) await giveToUid(home, uid);
     }
     deployment.limits = processLimits(ctx, spec, uid);
-    const confinement = { sandbox, writable: [deployment.worktree, home], uid, limits: deployment.limits };
+    const confinement = {
+      sandbox,
+      writable: [deployment.worktree, home],
+      uid,
+      limits: deployment.limits,
+      chrt: ctx.options.limits?.chrt,
+    };
     const base = { path: ctx.options.childPath, home, config: spec.config };
     const facts = { commitSha: spec.commitSha, prNumber: spec.prNumber };
     const deadline = Date.now() + ctx.options.buildTimeoutMs;

@@ -3,14 +3,29 @@ import type { Sandbox } from './choose-sandbox.ts';
 import { findProgram } from './find-program.ts';
 import type { ResourceCaps } from './preview-limits.ts';
 
-/** The server's caps for previews and the `prlimit` that enforces them (undefined: not installed). */
+/**
+ * The server's caps for previews and the `prlimit` that enforces them, and the `chrt` that runs previews
+ * as batch work (GLIMPSE_LOCAL_SCHEDULING=batch); each undefined when not installed, `chrt` also when
+ * previews are scheduled as any other process.
+ */
 export interface LimitSetup {
   caps: ResourceCaps;
   prlimit: string | undefined;
+  scheduling: 'batch' | 'normal';
+  chrt: string | undefined;
 }
 
-export function detectLimits(local: { searchPath: string; maxResources: ResourceCaps }): LimitSetup {
-  return { caps: local.maxResources, prlimit: findProgram(local.searchPath, 'prlimit') };
+export function detectLimits(local: {
+  searchPath: string;
+  maxResources: ResourceCaps;
+  scheduling: 'batch' | 'normal';
+}): LimitSetup {
+  return {
+    caps: local.maxResources,
+    prlimit: findProgram(local.searchPath, 'prlimit'),
+    scheduling: local.scheduling,
+    chrt: local.scheduling === 'batch' ? findProgram(local.searchPath, 'chrt') : undefined,
+  };
 }
 
 /**
@@ -39,11 +54,13 @@ export function describeLimits(
   const total = cgroups
     ? "a preview's total memory (cgroup v2 is delegated here, but Glimpse does not use it yet)"
     : "a preview's total memory (no cgroup v2 delegation here)";
+  const cpu = describeScheduling(setup);
   if (prlimit === undefined) {
     return {
-      enforced: [],
+      enforced: cpu.enforced,
       notEnforced: [
         'memory and process limits: prlimit is not installed (Debian and Ubuntu: apt-get install util-linux)',
+        ...cpu.notEnforced,
       ],
     };
   }
@@ -59,6 +76,25 @@ export function describeLimits(
       "process count: RLIMIT_NPROC counts every process of a uid, and previews share Glimpse's (run Glimpse as root to give each preview a uid of its own)",
     );
   }
-  notEnforced.push('CPU time and disk space');
-  return { enforced, notEnforced };
+  notEnforced.push(...cpu.notEnforced, 'CPU time and disk space');
+  return { enforced: [...enforced, ...cpu.enforced], notEnforced };
+}
+
+function describeScheduling(setup: LimitSetup): { enforced: string[]; notEnforced: string[] } {
+  if (setup.chrt !== undefined) {
+    return {
+      enforced: [
+        'CPU scheduling: previews run as batch work (SCHED_BATCH), with their share of the CPU but without preempting Glimpse when they wake',
+      ],
+      notEnforced: [],
+    };
+  }
+  const why =
+    setup.scheduling === 'normal'
+      ? 'GLIMPSE_LOCAL_SCHEDULING=normal'
+      : 'chrt is not installed (Debian and Ubuntu: apt-get install util-linux)';
+  return {
+    enforced: [],
+    notEnforced: [`CPU scheduling: previews preempt Glimpse like any process (${why})`],
+  };
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { GlimpseMetrics } from '../../metrics/glimpse-metrics.ts';
 import type { EnvironmentRef } from '../runtime.ts';
 import type { Sandbox } from './choose-sandbox.ts';
-import type { ResourceCaps } from './preview-limits.ts';
+import type { LimitSetup } from './limit-enforcement.ts';
 
 /** A running preview that crashed too often and was given up; the controller should mark it failed. */
 export interface PreviewFailure {
@@ -65,10 +65,11 @@ export interface LocalRuntimeOptions {
   /** PATH given to git and to previews: Glimpse's own (`Config.local.searchPath`). */
   childPath: string;
   /**
-   * Limits per preview: the most `local.resources` may ask for (also what a preview gets by default), and
-   * the `prlimit` that sets them (undefined: they cannot be enforced). Unset: previews run without limits.
+   * Limits per preview: the most `local.resources` may ask for (also what a preview gets by default), the
+   * `prlimit` that sets them (undefined: they cannot be enforced) and the `chrt` that runs previews as
+   * batch work (undefined: as any process). Unset: previews run without limits.
    */
-  limits?: { caps: ResourceCaps; prlimit: string | undefined };
+  limits?: LimitSetup;
   /** Size after which a deployment log is rotated. */
   maxLogBytes?: number;
   /** Called when a running preview crashed `crashLimit` times and was given up. */
@@ -93,7 +94,7 @@ export interface ResolvedOptions {
   logger: Logger;
   sandbox: Sandbox;
   childPath: string;
-  limits: { caps: ResourceCaps; prlimit: string | undefined } | undefined;
+  limits: LimitSetup | undefined;
   maxLogBytes: number;
   onPreviewFailed: (failure: PreviewFailure) => void;
   timing: LocalRuntimeTiming;

@@ -39,13 +39,18 @@ export interface Launch {
 
 /**
  * A sandbox, the folders a command in it may write to (its worktree and HOME), the preview's own uid
- * (when Glimpse runs as root) and the rlimits it runs under.
+ * (when Glimpse runs as root), the rlimits it runs under, and the `chrt` that runs it as batch work.
  */
 export interface Confinement {
   sandbox: Sandbox;
   writable: readonly string[];
   uid: number | undefined;
   limits: ProcessLimits | undefined;
+  /**
+   * Runs the command under SCHED_BATCH (undefined: as any process). A batch process that wakes does not
+   * preempt the one running: the proxy forwards every request it has before the preview takes the CPU.
+   */
+  chrt: string | undefined;
 }
 
 /**
@@ -55,10 +60,14 @@ export interface Confinement {
  * so the proxy reaches it. Paths are the same inside and outside, so `cwd` and the environment hold.
  */
 export function sandboxLaunch(confinement: Confinement, command: string, cwd: string): Launch {
-  const { limits, uid } = confinement;
+  const { limits, uid, chrt } = confinement;
   const inner = innerLaunch(confinement, command, cwd);
-  if (limits === undefined) return { ...inner, uid };
-  return { file: limits.prlimit, args: [...prlimitArgs(limits), inner.file, ...inner.args], uid };
+  const limited =
+    limits === undefined
+      ? inner
+      : { file: limits.prlimit, args: [...prlimitArgs(limits), inner.file, ...inner.args] };
+  if (chrt === undefined) return { ...limited, uid };
+  return { file: chrt, args: ['--batch', '0', limited.file, ...limited.args], uid };
 }
 
 /**
