@@ -5,9 +5,11 @@
  * Tells the parent its ports, answers `timeline` with when each step of a preview happened, and exits
  * on `stop` (stopping the previews it started).
  */
+
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/config.ts';
+import { ensureDataDir } from '../../src/db/data-dir.ts';
 import { composeGlimpse } from '../../src/main/compose-glimpse.ts';
 import { LocalRuntime } from '../../src/runtimes/local/local-runtime.ts';
 import { createTestDatabase } from '../../test/support/test-database.ts';
@@ -71,8 +73,9 @@ const config = loadConfig({
   GITHUB_WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
 });
 const logger = pino({ level: 'info' }, logSink);
+await ensureDataDir(config.dataDir);
 const database = await createTestDatabase('pglite');
-// Built as `glimpse serve` builds it; `.glimpse.yml` is read through the runtime's git cache, noting when.
+// Built as `glimpse serve` builds it (the data dir first: previews' uids are kept out of it); `.glimpse.yml` is read through the runtime's git cache, noting when.
 const { app, runtime: created } = await composeGlimpse({
   config,
   logger,
